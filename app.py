@@ -1,0 +1,197 @@
+"""Digit CAM demo: draw a digit, see what a ResNet34 reads and where it found the evidence.
+
+``python app.py [--host 127.0.0.1] [--port 7860] [--share]``. ``demo`` is built at import (for
+Hugging Face Spaces and tests); the server starts only under ``__main__``. Layout top to bottom
+as on the page: input (Draw / Upload) · prediction and bar chart · heatmap and model input ·
+controls. All image maths lives in ``cam_core``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+
+from cam_core import views
+from cam_core.engine import load_explainer
+from cam_core.methods import METHODS
+from cam_core.model import FEATURE_LAYERS, WeightsError
+from cam_core.preprocess import InputError
+from cam_core.render import COLORMAPS
+from cam_core.strokes import BRUSH_WIDTH, CANVAS_SIZE
+
+LOG = logging.getLogger("digit-cam")
+EXAMPLES = sorted(str(p) for p in (Path(__file__).parent / "examples").glob("*.png"))
+PREDICTION = "prediction"
+METHOD_CHOICES = [(m.label, m.name) for m in METHODS.values()]
+TARGET_CHOICES = [("the prediction", PREDICTION)] + [(str(d), str(d)) for d in range(10)]
+MAX_BATCH = 16
+SELECT_BRUSH = """() => { let tries = 0; const pick = setInterval(() => {
+  const brush = document.querySelector('#sketch button[aria-label="Brush"]');
+  if (brush) { brush.click(); clearInterval(pick); } else if (++tries > 50) clearInterval(pick);
+}, 200); }"""
+CSS = """
+.digit-card {text-align: center; padding: 0.5em;}
+.big-digit {font-size: 6em; font-weight: 700; line-height: 1; display: block;}
+.prob {font-size: 1.4em;}
+.warn {color: #b3261e; font-weight: 600;}
+.hint {color: #555; font-size: 1.1em;}
+"""
+
+try:  # load once at start; a missing file fails early, naming the training command
+    explainer = load_explainer(os.environ.get("DIGIT_CAM_WEIGHTS") or None)
+except WeightsError as error:
+    raise SystemExit(str(error)) from None
+
+
+def _explain_many(images: list, targets: list[str], methods: list[str], layers: list[str],
+                  opacities: list[float], colormaps: list[str]) -> list[views.Panels]:
+    """Explain a batch of requests; each failure becomes its own message, never a traceback."""
+    panels: list[views.Panels | None] = [None] * len(images)
+    groups: dict[tuple, list[int]] = {}
+    for i, key in enumerate(zip(targets, methods, layers, opacities, colormaps, strict=True)):
+        groups.setdefault(key, []).append(i)
+    for (target, method, layer, opacity, colormap), indices in groups.items():
+        chosen = None if target in (None, "", PREDICTION) else int(target)
+        if method == "cam" and layer != "layer4":
+            layer = "layer4"  # CAM reads the fc weights, which see only layer4
+        try:
+            results = explainer.explain_batch([images[i] for i in indices], chosen, method,
+                                              layer, colormap, float(opacity))
+            for i, result in zip(indices, results, strict=True):
+                panels[i] = views.panels(result, float(opacity), colormap)
+        except (InputError, ValueError):
+            for i in indices:  # retry one by one so one bad file does not fail the others
+                panels[i] = _explain_one(images[i], chosen, method, layer, opacity, colormap)
+        except Exception:
+            LOG.exception("explain failed")
+            for i in indices:
+                panels[i] = views.error_panels("Something went wrong on the server; "
+                                               "please try again.")
+    return panels  # type: ignore[return-value]
+
+
+def _explain_one(image, target, method, layer, opacity, colormap) -> views.Panels:
+    try:
+        result = explainer.explain(image, target, method, layer, colormap, float(opacity))
+        return views.panels(result, float(opacity), colormap)
+    except (InputError, ValueError) as error:
+        return views.error_panels(str(error))
+
+
+def on_input(images, targets, methods, layers, opacities, colormaps):
+    """Batched event handler: lists in, one list per output component out."""
+    panels = _explain_many(images, targets, methods, layers, opacities, colormaps)
+    return ([p.headline for p in panels], [p.chart for p in panels],
+            [p.overlay for p in panels], [p.model_view for p in panels])
+
+
+def on_control(source, sketch, upload, target, method, layer, opacity, colormap):
+    """A control changed: re-render the current input (the engine's cache skips the model)."""
+    image = sketch if source == "draw" else upload
+    p = _explain_many([image], [target], [method], [layer], [opacity], [colormap])[0]
+    return p.headline, p.chart, p.overlay, p.model_view
+
+
+def api_explain(image_path: str | None) -> tuple[dict, np.ndarray | None]:
+    """The ``/explain`` API: an image file → (result JSON, overlay image)."""
+    try:
+        result = explainer.explain(image_path)
+    except (InputError, ValueError) as error:
+        return {"digit": None, "probabilities": [0.0] * 10, "message": str(error)}, None
+    return ({"digit": result.digit, "probabilities": [float(p) for p in result.probabilities],
+             "target": result.target, "message": result.message,
+             "ood_score": result.ood_score, "not_a_digit": result.not_a_digit},
+            result.overlay)
+
+
+with gr.Blocks(title="What does the network look at?") as demo:
+    gr.Markdown("# What does the network look at?\nDraw a digit (or upload a photo of one). "
+                "A ResNet34 trained on MNIST says which digit it sees; the heatmap — a "
+                "*class activation map* — shows where in your drawing it found the evidence.")
+    source = gr.State("draw")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=320):
+            with gr.Tabs():
+                with gr.Tab("Draw", id="draw") as draw_tab:
+                    sketch = gr.Sketchpad(
+                        label="Draw one digit, large", type="numpy", image_mode="RGBA",
+                        canvas_size=(CANVAS_SIZE, CANVAS_SIZE), fixed_canvas=True,
+                        brush=gr.Brush(default_size=BRUSH_WIDTH // 2, colors=["#000000"],
+                                       color_mode="fixed"),
+                        layers=False, transforms=(), height=480, elem_id="sketch")
+                with gr.Tab("Upload", id="upload") as upload_tab:
+                    # filepath + image_mode=None: Gradio passes the file on unconverted and
+                    # cam_core reads it (EXIF, 16-bit, size limits, clear messages).
+                    upload = gr.Image(label="Photo or image of a digit", type="filepath",
+                                      image_mode=None, sources=["upload", "clipboard"],
+                                      elem_id="upload")
+                    if EXAMPLES:
+                        gr.Examples(EXAMPLES, inputs=upload, label="Examples")
+            explain_button = gr.Button("Explain", variant="primary")
+        with gr.Column(scale=1, min_width=280):
+            headline = gr.HTML(views.headline(explainer.explain(None)), elem_id="headline")
+            chart = gr.BarPlot(views.probability_frame(np.zeros(10), None), x="digit",
+                               y="probability", color="kind", color_map=views.BAR_COLOURS,
+                               y_lim=[0, 1], sort=views.DIGITS, x_title="digit",
+                               y_title="probability", label="All ten probabilities",
+                               height=260, elem_id="chart")
+        with gr.Column(scale=1, min_width=280):
+            overlay = gr.Image(label="Class activation map over your drawing", type="numpy",
+                               interactive=False, elem_id="overlay")
+            model_view = gr.Image(label="What the model sees (28×28) with its map",
+                                  type="numpy", interactive=False, height=190,
+                                  elem_id="model-view")
+    with gr.Accordion("Controls", open=True), gr.Row():
+        target = gr.Dropdown(TARGET_CHOICES, value=PREDICTION, label="Class to explain")
+        method = gr.Dropdown(METHOD_CHOICES, value="cam", label="Method",
+                             info="Score-CAM runs 512 extra passes: slow")
+        layer = gr.Dropdown(list(FEATURE_LAYERS[1:]), value="layer4", label="Layer",
+                            info="CAM needs layer4")
+        opacity = gr.Slider(0, 1, value=0.5, step=0.05, label="Heatmap opacity")
+        colormap = gr.Dropdown(list(COLORMAPS), value="viridis", label="Colour map")
+    controls = [target, method, layer, opacity, colormap]
+    outputs = [headline, chart, overlay, model_view]
+
+    # Start with the brush selected, so a first stroke draws instead of asking for a tool.
+    demo.load(None, js=SELECT_BRUSH)
+    draw_tab.select(lambda: "draw", None, source, api_visibility="private")
+    upload_tab.select(lambda: "upload", None, source, api_visibility="private")
+    live = dict(fn=on_input, outputs=outputs, batch=True, max_batch_size=MAX_BATCH,
+                show_progress="hidden", trigger_mode="always_last", api_visibility="private")
+    sketch.change(inputs=[sketch, *controls], **live)
+    upload.change(inputs=[upload, *controls], **live)
+    for control in controls:
+        control.change(on_control, [source, sketch, upload, *controls], outputs,
+                       show_progress="hidden", trigger_mode="always_last",
+                       api_visibility="private")
+    explain_button.click(on_control, [source, sketch, upload, *controls], outputs,
+                         api_visibility="private")
+
+    with gr.Row(visible=False):  # the /explain API for gradio_client, not shown on the page
+        api_image = gr.File(type="filepath")  # any file: cam_core says what is wrong with it
+        api_json, api_overlay = gr.JSON(), gr.Image(type="numpy")
+        api_button = gr.Button()
+    api_button.click(api_explain, api_image, [api_json, api_overlay], api_name="explain")
+
+demo.queue(max_size=128, default_concurrency_limit=4)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Serve the digit CAM demo.")
+    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get(
+        "GRADIO_SERVER_PORT", os.environ.get("PORT", 7860))))
+    parser.add_argument("--share", action="store_true", help="make a public gradio.live link")
+    args = parser.parse_args()
+    demo.launch(server_name=args.host, server_port=args.port, share=args.share,
+                max_file_size="10mb", css=CSS, footer_links=["api"])
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    main()

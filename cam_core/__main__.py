@@ -1,0 +1,7 @@
+"""``python -m cam_core {predict,train,evaluate,bench} ...``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,105 @@
+"""Training samples that look like what the app will be sent, all through the app's own
+normalisation (:func:`cam_core.preprocess.normalize_ink`), so training and serving agree.
+
+Digits: MNIST with random affine warps (rotation, aspect, shear), stroke thickness changes and
+hard/soft edges; pendigits pen trajectories replayed with the app's brush at random sizes.
+Outliers (for outlier exposure, Hendrycks et al., ICLR 2019): Fashion-MNIST items, random
+scribbles and letters that do not look like digits.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .datasets import PenDigit
+from .preprocess import MODEL_SIZE, normalize_ink
+from .strokes import BRUSH_WIDTH, CANVAS_SIZE, place_pen_strokes, random_scribble, render_strokes
+
+UPSAMPLE = 4  # MNIST is warped at 112×112 so thickness changes are gentler than one 28-px step
+LETTERS = "AEFHKMNPRUVWXYaefhkmnrtuvwxy"  # letters unlike any digit (no O, I, S, Z, B, G, …)
+
+
+def _fit(ink: np.ndarray) -> np.ndarray:
+    normalised = normalize_ink(ink)
+    return np.zeros((MODEL_SIZE, MODEL_SIZE), np.float32) if normalised is None else normalised[0]
+
+
+def _random_affine(rng: np.random.Generator, size: int, strength: float = 1.0) -> np.ndarray:
+    angle = np.deg2rad(rng.uniform(-18, 18) * strength)
+    shear = np.deg2rad(rng.uniform(-18, 18) * strength)
+    aspect = np.exp(rng.uniform(-0.3, 0.3) * strength)
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    linear = rotation @ np.array([[1.0, np.tan(shear)], [0.0, 1.0]]) @ np.diag([aspect, 1 / aspect])
+    linear *= 0.7  # shrink so the warped digit stays inside the canvas
+    centre = np.array([size / 2, size / 2])
+    return np.hstack([linear, (centre - linear @ centre)[:, None]])
+
+
+def _thickness(rng: np.random.Generator, ink: np.ndarray, scale: float) -> np.ndarray:
+    """Thin or thicken strokes by up to ``scale`` pixels (at the working resolution)."""
+    radius = round(rng.uniform(-1.0, 1.6) * scale)
+    if radius == 0:
+        return ink
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * abs(radius) + 1,) * 2)
+    changed = cv2.dilate(ink, kernel) if radius > 0 else cv2.erode(ink, kernel)
+    return changed if changed.max() > 0.3 else ink  # never erase the digit entirely
+
+
+def augment_mnist(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
+    """MNIST digit (28, 28) uint8 → augmented, re-normalised (28, 28) float32 in [0, 1]."""
+    size = MODEL_SIZE * UPSAMPLE
+    ink = cv2.resize(image.astype(np.float32) / 255.0, (size, size),
+                     interpolation=cv2.INTER_CUBIC).clip(0, 1)
+    ink = cv2.warpAffine(ink, _random_affine(rng, size), (size, size), flags=cv2.INTER_LINEAR)
+    ink = _thickness(rng, ink, scale=UPSAMPLE * 1.5)
+    if rng.random() < 0.5:  # hard-edged like a drawn stroke, then the fit anti-aliases it
+        ink = (ink > rng.uniform(0.3, 0.6)).astype(np.float32)
+    return _fit(ink)
+
+
+def replay_pendigit(rng: np.random.Generator, digit: PenDigit) -> np.ndarray:
+    """Pen strokes replayed with the app's brush at a random size, place and slant."""
+    placed = place_pen_strokes(digit.strokes, height_fraction=rng.uniform(0.3, 0.9),
+                               centre=tuple(rng.uniform(0.3, 0.7, 2)))
+    matrix = _random_affine(rng, CANVAS_SIZE, strength=0.6)
+    matrix[:, :2] /= 0.7  # no shrink needed for strokes: they are warped as points
+    matrix[:, 2] = (np.eye(2) - matrix[:, :2]) @ np.array([CANVAS_SIZE / 2] * 2)
+    warped = [points @ matrix[:, :2].T + matrix[:, 2] for points in placed]
+    brush = BRUSH_WIDTH * rng.uniform(0.6, 1.5)
+    return _fit(render_strokes(warped, brush=brush))
+
+
+def augment_fashion(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
+    """A Fashion-MNIST item as an outlier, through the same fit as a digit."""
+    ink = image.astype(np.float32) / 255.0
+    if rng.random() < 0.5:
+        ink = ink[:, ::-1]
+    if rng.random() < 0.3:  # outline only, like a person drawing a shirt
+        edges = cv2.Canny((ink * 255).astype(np.uint8), 50, 150).astype(np.float32) / 255.0
+        if edges.max() > 0:
+            ink = cv2.dilate(edges, np.ones((2, 2), np.uint8))
+    return _fit(np.ascontiguousarray(ink))
+
+
+def random_letter(rng: np.random.Generator) -> np.ndarray:
+    """A handwritten-looking letter that is not digit-like (Hershey fonts, warped)."""
+    size = 112
+    canvas = np.zeros((size, size), np.uint8)
+    letter = LETTERS[rng.integers(len(LETTERS))]
+    font = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX,
+            cv2.FONT_HERSHEY_COMPLEX)[rng.integers(3)]
+    cv2.putText(canvas, letter, (20, 85), font, 2.5, 255, int(rng.integers(4, 10)), cv2.LINE_AA)
+    ink = cv2.warpAffine(canvas.astype(np.float32) / 255.0, _random_affine(rng, size, 0.8),
+                         (size, size))
+    return _fit(ink)
+
+
+def random_outlier(rng: np.random.Generator, fashion: np.ndarray | None) -> np.ndarray:
+    """One outlier sample: Fashion-MNIST (when given), a scribble or a letter."""
+    pick = rng.random()
+    if fashion is not None and pick < 0.45:
+        return augment_fashion(rng, fashion[rng.integers(len(fashion))])
+    if pick < 0.85:
+        return _fit(random_scribble(rng))
+    return random_letter(rng)

@@ -1,0 +1,98 @@
+"""Command line: ``python -m cam_core predict IMAGE... [--json] [--target N] [--method M]
+[--layer L] [--overlay-dir DIR]``, plus ``train``, ``evaluate`` and ``bench`` passed through to
+their modules.
+
+``predict --json`` prints one JSON object per image, one a line::
+
+    {"path", "digit", "probabilities", "target", "method", "message", "ood_score", "not_a_digit"}
+
+An unreadable file gives ``{"path", "error"}`` and the other files are still processed; the exit
+status is 1 when any file failed, else 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from PIL import Image
+
+from .methods import METHODS
+from .model import FEATURE_LAYERS, WeightsError
+from .preprocess import InputError
+
+
+def _predict_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m cam_core predict",
+                                     description="Classify digit images and explain them.")
+    parser.add_argument("images", nargs="+", help="image files (PNG, JPEG, GIF, …)")
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.add_argument("--target", type=int, choices=range(10), metavar="N",
+                        help="class 0–9 to explain (default: the prediction)")
+    parser.add_argument("--method", default="cam", choices=sorted(METHODS))
+    parser.add_argument("--layer", default="layer4", choices=FEATURE_LAYERS[1:])
+    parser.add_argument("--overlay-dir", type=Path, help="write <stem>_cam.png overlays here")
+    parser.add_argument("--weights", help="safetensors file (default: weights/)")
+    parser.add_argument("--device", default=None, help="cpu, cuda or auto (default)")
+    return parser
+
+
+def predict(argv: list[str]) -> int:
+    """Run ``predict``; returns the exit status (0 all read, 1 any file failed, 2 bad usage)."""
+    args = _predict_parser().parse_args(argv)
+    from .engine import load_explainer  # imported here so --help stays fast
+
+    try:
+        explainer = load_explainer(args.weights, args.device)
+        explainer.explain(None, method=args.method, layer=args.layer)  # validate the pair
+    except (WeightsError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.overlay_dir:
+        args.overlay_dir.mkdir(parents=True, exist_ok=True)
+    failed = False
+    for path in args.images:
+        try:
+            result = explainer.explain(path, target=args.target, method=args.method,
+                                       layer=args.layer)
+        except (InputError, OSError) as error:
+            failed = True
+            record = {"path": path, "error": str(error)}
+            print(json.dumps(record) if args.json else f"{path}: error: {error}", flush=True)
+            continue
+        if args.overlay_dir:
+            Image.fromarray(result.overlay).save(args.overlay_dir / f"{Path(path).stem}_cam.png")
+        record = {"path": path, "digit": result.digit,
+                  "probabilities": [round(float(p), 6) for p in result.probabilities],
+                  "target": result.target, "method": args.method, "message": result.message,
+                  "ood_score": round(result.ood_score, 4), "not_a_digit": result.not_a_digit}
+        if args.json:
+            print(json.dumps(record), flush=True)
+        else:
+            shown = "blank" if result.digit is None else (
+                f"{result.digit} ({100 * result.probabilities[result.digit]:.1f}%)")
+            note = f"  {result.message}" if result.message else ""
+            print(f"{path}: {shown}{note}", flush=True)
+    return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch ``predict``, ``train``, ``evaluate`` or ``bench``."""
+    argv = sys.argv[1:] if argv is None else argv
+    commands = ("predict", "train", "evaluate", "bench")
+    if not argv or argv[0] not in commands:
+        print(f"usage: python -m cam_core {{{','.join(commands)}}} ...", file=sys.stderr)
+        return 2
+    command, rest = argv[0], argv[1:]
+    if command == "predict":
+        return predict(rest)
+    if command == "train":
+        from .train import main as run
+    elif command == "evaluate":
+        from .evaluate import main as run
+    else:
+        from .bench import main as run
+    run(rest)
+    return 0

@@ -1,0 +1,255 @@
+"""The explainer: one forward pass → prediction, calibrated probabilities, all ten class
+activation maps, and the picture of the chosen one over the person's own drawing.
+
+Thread-safe by construction: the model is read-only (eval mode, gradients off), gradient
+methods take ``torch.autograd.grad`` on a leaf tensor inside the call, and the only shared
+state is a small LRU of model results guarded by a lock.
+
+Example::
+
+    from cam_core.engine import load_explainer
+    result = load_explainer().explain("photo_of_a_7.png")
+    result.digit, result.probabilities.round(3), result.overlay.shape
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from . import calibrate, render
+from .methods import CAM, get_method, target_map
+from .model import DigitResNet, load_model, resolve_device
+from .preprocess import MODEL_SIZE, Prepared, prepare
+
+NOT_A_DIGIT_MESSAGE = ("This does not look like a digit I know. Here is what the network "
+                       "looked at anyway.")
+CACHE_SIZE = 128
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Everything the app shows for one input.
+
+    Attributes:
+        digit: the predicted class 0–9, or None when the input is blank.
+        probabilities: ``(10,)`` float32, calibrated (temperature-scaled) softmax summing to 1;
+            all zeros when blank.
+        target: the class the map explains (the prediction unless asked), None when blank.
+        class_cams: ``(10, h, w)`` float32 raw signed CAMs of every class (``layer4``, 7×7);
+            zeros when blank.
+        target_map: ``(h, w)`` float32 raw map of ``method`` on ``layer`` for ``target``.
+        cam: ``(H, W)`` float32 in [0, 1], the target's map in the input's own pixel frame.
+        cam_model: ``(28, 28)`` float32 in [0, 1], the same map over the model input.
+        overlay: ``(H, W, 3)`` uint8 RGB, the map over the person's picture.
+        model_input: ``(28, 28)`` uint8, what the model saw (white ink on black).
+        logits: ``(10,)`` float32, raw logits.
+        ood_score: energy score of the temperature-scaled logits (higher = less digit-like).
+        not_a_digit: True when ``ood_score`` is above the threshold stored with the weights.
+        method, layer: the map's method name and layer.
+        message: a sentence for the person (blank input, not a digit), else "".
+    """
+
+    digit: int | None
+    probabilities: np.ndarray
+    target: int | None
+    class_cams: np.ndarray
+    target_map: np.ndarray
+    cam: np.ndarray
+    cam_model: np.ndarray
+    overlay: np.ndarray
+    model_input: np.ndarray
+    logits: np.ndarray
+    ood_score: float
+    not_a_digit: bool
+    method: str
+    layer: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ModelResult:
+    """What one forward pass (plus gradients) gives for one model input; cached."""
+
+    logits: np.ndarray  # (10,)
+    class_cams: np.ndarray  # (10, 7, 7) raw CAM of every class
+    maps: dict[int, np.ndarray]  # target → raw (h, w) map of the method (CAM: from class_cams)
+
+
+class Explainer:
+    """Explains digits with one model. Build it with :func:`load_explainer` (cached).
+
+    Args:
+        model: a trained :class:`~cam_core.model.DigitResNet` in eval mode.
+        device: where the model lives.
+        cache_size: model results kept in the LRU (0 turns the cache off).
+    """
+
+    def __init__(self, model: DigitResNet, device: torch.device,
+                 cache_size: int = CACHE_SIZE) -> None:
+        self.model = model
+        self.cache_size = cache_size
+        self.device = device
+        self.temperature = float(model.metadata.get("temperature", 1.0))
+        self.ood_threshold = float(model.metadata.get("ood_threshold", "inf"))
+        self._cache: OrderedDict[tuple, ModelResult] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ model side
+
+    def _run(self, tensors: np.ndarray, method: str, layer: str,
+             targets: Sequence[int | None]) -> list[ModelResult]:
+        """One batched forward pass for (N, 1, 28, 28) inputs; CAMs of all classes always."""
+        chosen = get_method(method, layer)
+        inputs = torch.from_numpy(np.ascontiguousarray(tensors)).to(self.device)
+        with torch.inference_mode():
+            logits, features = self.model(inputs)  # (N, 10), (N, 512, 7, 7)
+            class_cams = CAM.all_classes(features, self.model.fc.weight)  # (N, 10, 7, 7)
+        logits_np = logits.float().cpu().numpy()
+        cams_np = class_cams.float().cpu().numpy()
+        picked = [int(np.argmax(logits_np[i])) if t is None else int(t)
+                  for i, t in enumerate(targets)]
+        if chosen.name == "cam":
+            maps = [{t: cams_np[i, t]} for i, t in enumerate(picked)]
+        else:
+            _, raw = target_map(self.model, inputs, torch.tensor(picked, device=self.device),
+                                chosen, layer)
+            raw_np = raw.float().cpu().numpy()
+            maps = [{t: raw_np[i]} for i, t in enumerate(picked)]
+        return [ModelResult(logits_np[i], cams_np[i], maps[i]) for i in range(len(picked))]
+
+    def _cached(self, prepared: Sequence[Prepared], method: str, layer: str,
+                targets: Sequence[int | None]) -> list[ModelResult]:
+        """Answer from the LRU where the same input, method and layer were seen before."""
+        keys = [(hashlib.blake2b(p.tensor.tobytes(), digest_size=16).digest(), method, layer)
+                for p in prepared]
+        results: list[ModelResult | None] = []
+        with self._lock:
+            for key, target in zip(keys, targets, strict=True):
+                hit = self._cache.get(key)
+                usable = hit is not None and (
+                    method == "cam" or (target is not None and target in hit.maps)
+                    or (target is None and int(np.argmax(hit.logits)) in hit.maps))
+                if usable:
+                    self._cache.move_to_end(key)
+                results.append(hit if usable else None)
+        missing = [i for i, r in enumerate(results) if r is None]
+        if missing:
+            fresh = self._run(np.stack([prepared[i].tensor for i in missing]), method, layer,
+                              [targets[i] for i in missing])
+            with self._lock:
+                for i, result in zip(missing, fresh, strict=True):
+                    old = self._cache.get(keys[i])
+                    if old is not None:  # keep maps of other targets for the same input
+                        result = replace(result, maps={**old.maps, **result.maps})
+                    self._cache[keys[i]] = result
+                    self._cache.move_to_end(keys[i])
+                    while len(self._cache) > self.cache_size:
+                        self._cache.popitem(last=False)
+                    results[i] = result
+        return results  # type: ignore[return-value]
+
+    # ------------------------------------------------------------------ public API
+
+    def explain(self, image: Any, target: int | None = None, method: str = "cam",
+                layer: str = "layer4", colormap: str = "viridis", opacity: float = 0.5,
+                ) -> Explanation:
+        """Explain one input.
+
+        Args:
+            image: anything :func:`cam_core.preprocess.prepare` accepts (Sketchpad value, PIL
+                image, numpy array, path, bytes), or an already :class:`Prepared` input.
+            target: the class 0–9 to explain; None = the predicted digit.
+            method: ``cam``, ``gradcam``, ``gradcam++``, ``hirescam``, ``layercam``, ``scorecam``.
+            layer: ``layer4`` (7×7; CAM needs it), ``layer3`` (7×7) or ``layer2`` (14×14).
+            colormap: ``viridis`` (default), ``inferno``, ``jet`` or ``coolwarm``.
+            opacity: heatmap opacity in [0, 1].
+
+        Returns: an :class:`Explanation`.
+
+        Raises:
+            cam_core.preprocess.InputError: unreadable input (message meant for the person).
+            ValueError: unknown method/layer/colour map, or ``target`` not in 0–9.
+        """
+        return self.explain_batch([image], target, method, layer, colormap, opacity)[0]
+
+    def explain_batch(self, images: Sequence[Any], target: int | None = None,
+                      method: str = "cam", layer: str = "layer4", colormap: str = "viridis",
+                      opacity: float = 0.5) -> list[Explanation]:
+        """Explain several inputs with one batched forward pass; arguments as :meth:`explain`."""
+        if target is not None and not (isinstance(target, int | np.integer) and 0 <= target <= 9):
+            raise ValueError(f"target must be a digit 0–9 or None, got {target!r}")
+        get_method(method, layer)  # fail early with a clear message
+        render.colorize(np.zeros((1, 1)), colormap)
+        prepared = [p if isinstance(p, Prepared) else prepare(p) for p in images]
+        live = [i for i, p in enumerate(prepared) if not p.blank]
+        results = self._cached([prepared[i] for i in live], method, layer,
+                               [target] * len(live)) if live else []
+        by_index = dict(zip(live, results, strict=True))
+        return [self._compose(p, by_index.get(i), target, method, layer, colormap, opacity)
+                for i, p in enumerate(prepared)]
+
+    def _compose(self, prepared: Prepared, result: ModelResult | None, target: int | None,
+                 method: str, layer: str, colormap: str, opacity: float) -> Explanation:
+        """Model result + prepared input → Explanation (rendering only, no model call)."""
+        if result is None:
+            return _blank_explanation(prepared, method, layer)
+        scaled = result.logits / self.temperature
+        probabilities = calibrate.softmax(scaled[None])[0]
+        digit = int(np.argmax(result.logits))
+        chosen = digit if target is None else int(target)
+        raw = result.maps[chosen] if method != "cam" else result.class_cams[chosen]
+        unit = render.normalize_map(raw)
+        cam = render.feature_to_canvas(unit, prepared.to_model, prepared.size)
+        ood = float(calibrate.energy_score(scaled[None])[0])
+        not_a_digit = ood > self.ood_threshold
+        return Explanation(
+            digit=digit, probabilities=probabilities, target=chosen,
+            class_cams=result.class_cams, target_map=raw, cam=cam,
+            cam_model=render.feature_to_model(unit),
+            overlay=render.overlay(prepared.picture, cam, opacity, colormap),
+            model_input=prepared.model_input, logits=result.logits, ood_score=ood,
+            not_a_digit=not_a_digit, method=method, layer=layer,
+            message=NOT_A_DIGIT_MESSAGE if not_a_digit else "")
+
+
+def _blank_explanation(prepared: Prepared, method: str, layer: str) -> Explanation:
+    height, width = prepared.size
+    return Explanation(
+        digit=None, probabilities=np.zeros(10, np.float32), target=None,
+        class_cams=np.zeros((10, 7, 7), np.float32), target_map=np.zeros((7, 7), np.float32),
+        cam=np.zeros((height, width), np.float32),
+        cam_model=np.zeros((MODEL_SIZE, MODEL_SIZE), np.float32),
+        overlay=prepared.picture.copy(), model_input=prepared.model_input,
+        logits=np.zeros(10, np.float32), ood_score=0.0, not_a_digit=False, method=method,
+        layer=layer, message=prepared.message)
+
+
+@functools.lru_cache(maxsize=4)
+def _explainer(weights: str | None, device: str) -> Explainer:
+    model = load_model(weights, device)
+    explainer = Explainer(model, torch.device(device))
+    with torch.inference_mode():  # warm-up: first calls allocate and pick kernels
+        model(torch.zeros(2, 1, MODEL_SIZE, MODEL_SIZE, device=device))
+    return explainer
+
+
+def load_explainer(weights: str | Path | None = None,
+                   device: str | torch.device | None = None) -> Explainer:
+    """The process-wide :class:`Explainer` for ``weights`` on ``device`` (CUDA when available).
+
+    The model is loaded and warmed up once per (weights, device).
+
+    Raises: cam_core.model.WeightsError when the weights are missing or corrupt.
+    """
+    return _explainer(None if weights is None else str(Path(weights).resolve()),
+                      str(resolve_device(device)))

@@ -1,0 +1,171 @@
+"""Evaluate the weights: ``python -m cam_core.evaluate --data-root ../shared/data/mnist``.
+
+Top-1 accuracy and confusion matrix on MNIST test (as distributed, and through the app's
+preprocessing); pendigits from the held-back writers 26–30, replayed onto the app's canvas with
+the app's brush and sent as a Sketchpad value through :func:`cam_core.preprocess.prepare`; USPS
+train; every photo. Out-of-distribution: AUROC of the energy score against MNIST test, and the
+share flagged, for Fashion-MNIST test, Kannada-MNIST test and generated scribbles. Calibration:
+ECE before and after temperature scaling. Writes ``<weights>.evaluation.json`` and the model card.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from . import calibrate, card, datasets
+from .model import DEFAULT_WEIGHTS, DigitResNet, load_model
+from .preprocess import prepare, to_tensor
+from .strokes import place_pen_strokes, random_scribble, render_strokes, sketchpad_value
+
+SCRIBBLE_SEED = 20261129  # evaluation scribbles; training draws from (seed, step) streams
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m cam_core.evaluate", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-root", default="./data", help="torchvision MNIST root")
+    parser.add_argument("--weights", default=str(DEFAULT_WEIGHTS))
+    parser.add_argument("--ood-n", type=int, default=2000,
+                        help="images per out-of-distribution set (default 2000)")
+    parser.add_argument("--limit", type=int, default=0,
+                        help="at most N images per digit set (0 = all; for smoke runs)")
+    parser.add_argument("--no-card", action="store_true", help="do not rewrite MODEL_CARD.md")
+    return parser.parse_args(argv)
+
+
+@torch.no_grad()
+def logits_of_tensors(model: DigitResNet, tensors: Iterable[np.ndarray], count: int,
+                      desc: str, batch_size: int = 200) -> np.ndarray:
+    """Logits (N, 10) for an iterable of normalised model inputs (1, 28, 28)."""
+    device = next(model.parameters()).device
+    out, batch = [], []
+    for tensor in tqdm(tensors, total=count, desc=desc, mininterval=5, file=sys.stderr):
+        batch.append(tensor)
+        if len(batch) == batch_size:
+            out.append(model(torch.from_numpy(np.stack(batch)).to(device))[0].cpu().numpy())
+            batch = []
+    if batch:
+        out.append(model(torch.from_numpy(np.stack(batch)).to(device))[0].cpu().numpy())
+    return np.concatenate(out).astype(np.float32) if out else np.zeros((0, 10), np.float32)
+
+
+def _accuracy_row(name: str, logits: np.ndarray, labels: np.ndarray, temperature: float,
+                  threshold: float) -> dict:
+    energy = calibrate.energy_score(logits / temperature)
+    return {"set": name, "n": len(labels),
+            "accuracy": float((logits.argmax(1) == labels).mean()),
+            "flagged": float((energy > threshold).mean())}
+
+
+def _pen_value(digit: datasets.PenDigit, height: float = 0.7,
+               centre: tuple[float, float] = (0.5, 0.5)) -> dict:
+    return sketchpad_value(render_strokes(place_pen_strokes(digit.strokes, height, centre)))
+
+
+def evaluate(args: argparse.Namespace) -> dict:
+    """Run every evaluation that has its data; returns the evaluation dict (also written)."""
+    model = load_model(args.weights, "cpu" if not torch.cuda.is_available() else None)
+    temperature = float(model.metadata.get("temperature", 1.0))
+    threshold = float(model.metadata.get("ood_threshold", "inf"))
+    limit = args.limit or None
+    result: dict = {"command": "python -m cam_core.evaluate " + " ".join(sys.argv[1:]),
+                    "weights": str(args.weights), "accuracy": [], "ood": []}
+
+    images, labels = datasets.load_mnist(args.data_root, train=False)
+    images, labels = images[:limit], labels[:limit]
+    mnist = logits_of_tensors(model, (to_tensor(i / 255.0) for i in images), len(images),
+                              "MNIST test")
+    result["accuracy"].append(_accuracy_row("MNIST test", mnist, labels, temperature, threshold))
+    confusion = np.zeros((10, 10), int)
+    np.add.at(confusion, (labels, mnist.argmax(1)), 1)
+    result["confusion_mnist_test"] = confusion.tolist()
+    before = calibrate.expected_calibration_error(calibrate.softmax(mnist), labels)
+    after = calibrate.expected_calibration_error(calibrate.softmax(mnist, temperature), labels)
+    result["calibration"] = {"ece_before": before, "ece_after": after,
+                             "temperature": temperature}
+    mnist_energy = calibrate.energy_score(mnist / temperature)
+
+    subset = min(len(images), 2000)
+    through = logits_of_tensors(model, (prepare(i).tensor for i in images[:subset]), subset,
+                                "MNIST test via prepare()")
+    result["accuracy"].append(_accuracy_row(f"MNIST test first {subset}, through prepare()",
+                                            through, labels[:subset], temperature, threshold))
+
+    try:
+        pen = [d for d in datasets.load_pendigits()
+               if d.writer in datasets.PENDIGITS_HELD_OUT_WRITERS][:limit]
+        logits = logits_of_tensors(model, (prepare(_pen_value(d)).tensor for d in pen),
+                                   len(pen), "pendigits")
+        result["accuracy"].append(_accuracy_row(
+            "pendigits replay, held-back writers 26–30", logits,
+            np.array([d.label for d in pen]), temperature, threshold))
+    except FileNotFoundError as error:
+        print(f"skipped pendigits: {error}", file=sys.stderr)
+    try:
+        usps, usps_labels = datasets.load_usps()
+        usps, usps_labels = usps[:limit], usps_labels[:limit]
+        logits = logits_of_tensors(model, (prepare(i).tensor for i in usps), len(usps), "USPS")
+        result["accuracy"].append(_accuracy_row("USPS train", logits, usps_labels, temperature,
+                                                threshold))
+    except FileNotFoundError as error:
+        print(f"skipped USPS: {error}", file=sys.stderr)
+    try:
+        photos = datasets.load_photos()
+        logits = logits_of_tensors(model, (prepare(p).tensor for p, _ in photos), len(photos),
+                                   "photos")
+        photo_labels = np.array([label for _, label in photos])
+        result["accuracy"].append(_accuracy_row("photos (set_a + set_d)", logits, photo_labels,
+                                                temperature, threshold))
+        result["photos"] = [{"path": f"{p.parent.name}/{p.name}", "label": int(label),
+                             "digit": int(d)}
+                            for (p, label), d in zip(photos, logits.argmax(1), strict=True)]
+    except FileNotFoundError as error:
+        print(f"skipped photos: {error}", file=sys.stderr)
+
+    rng = np.random.default_rng(SCRIBBLE_SEED)
+    outliers = {"generated scribbles": lambda n: [sketchpad_value(random_scribble(rng))
+                                                  for _ in range(n)],
+                "Fashion-MNIST test": lambda n: list(datasets.load_fashion(train=False)[:n]),
+                "Kannada-MNIST test": lambda n: list(datasets.load_kannada()[:n])}
+    for name, make in outliers.items():
+        try:
+            items = make(args.ood_n)
+        except FileNotFoundError as error:
+            print(f"skipped {name}: {error}", file=sys.stderr)
+            continue
+        logits = logits_of_tensors(model, (prepare(i).tensor for i in items), len(items), name)
+        energy = calibrate.energy_score(logits / temperature)
+        result["ood"].append({"set": name, "n": len(items),
+                              "auroc": calibrate.auroc(mnist_energy, energy),
+                              "flagged": float((energy > threshold).mean())})
+
+    out = Path(args.weights).with_suffix(".evaluation.json")
+    out.write_text(json.dumps(result, indent=2))
+    if not args.no_card:
+        card.write_card(Path(args.weights))
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    result = evaluate(parse_args(argv))
+    for row in result["accuracy"]:
+        print(f"{row['set']:<50} n={row['n']:>6}  top-1 {100 * row['accuracy']:6.2f}%  "
+              f"flagged {100 * row['flagged']:5.2f}%")
+    for row in result["ood"]:
+        print(f"{row['set']:<50} n={row['n']:>6}  AUROC {row['auroc']:.4f}  "
+              f"flagged {100 * row['flagged']:5.2f}%")
+    calib = result["calibration"]
+    print(f"ECE on MNIST test: {100 * calib['ece_before']:.2f}% before, "
+          f"{100 * calib['ece_after']:.2f}% after T={calib['temperature']:.3f}")
+
+
+if __name__ == "__main__":
+    main()

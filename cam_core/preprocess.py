@@ -1,0 +1,385 @@
+"""Any drawing or photo → an MNIST-style 28×28 model input, with its canvas transform.
+
+MNIST digits are white ink on black, fitted into a 20×20 box keeping the aspect ratio,
+anti-aliased, and placed in a 28×28 field with the centre of mass at the centre (LeCun et al.,
+"Gradient-based learning applied to document recognition", 1998, and the MNIST page). A drawing
+that is not normalised the same way is misread, so this module is the one place that does it:
+the app, the CLI, the evaluation *and* the training augmentation all call :func:`normalize_ink`.
+
+The path: :func:`load_image` (any input → RGBA/grey array) → :func:`extract_ink` (which pixels
+are ink, 0–1) → :func:`normalize_ink` (crop, fit, centre) → :class:`Prepared`, which keeps the
+affine transform from the input's pixel frame to the 28×28 frame so a CAM can be drawn back over
+the person's own drawing.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+
+MODEL_SIZE = 28  # side of the model input, pixels
+FIT_SIZE = 20  # MNIST fits the digit's longer side into this many pixels
+CENTRE = 14.0  # MNIST's mean centre of mass, (x, y) in pixel-index coordinates
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # of MNIST train pixels in [0, 1]
+MIN_INK_FRACTION = 0.005  # below 0.5% of the input's pixels: a speck, not a digit
+MAX_PIXELS = 40_000_000  # refuse larger images before decoding them (decompression bombs)
+WORK_SIDE = 1024  # photos are downscaled to at most this side before any processing
+BLANK_MESSAGE = "Draw a digit (or upload a photo of one) to see what the network sees."
+
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow raises DecompressionBombError above 2× this
+
+
+class InputError(ValueError):
+    """The input cannot be read as an image; the message says what to send instead."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One input ready for the model.
+
+    Attributes:
+        tensor: ``(1, 28, 28)`` float32, the model input normalised with MNIST's mean and std
+            (all background when ``blank``).
+        model_input: ``(28, 28)`` uint8, white ink on black: what the model sees.
+        to_model: ``(2, 3)`` float64 affine from the input's pixel frame (x right, y down,
+            pixel centres at integers) to the 28×28 frame; identity-like when ``blank``.
+        ink: ``(H, W)`` bool, which input pixels are ink.
+        picture: ``(H, W, 3)`` uint8 RGB, the input as a person sees it (for the overlay).
+        blank: True when there is no digit to classify (nothing drawn or a speck).
+        message: a sentence for the person; empty when all went well.
+    """
+
+    tensor: np.ndarray
+    model_input: np.ndarray
+    to_model: np.ndarray
+    ink: np.ndarray
+    picture: np.ndarray
+    blank: bool
+    message: str = ""
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """``(height, width)`` of the input frame, pixels."""
+        return self.ink.shape[0], self.ink.shape[1]
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def _open_pil(source: str | os.PathLike | bytes) -> Image.Image:
+    try:  # read the bytes first so no file handle outlives the call
+        handle = io.BytesIO(source if isinstance(source, bytes | bytearray)
+                            else Path(source).read_bytes())
+    except OSError as error:
+        raise InputError(f"Could not open {source!s}: {error.strerror}.") from error
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(handle)
+            width, height = image.size  # read from the header, before decoding
+            if width * height > MAX_PIXELS:
+                raise InputError(
+                    f"The image is {width}×{height} pixels, too large to read safely "
+                    f"(at most {MAX_PIXELS // 1_000_000} megapixels). Send a smaller photo.")
+            if getattr(image, "is_animated", False):
+                image = next(ImageSequence.Iterator(image))  # first frame of a GIF/APNG
+            image.load()
+            return image
+    except InputError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise InputError("The image declares too many pixels to read safely. "
+                         "Send a smaller photo.") from error
+    except UnidentifiedImageError as error:
+        raise InputError("That file is not an image Pillow can read. Send a PNG or JPEG "
+                         "of a digit.") from error
+    except (OSError, SyntaxError, ValueError) as error:
+        raise InputError(f"The image file is damaged or truncated ({error}). "
+                         "Save it again and re-send it.") from error
+
+
+def _pil_to_array(image: Image.Image) -> np.ndarray:
+    """PIL image (any mode) → uint8 array (H, W) grey or (H, W, 4) RGBA, EXIF-upright."""
+    image = ImageOps.exif_transpose(image)
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        return _to_uint8(np.asarray(image))  # 16-bit grey: rescale, not clip
+    if image.mode == "F":
+        return _to_uint8(np.asarray(image, dtype=np.float32))
+    if image.mode in ("L", "1"):
+        return np.asarray(image.convert("L"))
+    if image.mode == "LA" or "transparency" in image.info or image.mode in ("RGBA", "PA", "P"):
+        return np.asarray(image.convert("RGBA"))
+    return np.asarray(image.convert("RGBA"))  # RGB, CMYK, YCbCr, …
+
+
+def _to_uint8(array: np.ndarray) -> np.ndarray:
+    """Rescale any numeric array to uint8 0–255 by its dtype's natural range."""
+    if array.dtype == np.uint8:
+        return array
+    if array.dtype == bool:
+        return array.astype(np.uint8) * 255
+    if np.issubdtype(array.dtype, np.integer):
+        top = 65535 if array.max(initial=0) > 255 else 255
+        return np.clip(array.astype(np.float64) * (255.0 / top), 0, 255).round().astype(np.uint8)
+    values = np.nan_to_num(array.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    top = 255.0 if values.max(initial=0.0) > 1.0 else 1.0  # floats: [0, 1] or [0, 255]
+    return np.clip(values * (255.0 / top), 0, 255).round().astype(np.uint8)
+
+
+def load_image(source: Any) -> np.ndarray:
+    """Read any supported input into a uint8 array, grey ``(H, W)`` or RGBA ``(H, W, 4)``.
+
+    Accepts PIL images, numpy arrays ``(H, W)``, ``(H, W, 3)`` or ``(H, W, 4)`` in uint8,
+    uint16, bool or float (``[0, 1]`` or ``[0, 255]``), file paths and bytes. EXIF orientation
+    is applied, 16-bit images are rescaled (not clipped), animated images give their first frame.
+
+    Raises:
+        InputError: unreadable, damaged, too large, or of an unsupported shape.
+    """
+    if isinstance(source, str | os.PathLike | bytes | bytearray):
+        if isinstance(source, str | os.PathLike) and not Path(source).is_file():
+            raise InputError(f"No file at {source!s}.")
+        return _pil_to_array(_open_pil(source))
+    if isinstance(source, Image.Image):
+        width, height = source.size
+        if width * height > MAX_PIXELS:
+            raise InputError(f"The image is {width}×{height} pixels, too large to process.")
+        return _pil_to_array(source)
+    if isinstance(source, np.ndarray):
+        array = _to_uint8(source)
+        if array.ndim == 3 and array.shape[2] == 1:
+            array = array[:, :, 0]
+        if array.ndim == 3 and array.shape[2] == 3:
+            array = np.dstack([array, np.full(array.shape[:2], 255, np.uint8)])
+        if array.ndim == 2 or (array.ndim == 3 and array.shape[2] == 4):
+            if array.size == 0:
+                raise InputError("The image is empty (0 pixels).")
+            return np.ascontiguousarray(array)
+        raise InputError(f"An image array must be (H, W), (H, W, 3) or (H, W, 4); "
+                         f"got shape {source.shape}.")
+    raise InputError(f"Cannot read a {type(source).__name__} as an image; send a PNG or JPEG "
+                     "file, a PIL image or a numpy array.")
+
+
+# ----------------------------------------------------------------------------- ink
+
+
+def _downscale(array: np.ndarray, max_side: int = WORK_SIDE) -> np.ndarray:
+    height, width = array.shape[:2]
+    if max(height, width) <= max_side:
+        return array
+    scale = max_side / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(array, size, interpolation=cv2.INTER_AREA)
+
+
+def _ink_from_grey(grey: np.ndarray) -> np.ndarray:
+    """Grey uint8 (H, W) → ink float32 in [0, 1], for light-on-dark or dark-on-light pictures.
+
+    Why this way: uneven lighting on paper photos is flattened by dividing out a large blur of
+    the background (a morphological closing removes the thin strokes first); the polarity is
+    decided by the border, which is background in any framed digit; Otsu's threshold then
+    separates ink from paper, and the ink keeps a soft edge for anti-aliasing.
+    """
+    grey = grey.astype(np.float32) / 255.0
+    height, width = grey.shape
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    if np.median(border) > 0.5:  # dark ink on light paper: make ink bright
+        grey = 1.0 - grey
+    if max(height, width) >= 64:
+        # Background estimate: remove strokes (opening of bright ink) then blur.
+        side = max(3, (max(height, width) // 12) | 1)
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
+        background = cv2.morphologyEx(grey, cv2.MORPH_OPEN, kernel)
+        background = cv2.GaussianBlur(background, (0, 0), side / 2)
+        grey = np.clip(grey - background, 0.0, 1.0)
+    top = float(grey.max())
+    if top < 0.08:  # no contrast at all: a blank page
+        return np.zeros_like(grey)
+    grey /= top
+    byte = (grey * 255).astype(np.uint8)
+    threshold, _ = cv2.threshold(byte, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    threshold = max(threshold / 255.0, 0.15)
+    # Soft ramp around the threshold keeps anti-aliased edges; paper grain falls to zero.
+    ink = np.clip((grey - 0.6 * threshold) / (0.8 * threshold), 0.0, 1.0)
+    return _remove_specks(ink)
+
+
+def _remove_specks(ink: np.ndarray) -> np.ndarray:
+    """Drop connected components much smaller than the largest one (dust, paper grain)."""
+    mask = (ink > 0.5).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count <= 2:
+        return ink
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep = np.zeros(count, bool)
+    keep[1:] = areas >= max(4, 0.04 * areas.max())
+    # Grow kept components by a pixel so their soft edges stay.
+    kept = cv2.dilate(keep[labels].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    return np.where(kept, ink, 0.0).astype(np.float32)
+
+
+def extract_ink(array: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Decide which pixels are ink.
+
+    Args:
+        array: uint8 grey ``(H, W)`` or RGBA ``(H, W, 4)`` from :func:`load_image`.
+
+    Returns:
+        ``(ink, picture)``: ink ``(H, W)`` float32 in [0, 1] (1 = full ink) and the picture as
+        a person sees it, ``(H, W, 3)`` uint8 RGB (transparent parts shown white).
+
+    A partly transparent image (a sketchpad layer, a PNG stroke on a clear background) is read
+    by its alpha: what is opaque is ink. Otherwise the grey level is used, light-on-dark or
+    dark-on-light decided from the border, after flattening uneven lighting.
+    """
+    if array.ndim == 2:
+        picture = np.dstack([array] * 3)
+        return _ink_from_grey(array), picture
+    rgb, alpha = array[:, :, :3], array[:, :, 3]
+    white = np.full_like(rgb, 255)
+    weight = alpha[:, :, None].astype(np.float32) / 255.0
+    picture = (rgb * weight + white * (1 - weight)).round().astype(np.uint8)
+    if alpha.min() < 250 and alpha.max() > 0 and (alpha < 250).mean() > 0.05:
+        # Transparency carries the drawing: ink is what is opaque (and not pure white paper).
+        lum = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY).astype(np.float32)
+        opaque = alpha.astype(np.float32) / 255.0
+        if (alpha > 250).mean() > 0.5:  # mostly opaque: a photo with a few clear pixels
+            return _ink_from_grey(cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)), picture
+        paper = (lum > 245) & (opaque > 0.98)  # opaque white is paper, not ink
+        return np.where(paper, 0.0, opaque).astype(np.float32), picture
+    if alpha.max() == 0:
+        return np.zeros(alpha.shape, np.float32), picture
+    return _ink_from_grey(cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)), picture
+
+
+# ----------------------------------------------------------------------------- normalise
+
+
+def normalize_ink(ink: np.ndarray, threshold: float = 0.1) -> tuple[np.ndarray, np.ndarray] | None:
+    """Fit ink into MNIST's frame: crop, longer side to 20 px keeping aspect, centre of mass
+    at (14, 14) of a 28×28 field.
+
+    Args:
+        ink: ``(H, W)`` float32 in [0, 1], 1 = full ink, any size.
+        threshold: ink level that counts for the bounding box.
+
+    Returns:
+        ``(image, to_model)`` — image ``(28, 28)`` float32 in [0, 1], white ink on black;
+        ``to_model`` ``(2, 3)`` float64, the affine from ``ink``'s pixel frame to the 28×28 frame
+        (pixel centres at integer coordinates). ``None`` when there is no ink above ``threshold``.
+    """
+    rows = np.flatnonzero((ink > threshold).any(axis=1))
+    cols = np.flatnonzero((ink > threshold).any(axis=0))
+    if rows.size == 0:
+        return None
+    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    crop = ink[y0:y1, x0:x1].astype(np.float32)
+    height, width = crop.shape
+    scale = FIT_SIZE / max(height, width)
+    new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
+    # INTER_AREA anti-aliases when shrinking; linear when a tiny input is enlarged.
+    shrinking = new_w <= width and new_h <= height
+    patch = cv2.resize(crop, (new_w, new_h),
+                       interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+    mass = float(patch.sum())
+    ys, xs = np.mgrid[0:new_h, 0:new_w]
+    cx = float((patch * xs).sum() / mass) if mass > 0 else (new_w - 1) / 2
+    cy = float((patch * ys).sum() / mass) if mass > 0 else (new_h - 1) / 2
+    shift = np.array([[1.0, 0.0, CENTRE - cx], [0.0, 1.0, CENTRE - cy]])
+    image = cv2.warpAffine(patch, shift, (MODEL_SIZE, MODEL_SIZE), flags=cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+    # Pixel-centre convention of cv2.resize: u = sx (x - x0 + 0.5) - 0.5.
+    sx, sy = new_w / width, new_h / height
+    to_model = np.array([[sx, 0.0, sx * (0.5 - x0) - 0.5 + CENTRE - cx],
+                         [0.0, sy, sy * (0.5 - y0) - 0.5 + CENTRE - cy]])
+    return np.clip(image, 0.0, 1.0), to_model
+
+
+def to_tensor(image: np.ndarray) -> np.ndarray:
+    """28×28 float in [0, 1] (white ink on black) → ``(1, 28, 28)`` float32 normalised input."""
+    return ((image.astype(np.float32) - MNIST_MEAN) / MNIST_STD)[None]
+
+
+def _blank(ink: np.ndarray, picture: np.ndarray, message: str = BLANK_MESSAGE) -> Prepared:
+    empty = np.zeros((MODEL_SIZE, MODEL_SIZE), np.float32)
+    height, width = ink.shape
+    scale = MODEL_SIZE / max(height, width)
+    return Prepared(tensor=to_tensor(empty), model_input=empty.astype(np.uint8),
+                    to_model=np.array([[scale, 0, 0], [0, scale, 0]]), ink=ink > 0.5,
+                    picture=picture, blank=True, message=message)
+
+
+def prepare_ink(ink: np.ndarray, picture: np.ndarray | None = None) -> Prepared:
+    """Ink ``(H, W)`` float32 in [0, 1] → :class:`Prepared` (blank when under 0.5% ink)."""
+    if picture is None:
+        picture = np.dstack([(255 - ink * 255).astype(np.uint8)] * 3)
+    solid = ink > 0.5
+    if solid.mean() < MIN_INK_FRACTION or solid.sum() < 3:
+        message = BLANK_MESSAGE if not solid.any() else (
+            "That is too small to read: draw the digit larger, filling most of the box.")
+        return _blank(ink, picture, message)
+    normalised = normalize_ink(ink)
+    if normalised is None:
+        return _blank(ink, picture)
+    image, to_model = normalised
+    return Prepared(tensor=to_tensor(image), model_input=(image * 255).round().astype(np.uint8),
+                    to_model=to_model, ink=solid, picture=picture, blank=False)
+
+
+def _from_editor(value: dict) -> np.ndarray | None:
+    """Gradio Sketchpad/ImageEditor value → RGBA array of the drawing, or None if empty."""
+    layers = [layer for layer in (value.get("layers") or []) if layer is not None]
+    if layers:
+        arrays = [load_image(layer) for layer in layers]
+        arrays = [a if a.ndim == 3 else np.dstack([a] * 3 + [np.full(a.shape, 255, np.uint8)])
+                  for a in arrays]
+        drawn = arrays[0].astype(np.float32)
+        for layer in arrays[1:]:  # alpha-composite the layers, top last
+            alpha = layer[:, :, 3:4].astype(np.float32) / 255.0
+            drawn[:, :, :3] = layer[:, :, :3] * alpha + drawn[:, :, :3] * (1 - alpha)
+            drawn[:, :, 3:4] = 255 * (alpha + drawn[:, :, 3:4] / 255.0 * (1 - alpha))
+        if drawn[:, :, 3].max() > 0:
+            return drawn.round().astype(np.uint8)
+    # No strokes in the layers: an example was loaded, or only a background was given.
+    for key in ("composite", "background"):
+        if value.get(key) is not None:
+            return load_image(value[key])
+    return None
+
+
+def prepare(image: Any) -> Prepared:
+    """Turn any supported input into a :class:`Prepared` model input.
+
+    Args:
+        image: a Gradio Sketchpad/ImageEditor value (dict with ``background``, ``layers``,
+            ``composite``; ``None`` after Clear), a PIL image, a numpy array ``(H, W)``,
+            ``(H, W, 3)`` or ``(H, W, 4)`` (uint8, uint16, bool or float), a file path or bytes.
+
+    Returns:
+        A :class:`Prepared`; ``blank`` with a message for nothing drawn, a blank page or a speck.
+
+    Raises:
+        InputError: the input cannot be read (damaged file, not an image, too large, wrong
+            shape); its message is meant for the person.
+    """
+    if image is None:
+        empty = np.zeros((MODEL_SIZE, MODEL_SIZE), np.float32)
+        return _blank(empty, np.full((MODEL_SIZE, MODEL_SIZE, 3), 255, np.uint8))
+    if isinstance(image, dict):
+        array = _from_editor(image)
+        if array is None:
+            return prepare(None)
+    else:
+        array = load_image(image)
+    array = _downscale(array)
+    ink, picture = extract_ink(array)
+    return prepare_ink(ink, picture)

@@ -1,0 +1,157 @@
+"""Class activation maps → pictures: scaling, upsampling, back to the canvas, colour, overlay.
+
+Normalisation policy (see DESIGN.md):
+
+- Raw maps are kept signed; :func:`normalize_map` turns them into a view.
+- ``"per_map"`` (default): min–max of the one map to [0, 1] with an epsilon; a constant map
+  becomes all zeros, never NaN.
+- ``"shared"``: one min–max over all maps given together (pass ``low``/``high``), so maps of
+  different classes compare.
+- ``"signed"``: ``0.5 + 0.5·x / max|x|`` so 0.5 is zero evidence (for a diverging colour map).
+
+Upsampling is bilinear with cv2's pixel-centre convention; ``cv2`` sizes are (width, height).
+Colour maps come out RGB, never BGR.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .preprocess import MODEL_SIZE
+
+EPSILON = 1e-8
+COLORMAPS = {
+    "viridis": cv2.COLORMAP_VIRIDIS,  # perceptually uniform: the default
+    "inferno": cv2.COLORMAP_INFERNO,
+    "jet": cv2.COLORMAP_JET,
+    "coolwarm": cv2.COLORMAP_TWILIGHT_SHIFTED,  # diverging, for signed maps
+}
+SCALES = ("per_map", "shared", "signed")
+
+
+def normalize_map(raw: np.ndarray, scale: str = "per_map", low: float | None = None,
+                  high: float | None = None) -> np.ndarray:
+    """Map raw CAM values to [0, 1] following the normalisation policy above.
+
+    Args:
+        raw: ``(..., h, w)`` float, signed raw values.
+        scale: ``"per_map"``, ``"shared"`` (uses ``low``/``high``, defaulting to ``raw``'s own
+            range) or ``"signed"``.
+
+    Returns: float32 array of the same shape in [0, 1]; never NaN.
+
+    Raises: ValueError for an unknown ``scale``.
+    """
+    values = np.nan_to_num(np.asarray(raw, np.float32))
+    if scale == "signed":
+        extent = float(np.abs(values).max()) if values.size else 0.0
+        return (0.5 + 0.5 * values / (extent + EPSILON)).astype(np.float32)
+    if scale == "per_map":
+        low_v = values.min(axis=(-2, -1), keepdims=True)
+        high_v = values.max(axis=(-2, -1), keepdims=True)
+    elif scale == "shared":
+        low_v = np.float32(values.min() if low is None else low)
+        high_v = np.float32(values.max() if high is None else high)
+    else:
+        raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
+    span = high_v - low_v
+    out = np.where(span > EPSILON, (values - low_v) / np.maximum(span, EPSILON), 0.0)
+    return np.clip(out, 0.0, 1.0).astype(np.float32)
+
+
+def feature_to_model(feature_map: np.ndarray, size: tuple[int, int] = (MODEL_SIZE, MODEL_SIZE),
+                     ) -> np.ndarray:
+    """Bilinear upsampling of a ``(h, w)`` map to the model input ``size`` (height, width)."""
+    height, width = size
+    return cv2.resize(np.asarray(feature_map, np.float32), (width, height),
+                      interpolation=cv2.INTER_LINEAR)
+
+
+def model_to_canvas(model_map: np.ndarray, to_model: np.ndarray, canvas: tuple[int, int],
+                    fill: float = 0.0) -> np.ndarray:
+    """Carry a map in the model frame back to the input's own pixel frame.
+
+    Args:
+        model_map: ``(mh, mw)`` float32, in the model-input frame (28×28, or the feature grid
+            when ``to_model`` already includes that scale).
+        to_model: ``(2, 3)`` affine from canvas pixels to ``model_map`` pixels.
+        canvas: ``(height, width)`` of the output.
+        fill: value outside the region the model saw.
+
+    Returns: ``(height, width)`` float32, sampled bilinearly.
+    """
+    height, width = canvas
+    # WARP_INVERSE_MAP: the matrix maps output (canvas) pixels to source (model) pixels.
+    return cv2.warpAffine(np.asarray(model_map, np.float32), np.asarray(to_model, np.float64),
+                          (width, height), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
+
+
+def feature_to_canvas(feature_map: np.ndarray, to_model: np.ndarray,
+                      canvas: tuple[int, int]) -> np.ndarray:
+    """A ``(h, w)`` feature-grid map in [0, 1] → the canvas frame, in one bilinear warp.
+
+    The feature cell ``i`` covers model pixels ``[s·i, s·(i+1))`` with ``s = 28 / h``, so model
+    pixel ``u`` is feature coordinate ``(u + 0.5) / s − 0.5`` (cv2's pixel-centre convention).
+    """
+    stride_y = MODEL_SIZE / feature_map.shape[0]
+    stride_x = MODEL_SIZE / feature_map.shape[1]
+    to_feature = np.array([[1 / stride_x, 0, 0.5 / stride_x - 0.5],
+                           [0, 1 / stride_y, 0.5 / stride_y - 0.5]])
+    composed = to_feature[:, :2] @ np.asarray(to_model, np.float64)
+    composed[:, 2] += to_feature[:, 2]
+    # Pad by one cell replicating the edge so bilinear sampling at the 28×28 border is smooth,
+    # while the canvas beyond the model's view stays at 0.
+    padded = cv2.copyMakeBorder(np.asarray(feature_map, np.float32), 1, 1, 1, 1,
+                                cv2.BORDER_REPLICATE)
+    composed[:, 2] += 1.0
+    out = model_to_canvas(padded, composed, canvas)
+    inside = _model_window(to_model, canvas)
+    return np.where(inside, out, 0.0).astype(np.float32)
+
+
+def _model_window(to_model: np.ndarray, canvas: tuple[int, int]) -> np.ndarray:
+    """Bool (H, W): canvas pixels that fall inside the 28×28 model input."""
+    ones = np.ones((MODEL_SIZE, MODEL_SIZE), np.float32)
+    return model_to_canvas(ones, to_model, canvas) > 0.5
+
+
+def colorize(unit_map: np.ndarray, colormap: str = "viridis") -> np.ndarray:
+    """``(H, W)`` float in [0, 1] → ``(H, W, 3)`` uint8 **RGB** through a named colour map.
+
+    Raises: ValueError for an unknown colour map name.
+    """
+    if colormap not in COLORMAPS:
+        raise ValueError(f"colormap must be one of {sorted(COLORMAPS)}, got {colormap!r}")
+    byte = (np.clip(np.nan_to_num(unit_map), 0.0, 1.0) * 255).round().astype(np.uint8)
+    return cv2.cvtColor(cv2.applyColorMap(byte, COLORMAPS[colormap]), cv2.COLOR_BGR2RGB)
+
+
+def overlay(picture: np.ndarray, unit_map: np.ndarray, opacity: float = 0.5,
+            colormap: str = "viridis") -> np.ndarray:
+    """Blend a colour-mapped ``unit_map`` over ``picture``.
+
+    Args:
+        picture: ``(H, W, 3)`` uint8 RGB, or ``(H, W)`` uint8 grey.
+        unit_map: ``(H, W)`` float in [0, 1].
+        opacity: 0 (picture only) … 1 (heatmap only).
+
+    Returns: ``(H, W, 3)`` uint8 RGB.
+
+    Raises: ValueError when the sizes differ or ``opacity`` is outside [0, 1].
+    """
+    if picture.ndim == 2:
+        picture = np.dstack([picture] * 3)
+    if picture.shape[:2] != unit_map.shape:
+        raise ValueError(f"picture {picture.shape[:2]} and map {unit_map.shape} differ in size")
+    if not 0.0 <= opacity <= 1.0:
+        raise ValueError(f"opacity must be in [0, 1], got {opacity}")
+    heat = colorize(unit_map, colormap).astype(np.float32)
+    blended = (1.0 - opacity) * picture.astype(np.float32) + opacity * heat
+    return blended.round().clip(0, 255).astype(np.uint8)
+
+
+def enlarge(image: np.ndarray, side: int = 196) -> np.ndarray:
+    """Nearest-neighbour enlargement of a small image (e.g. the 28×28 model input) for display."""
+    return cv2.resize(image, (side, side), interpolation=cv2.INTER_NEAREST)

@@ -1,0 +1,267 @@
+"""Train the digit ResNet34: ``python -m cam_core.train --data-root ../shared/data/mnist``.
+
+Data: MNIST train minus its last 5,000 images (kept back for calibration and the threshold),
+augmented for drawn input and passed through the app's own normalisation; a share of pendigits
+replays from writers 1–25 (writers 26–30 are held back for evaluation); with outlier exposure
+(Hendrycks et al., "Deep Anomaly Detection with Outlier Exposure", ICLR 2019) on Fashion-MNIST
+train, random scribbles and letters, whose target is the uniform distribution.
+
+After training: temperature scaling and the out-of-distribution threshold are fitted on the
+held-back digits and stored in the safetensors metadata; the weights, a metrics JSON and the
+model card are written. Checkpoints are safetensors + JSON (no pickle) and ``--resume`` continues
+a run exactly, because every step draws its randomness from (seed, step).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+from tqdm import tqdm
+
+from . import augment, calibrate, datasets
+from .model import DEFAULT_WEIGHTS, DigitResNet, build_model, resolve_device, save_weights
+from .preprocess import MNIST_MEAN, MNIST_STD, MODEL_SIZE
+
+HELD_BACK = 5000  # last MNIST train images: calibration and OOD threshold, never trained on
+KEEP_DIGITS = 0.99  # the OOD threshold keeps this share of held-back real digits
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m cam_core.train", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-root", default="./data",
+                        help="torchvision MNIST root (default ./data, downloaded if missing "
+                             "with --download)")
+    parser.add_argument("--download", action="store_true", help="let torchvision fetch MNIST")
+    parser.add_argument("--epochs", type=float, default=2.0,
+                        help="passes over the MNIST training images (fractions allowed)")
+    parser.add_argument("--batch-size", type=int, default=64, help="digits per step")
+    parser.add_argument("--outliers", type=int, default=16,
+                        help="outlier-exposure samples per step (0 turns it off)")
+    parser.add_argument("--pen-share", type=float, default=0.15,
+                        help="share of each digit batch that is a pendigits replay")
+    parser.add_argument("--lr", type=float, default=0.1, help="peak SGD learning rate")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    parser.add_argument("--limit", type=int, default=0,
+                        help="smoke run: use only N training images and N//batch steps")
+    parser.add_argument("--out", default=str(DEFAULT_WEIGHTS), help="weights file to write")
+    parser.add_argument("--checkpoint", default="", help="checkpoint prefix (default: OUT.ckpt)")
+    parser.add_argument("--checkpoint-every", type=int, default=100, help="steps")
+    parser.add_argument("--resume", action="store_true", help="continue from the checkpoint")
+    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = default)")
+    parser.add_argument("--no-card", action="store_true", help="do not write MODEL_CARD.md")
+    return parser.parse_args(argv)
+
+
+def learning_rate(step: int, total: int, peak: float) -> float:
+    """One-cycle schedule: linear warm-up over 15% of steps, then cosine down to peak/1000."""
+    warm = max(1, int(0.15 * total))
+    if step < warm:
+        return peak * (0.04 + 0.96 * step / warm)
+    progress = (step - warm) / max(1, total - warm)
+    return peak * (1e-3 + (1 - 1e-3) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+class Batches:
+    """Makes step ``k``'s batch from (seed, k) alone, so a resumed run sees the same data."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        images, labels = datasets.load_mnist(args.data_root, train=True, download=args.download)
+        self.images, self.labels = images[:-HELD_BACK], labels[:-HELD_BACK]
+        if args.limit:
+            self.images, self.labels = self.images[: args.limit], self.labels[: args.limit]
+        try:
+            pen = [d for d in datasets.load_pendigits()
+                   if d.writer not in datasets.PENDIGITS_HELD_OUT_WRITERS]
+        except FileNotFoundError:
+            pen = []
+            print("pendigits not found: training on MNIST only", file=sys.stderr)
+        self.pen = pen
+        self.fashion = None
+        if args.outliers:
+            try:
+                self.fashion = datasets.load_fashion(train=True)
+            except FileNotFoundError as error:
+                print(f"{error} Outliers will be scribbles and letters only.", file=sys.stderr)
+        self.args = args
+        self.per_epoch = math.ceil(len(self.images) / args.batch_size)
+
+    def make(self, step: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(digits (B, 1, 28, 28), labels (B,), outliers (O, 1, 28, 28)), normalised float32."""
+        args = self.args
+        rng = np.random.default_rng([args.seed, step])
+        epoch, position = divmod(step, self.per_epoch)
+        order = np.random.default_rng([args.seed, 10_000 + epoch]).permutation(len(self.images))
+        picked = order[position * args.batch_size:(position + 1) * args.batch_size]
+        digits, labels = [], []
+        for index in picked:
+            if self.pen and rng.random() < args.pen_share:
+                pen = self.pen[rng.integers(len(self.pen))]
+                digits.append(augment.replay_pendigit(rng, pen))
+                labels.append(pen.label)
+            else:
+                digits.append(augment.augment_mnist(rng, self.images[index]))
+                labels.append(int(self.labels[index]))
+        outliers = [augment.random_outlier(rng, self.fashion) for _ in range(args.outliers)]
+        return (_stack(digits), torch.tensor(labels),
+                _stack(outliers) if outliers else torch.zeros(0, 1, MODEL_SIZE, MODEL_SIZE))
+
+
+def _stack(images: list[np.ndarray]) -> torch.Tensor:
+    batch = (np.stack(images).astype(np.float32) - MNIST_MEAN) / MNIST_STD
+    return torch.from_numpy(batch)[:, None]
+
+
+@torch.no_grad()
+def logits_of(model: DigitResNet, images: np.ndarray, device: torch.device,
+              batch_size: int = 250) -> np.ndarray:
+    """Logits (N, 10) float32 for images (N, 28, 28) float32 in [0, 1], white on black."""
+    model.eval()
+    out = []
+    for start in range(0, len(images), batch_size):
+        batch = _stack(list(images[start:start + batch_size])).to(device)
+        out.append(model(batch)[0].float().cpu().numpy())
+    return np.concatenate(out) if out else np.zeros((0, 10), np.float32)
+
+
+def _save_checkpoint(prefix: Path, model: nn.Module, ema: nn.Module,
+                     optimiser: torch.optim.Optimizer, step: int) -> None:
+    tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    tensors |= {f"ema.{k}": v.detach().cpu().contiguous() for k, v in ema.state_dict().items()}
+    names = {id(p): n for n, p in model.named_parameters()}
+    for group in optimiser.param_groups:
+        for param in group["params"]:
+            buffer = optimiser.state.get(param, {}).get("momentum_buffer")
+            if buffer is not None:
+                tensors[f"momentum.{names[id(param)]}"] = buffer.detach().cpu().contiguous()
+    save_file(tensors, str(prefix.with_suffix(".ckpt.safetensors")))
+    prefix.with_suffix(".ckpt.json").write_text(json.dumps({"step": step}))
+
+
+def _load_checkpoint(prefix: Path, model: nn.Module, ema: nn.Module,
+                     optimiser: torch.optim.Optimizer) -> int:
+    tensors = load_file(str(prefix.with_suffix(".ckpt.safetensors")))
+    model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+    ema.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("ema.")})
+    params = dict(model.named_parameters())
+    for key, value in tensors.items():
+        if key.startswith("momentum."):
+            optimiser.state[params[key[9:]]]["momentum_buffer"] = value.to(params[key[9:]].device)
+    return int(json.loads(prefix.with_suffix(".ckpt.json").read_text())["step"])
+
+
+@torch.no_grad()
+def _update_ema(ema: nn.Module, model: nn.Module, decay: float) -> None:
+    for target, source in zip(ema.state_dict().values(), model.state_dict().values(),
+                              strict=True):
+        if target.is_floating_point():
+            target.mul_(decay).add_(source.detach(), alpha=1 - decay)
+        else:
+            target.copy_(source)
+
+
+def train(args: argparse.Namespace) -> dict:
+    """Run training, calibration and the held-back evaluation; write weights and metrics."""
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    device = resolve_device(args.device)
+    batches = Batches(args)
+    total = max(1, int(args.epochs * batches.per_epoch))
+    if args.limit:
+        total = max(1, args.limit // args.batch_size)
+    model = build_model().to(device).to(memory_format=torch.channels_last)
+    ema = build_model().to(device)
+    ema.load_state_dict(model.state_dict())
+    optimiser = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9, nesterov=True,
+                                weight_decay=5e-4)
+    out = Path(args.out)
+    prefix = Path(args.checkpoint) if args.checkpoint else out
+    start = 0
+    if args.resume and prefix.with_suffix(".ckpt.json").exists():
+        start = _load_checkpoint(prefix, model, ema, optimiser)
+        print(f"resumed at step {start}/{total}", file=sys.stderr)
+    use_amp = device.type == "cuda"
+    began = time.time()
+    progress = tqdm(range(start, total), initial=start, total=total, desc="train",
+                    mininterval=10, file=sys.stderr)
+    for step in progress:
+        model.train()
+        digits, labels, outliers = batches.make(step)
+        inputs = torch.cat([digits, outliers]).to(device, memory_format=torch.channels_last)
+        for group in optimiser.param_groups:
+            group["lr"] = learning_rate(step, total, args.lr)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
+            logits, _ = model(inputs)
+        logits = logits.float()
+        digit_loss = nn.functional.cross_entropy(logits[: len(digits)], labels.to(device))
+        loss = digit_loss
+        if len(outliers):
+            # Outlier exposure: cross-entropy to the uniform distribution (Hendrycks et al.).
+            outlier_loss = -torch.log_softmax(logits[len(digits):], dim=1).mean()
+            loss = loss + 0.5 * outlier_loss
+        optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        optimiser.step()
+        _update_ema(ema, model, decay=min(0.998, (1 + step) / (10 + step)))
+        progress.set_postfix(loss=f"{digit_loss.item():.3f}", lr=f"{group['lr']:.4f}")
+        if (step + 1) % args.checkpoint_every == 0 and step + 1 < total:
+            _save_checkpoint(prefix, model, ema, optimiser, step + 1)
+    seconds = time.time() - began
+    return finish(args, model, ema, batches, device, total, seconds)
+
+
+def finish(args: argparse.Namespace, model: DigitResNet, ema: DigitResNet, batches: Batches,
+           device: torch.device, steps: int, seconds: float) -> dict:
+    """Pick raw or EMA weights on held-back MNIST, fit T and the OOD threshold, save all."""
+    images, labels = datasets.load_mnist(args.data_root, train=True, download=args.download)
+    held_images = images[-HELD_BACK:].astype(np.float32) / 255.0
+    held_labels = labels[-HELD_BACK:]
+    if args.limit:
+        held_images, held_labels = held_images[:500], held_labels[:500]
+    candidates = {}
+    for name, net in (("raw", model), ("ema", ema)):
+        net = net.to(memory_format=torch.contiguous_format)
+        logits = logits_of(net, held_images, device)
+        candidates[name] = (float((logits.argmax(1) == held_labels).mean()), net, logits)
+    chosen = max(candidates, key=lambda k: candidates[k][0])
+    accuracy, best, logits = candidates[chosen]
+    temperature = calibrate.fit_temperature(logits, held_labels)
+    threshold = calibrate.threshold_keeping(calibrate.energy_score(logits / temperature),
+                                            KEEP_DIGITS)
+    best.metadata = {"temperature": f"{temperature:.6f}", "ood_score": "energy",
+                     "ood_threshold": f"{threshold:.6f}", "weights": chosen}
+    sha = save_weights(best.cpu(), args.out)
+    metrics = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "python -m cam_core.train " + " ".join(sys.argv[1:]),
+        "steps": steps, "epochs": args.epochs, "seconds": round(seconds, 1),
+        "device": str(device), "torch": torch.__version__, "python": platform.python_version(),
+        "held_back_accuracy": accuracy, "weights_chosen": chosen,
+        "held_back_accuracy_raw": candidates["raw"][0],
+        "held_back_accuracy_ema": candidates["ema"][0],
+        "temperature": temperature, "ood_threshold": threshold, "sha256": sha,
+    }
+    Path(args.out).with_suffix(".metrics.json").write_text(json.dumps(metrics, indent=2))
+    print(json.dumps(metrics, indent=2))
+    return metrics
+
+
+def main(argv: list[str] | None = None) -> None:
+    train(parse_args(argv))
+
+
+if __name__ == "__main__":
+    main()

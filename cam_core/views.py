@@ -1,0 +1,87 @@
+"""What the app displays, computed from an :class:`~cam_core.engine.Explanation` — plain data
+(text, a DataFrame, RGB arrays) so ``app.py`` only wires widgets. No Gradio here.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import render
+from .engine import Explanation
+
+PREDICTED, OTHER = "prediction", "other digits"
+BAR_COLOURS = {PREDICTED: "#d1495b", OTHER: "#8d99ae"}
+DIGITS = [str(d) for d in range(10)]
+MODEL_VIEW_SIDE = 168  # the 28×28 model input shown 6× enlarged
+
+
+@dataclass(frozen=True)
+class Panels:
+    """Display values for one explanation.
+
+    Attributes:
+        headline: HTML, the digit large with its probability, or the message.
+        chart: DataFrame with columns ``digit`` (str "0"–"9" in order), ``probability``
+            (float in [0, 1]) and ``kind`` (prediction / other digits) for a bar chart.
+        overlay: ``(H, W, 3)`` uint8 RGB, the CAM over the person's picture.
+        model_view: ``(168, 168, 3)`` uint8 RGB, the 28×28 model input with its CAM.
+    """
+
+    headline: str
+    chart: pd.DataFrame
+    overlay: np.ndarray
+    model_view: np.ndarray
+
+
+def probability_frame(probabilities: np.ndarray, digit: int | None) -> pd.DataFrame:
+    """Ten bars in fixed order 0–9; the predicted one marked for highlighting.
+
+    Both kinds are always present (when blank, the zero-height bar 0 carries the "prediction"
+    kind): the chart fixes its colour domain from the values it first sees, so a frame
+    without a "prediction" row would leave later predicted bars without a colour.
+    """
+    marked = 0 if digit is None else digit
+    return pd.DataFrame({
+        "digit": DIGITS,
+        "probability": [float(p) for p in probabilities],
+        "kind": [PREDICTED if d == marked else OTHER for d in range(10)],
+    })
+
+
+def headline(result: Explanation) -> str:
+    """HTML headline: the big digit and its probability, or what to do instead."""
+    if result.digit is None:
+        return f"<div class='digit-card'><p class='hint'>{html.escape(result.message)}</p></div>"
+    percent = 100 * float(result.probabilities[result.digit])
+    note = f"<p class='warn'>{html.escape(result.message)}</p>" if result.message else ""
+    explained = "" if result.target == result.digit else (
+        f"<p class='hint'>Heatmap shows the evidence for <b>{result.target}</b>.</p>")
+    return (f"<div class='digit-card'><span class='big-digit'>{result.digit}</span>"
+            f"<span class='prob'>{percent:.1f}% sure</span>{note}{explained}</div>")
+
+
+def model_view(result: Explanation, opacity: float, colormap: str) -> np.ndarray:
+    """The 28×28 model input with its CAM blended, enlarged to 168×168 RGB."""
+    picture = 255 - result.model_input  # dark ink on white, like the drawing
+    blended = render.overlay(picture, result.cam_model, opacity if result.digit is not None
+                             else 0.0, colormap)
+    return render.enlarge(blended, MODEL_VIEW_SIDE)
+
+
+def panels(result: Explanation, opacity: float = 0.5, colormap: str = "viridis") -> Panels:
+    """All display values for one explanation."""
+    return Panels(headline=headline(result),
+                  chart=probability_frame(result.probabilities, result.digit),
+                  overlay=result.overlay, model_view=model_view(result, opacity, colormap))
+
+
+def error_panels(message: str) -> Panels:
+    """Display values when the input could not be read: the message and empty outputs."""
+    blank = np.full((MODEL_VIEW_SIDE, MODEL_VIEW_SIDE, 3), 255, np.uint8)
+    return Panels(headline=f"<div class='digit-card'><p class='warn'>"
+                           f"{html.escape(message)}</p></div>",
+                  chart=probability_frame(np.zeros(10), None), overlay=blank, model_view=blank)

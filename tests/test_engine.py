@@ -1,0 +1,261 @@
+"""CAM engine: exact, matches pytorch-grad-cam, oriented right, thread-safe, blank-safe."""
+
+from __future__ import annotations
+
+import gc
+import resource
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from cam_core import render
+from cam_core.engine import Explainer
+from cam_core.methods import CAM, METHODS, get_method, target_map
+from cam_core.preprocess import prepare, to_tensor
+from cam_core.strokes import render_strokes
+
+
+def random_inputs(count: int, seed: int = 0) -> torch.Tensor:
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(count, 1, 28, 28, generator=generator)
+
+
+def test_class_cams_are_exact_for_random_inputs(untrained: Explainer):
+    model = untrained.model
+    inputs = random_inputs(4)
+    with torch.no_grad():
+        logits, features = model(inputs)
+        cams = CAM.all_classes(features, model.fc.weight)  # (4, 10, 7, 7)
+    rebuilt = cams.mean(dim=(2, 3)) + model.fc.bias
+    assert torch.allclose(rebuilt, logits, atol=1e-4)
+
+
+def test_class_cams_are_exact_for_real_digits(explainer: Explainer, mnist_test):
+    images, _ = mnist_test
+    for image in images[:8]:
+        result = explainer.explain(image)
+        rebuilt = result.class_cams.mean(axis=(1, 2)) + explainer.model.fc.bias.numpy()
+        np.testing.assert_allclose(rebuilt, result.logits, rtol=1e-5, atol=1e-4)
+
+
+def _wrapped(model):
+    class LogitsOnly(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = model
+
+        def forward(self, x):
+            return self.net(x)[0]
+
+    return LogitsOnly()
+
+
+ORACLE = {"gradcam": "GradCAM", "gradcam++": "GradCAMPlusPlus", "hirescam": "HiResCAM",
+          "layercam": "LayerCAM", "scorecam": "ScoreCAM"}
+
+
+@pytest.mark.parametrize("layer", ["layer2", "layer3", "layer4"])
+@pytest.mark.parametrize("name", list(ORACLE))
+def test_methods_match_pytorch_grad_cam(untrained: Explainer, name: str, layer: str):
+    if name == "scorecam" and layer != "layer4":
+        pytest.skip("Score-CAM is checked on layer4 only (one extra pass per channel)")
+    import pytorch_grad_cam
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+
+    model = untrained.model
+    inputs = random_inputs(2, seed=1)
+    targets = [3, 7]
+    oracle_class = getattr(pytorch_grad_cam, ORACLE[name])
+    wrapped = _wrapped(model)
+    with torch.enable_grad():
+        model.requires_grad_(True)  # pytorch-grad-cam needs .backward() through the weights
+        try:
+            with oracle_class(model=wrapped, target_layers=[getattr(model, layer)]) as oracle:
+                expected = oracle(inputs, [ClassifierOutputTarget(t) for t in targets])
+        finally:
+            model.requires_grad_(False)
+            model.zero_grad(set_to_none=True)
+    _, raw = target_map(model, inputs, torch.tensor(targets), get_method(name, layer), layer)
+    for index in range(2):
+        # pytorch-grad-cam: min-max, cv2.resize to the input size, min-max again.
+        ours = render.normalize_map(render.feature_to_model(render.normalize_map(
+            raw[index].numpy())))
+        np.testing.assert_allclose(ours, expected[index], atol=1e-4)
+
+
+def test_gradcam_on_layer4_is_relu_cam_up_to_scale(untrained: Explainer):
+    model = untrained.model
+    inputs = random_inputs(1, seed=2)
+    with torch.no_grad():
+        _, features = model(inputs)
+        cam = CAM.all_classes(features, model.fc.weight)[0, 5]
+    _, grad = target_map(model, inputs, torch.tensor([5]), get_method("gradcam", "layer4"),
+                         "layer4")
+    np.testing.assert_allclose(grad[0].numpy() * 49, torch.relu(cam).numpy(), atol=1e-4)
+
+
+def test_cam_refuses_other_layers():
+    with pytest.raises(ValueError, match="layer4"):
+        get_method("cam", "layer2")
+    with pytest.raises(ValueError, match="method must be one of"):
+        get_method("magic", "layer4")
+
+
+def test_corner_blob_on_non_square_canvas_peaks_in_that_corner(untrained: Explainer):
+    canvas = (300, 500)  # height 300, width 500
+    ink = render_strokes([np.array([[440.0, 240.0], [470.0, 270.0], [440, 270]])], canvas, 20)
+    prepared = prepare((255 - ink * 255).astype(np.uint8))
+    # A map hot in the bottom-right feature cell must come back bottom-right on the canvas.
+    unit = np.zeros((7, 7), np.float32)
+    unit[6, 6] = 1.0
+    cam = render.feature_to_canvas(unit, prepared.to_model, canvas)
+    y, x = np.unravel_index(np.argmax(cam), cam.shape)
+    assert cam.shape == canvas and x > 400 and y > 200
+
+
+def test_engine_cam_peaks_on_the_ink_of_a_far_right_digit(untrained: Explainer):
+    canvas = (300, 600)
+    ink = render_strokes([np.array([[480, 60], [560, 60], [500, 260]], float)], canvas)
+    result = untrained.explain((255 - ink * 255).astype(np.uint8))
+    assert result.cam.shape == canvas
+    assert result.cam[:, :350].max() == 0  # nothing the model saw is on the left
+    assert result.cam[:, 400:].max() > 0.5
+
+
+def test_hot_top_left_renders_red_in_rgb():
+    unit = np.zeros((10, 10), np.float32)
+    unit[:3, :3] = 1.0
+    coloured = render.colorize(unit, "jet")
+    red, _green, blue = coloured[0, 0].astype(int)
+    assert red > 100 and red > blue + 50  # jet's hot end is red; BGR would make it blue
+    cold = coloured[9, 9].astype(int)
+    assert cold[2] > cold[0]  # cold end blue
+
+
+def test_constant_map_gives_zeros_not_nan():
+    assert np.array_equal(render.normalize_map(np.full((7, 7), 3.0)), np.zeros((7, 7)))
+    signed = render.normalize_map(np.zeros((7, 7)), "signed")
+    assert np.isfinite(signed).all()
+
+
+def test_blank_input_no_digit_no_nan(explainer: Explainer):
+    for blank in (None, np.full((200, 200), 255, np.uint8)):
+        result = explainer.explain(blank)
+        assert result.digit is None and result.target is None
+        assert "Draw a digit" in result.message
+        for array in (result.probabilities, result.cam, result.class_cams, result.cam_model):
+            assert np.isfinite(array).all()
+
+
+def test_explanation_fields(explainer: Explainer, mnist_test):
+    images, labels = mnist_test
+    result = explainer.explain(images[0])
+    assert result.probabilities.shape == (10,) and result.probabilities.dtype == np.float32
+    assert result.probabilities.sum() == pytest.approx(1.0, abs=1e-5)
+    assert result.class_cams.shape == (10, 7, 7)
+    assert result.cam.shape == (28, 28) and 0 <= result.cam.min() <= result.cam.max() <= 1
+    assert result.overlay.shape == (28, 28, 3) and result.overlay.dtype == np.uint8
+    assert result.model_input.shape == (28, 28) and result.model_input.dtype == np.uint8
+    assert result.digit == labels[0] and result.target == result.digit
+
+
+def test_target_class_can_be_chosen_and_is_checked(explainer: Explainer, mnist_test):
+    image = mnist_test[0][0]
+    chosen = explainer.explain(image, target=3)
+    assert chosen.target == 3
+    np.testing.assert_array_equal(chosen.target_map, chosen.class_cams[3])
+    with pytest.raises(ValueError, match="target"):
+        explainer.explain(image, target=12)
+
+
+def test_control_changes_do_not_run_the_model(explainer: Explainer, mnist_test, monkeypatch):
+    image = mnist_test[0][0]
+    explainer.explain(image, method="gradcam", layer="layer3")
+    calls = []
+    original = explainer._run
+    monkeypatch.setattr(explainer, "_run", lambda *a, **k: calls.append(1) or original(*a, **k))
+    explainer.explain(image, method="gradcam", layer="layer3", colormap="jet", opacity=0.9)
+    explainer.explain(image, method="cam", target=None)
+    calls_after_cam = len(calls)
+    explainer.explain(image, method="cam", target=4)  # another class: re-render only
+    explainer.explain(image, method="cam", colormap="inferno", opacity=0.2)
+    assert calls_after_cam <= 1 and len(calls) == calls_after_cam
+
+
+def test_batch_equals_single(explainer: Explainer, mnist_test):
+    images = list(mnist_test[0][:5])
+    batch = explainer.explain_batch(images)
+    for image, result in zip(images, batch, strict=True):
+        single = explainer.explain(image)
+        np.testing.assert_allclose(single.logits, result.logits, atol=1e-4)
+
+
+def _bn_state(model) -> list[bytes]:
+    return [buffer.numpy().tobytes() for name, buffer in model.named_buffers()]
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def test_thread_safety_and_no_state_left(untrained: Explainer):
+    digits = [to_tensor(np.roll(np.eye(28, dtype=np.float32), shift, axis=1))
+              for shift in range(-6, 7)]
+    fresh = Explainer(untrained.model, untrained.device, cache_size=0)  # every call runs it
+    expected = {}
+    for index, tensor in enumerate(digits):
+        prepared = prepare((tensor[0] * 0.3081 + 0.1307).clip(0, 1))
+        expected[index] = (prepared, fresh.explain(prepared, method="gradcam", layer="layer3"))
+    bn_before = _bn_state(untrained.model)
+    hooks_before = sum(len(m._forward_hooks) + len(m._backward_hooks)
+                       + len(m._forward_pre_hooks) for m in untrained.model.modules())
+    errors: list[str] = []
+
+    def worker(offset: int) -> None:
+        for call in range(100):
+            index = (call + offset) % len(digits)
+            method = "gradcam" if call % 2 else "cam"
+            prepared, reference = expected[index]
+            result = fresh.explain(prepared, method=method,
+                                   layer="layer3" if method == "gradcam" else "layer4")
+            if not np.allclose(result.logits, reference.logits, atol=1e-4):
+                errors.append(f"logits differ for input {index}")
+            if method == "gradcam" and not np.allclose(result.target_map, reference.target_map,
+                                                       atol=1e-5):
+                errors.append(f"map differs for input {index}")
+
+    threads = [threading.Thread(target=worker, args=(k * 5,)) for k in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors[:3]
+    gc.collect()
+    rss_before = _rss_mb()
+    for call in range(800):  # with the 200 above, 1000 calls
+        fresh.explain(expected[call % len(digits)][0])
+    gc.collect()
+    assert untrained.model.training is False
+    assert _bn_state(untrained.model) == bn_before
+    assert all(p.grad is None for p in untrained.model.parameters())
+    hooks_after = sum(len(m._forward_hooks) + len(m._backward_hooks)
+                      + len(m._forward_pre_hooks) for m in untrained.model.modules())
+    assert hooks_after == hooks_before == 0
+    assert _rss_mb() - rss_before < 50
+
+
+def test_all_methods_run_on_a_drawing(untrained: Explainer):
+    ink = render_strokes([np.array([[100, 80], [300, 80], [180, 330]], float)], (400, 400))
+    for name, method in METHODS.items():
+        if name == "scorecam":
+            continue  # covered by the oracle test; slow
+        for layer in method.layers:
+            result = untrained.explain((255 - ink * 255).astype(np.uint8), method=name,
+                                       layer=layer)
+            assert result.cam.shape == (400, 400) and np.isfinite(result.cam).all()

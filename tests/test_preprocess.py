@@ -1,0 +1,267 @@
+"""Input pipeline: every kind of input and every bad input has its right outcome."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from cam_core import preprocess
+from cam_core.preprocess import BLANK_MESSAGE, InputError, normalize_ink, prepare
+from cam_core.strokes import render_strokes, sketchpad_value
+
+SEVEN = [np.array([[110, 80], [290, 80], [170, 330]], float)]
+
+
+def seven_ink(canvas=(400, 400), shift=(0, 0), scale=1.0) -> np.ndarray:
+    strokes = [s * scale + np.array(shift) for s in SEVEN]
+    return render_strokes(strokes, canvas)
+
+
+def dark_on_light(ink: np.ndarray) -> np.ndarray:
+    return (255 - ink * 255).round().astype(np.uint8)
+
+
+def png_bytes(image: Image.Image, **params) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=params.pop("format", "PNG"), **params)
+    return buffer.getvalue()
+
+
+# ----------------------------------------------------------------------------- normalisation
+
+
+def test_normalised_like_mnist_fit_and_centre():
+    image, _to_model = normalize_ink(seven_ink())
+    assert image.shape == (28, 28) and image.dtype == np.float32
+    rows, cols = np.nonzero(image > 0.1)
+    assert max(np.ptp(rows), np.ptp(cols)) + 1 in range(19, 23)  # longer side ≈ 20 px
+    ys, xs = np.mgrid[:28, :28]
+    assert abs((image * xs).sum() / image.sum() - 14) < 0.5
+    assert abs((image * ys).sum() / image.sum() - 14) < 0.5
+
+
+def test_affine_maps_ink_to_model_frame():
+    ink = seven_ink()
+    image, to_model = normalize_ink(ink)
+    ys, xs = np.nonzero(ink > 0.5)
+    mapped = to_model @ np.stack([xs, ys, np.ones_like(xs)])
+    inside = (mapped >= -0.5) & (mapped <= 27.5)
+    assert inside.all(axis=0).mean() > 0.99
+    u, v = np.round(mapped).astype(int).clip(0, 27)
+    assert image[v, u].mean() > 0.4  # canvas ink lands on model ink
+
+
+def test_light_on_dark_and_dark_on_light_give_same_input():
+    ink = seven_ink()
+    dark = prepare(dark_on_light(ink)).model_input.astype(float)
+    light = prepare((ink * 255).astype(np.uint8)).model_input.astype(float)
+    assert np.abs(dark - light).mean() < 4
+
+
+def test_blue_ink_on_paper_rgb():
+    ink = seven_ink()
+    rgb = np.dstack([255 - ink * 200, 255 - ink * 150, np.full_like(ink, 255)]).astype(np.uint8)
+    prepared = prepare(rgb)
+    assert not prepared.blank
+    reference = prepare(dark_on_light(ink))
+    assert np.corrcoef(prepared.model_input.ravel(), reference.model_input.ravel())[0, 1] > 0.9
+
+
+def test_uneven_lighting_photo():
+    ink = seven_ink()
+    gradient = np.linspace(120, 255, 400)[None, :].repeat(400, 0)
+    photo = np.clip(gradient - ink * 110, 0, 255).astype(np.uint8)
+    prepared = prepare(photo)
+    reference = prepare(dark_on_light(ink))
+    assert np.corrcoef(prepared.model_input.ravel(), reference.model_input.ravel())[0, 1] > 0.85
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.float64, bool])
+def test_array_dtypes(dtype):
+    ink = seven_ink() > 0.5
+    if dtype is bool:
+        array = ink
+    elif dtype is np.uint16:
+        array = (ink * 65535).astype(np.uint16)
+    elif dtype is np.uint8:
+        array = (ink * 255).astype(np.uint8)
+    else:
+        array = ink.astype(dtype)
+    assert not prepare(array).blank
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+def test_array_channels(channels):
+    grey = dark_on_light(seven_ink())
+    array = np.dstack([grey] * channels)
+    if channels == 4:
+        array[:, :, 3] = 255
+    assert not prepare(array).blank
+
+
+def test_sketchpad_value_and_example_without_layers():
+    value = sketchpad_value(seven_ink())
+    from_layers = prepare(value)
+    assert not from_layers.blank
+    value_no_layers = {"background": value["composite"], "layers": [], "composite":
+                       value["composite"]}
+    from_composite = prepare(value_no_layers)
+    assert np.abs(from_layers.model_input.astype(float)
+                  - from_composite.model_input.astype(float)).mean() < 4
+
+
+def test_pil_path_and_bytes(tmp_path):
+    image = Image.fromarray(dark_on_light(seven_ink()))
+    path = tmp_path / "seven.png"
+    image.save(path)
+    for source in (image, str(path), path, path.read_bytes()):
+        assert not prepare(source).blank
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+def blank_cases():
+    transparent = np.zeros((300, 300, 4), np.uint8)
+    speck = np.full((400, 400), 255, np.uint8)
+    speck[200:203, 200:203] = 0  # 9 px of 160,000: under 0.5%
+    return {
+        "none": None,
+        "cleared canvas": {"background": None, "layers": [], "composite": None},
+        "cleared with white background": {"background": np.full((400, 400, 4), 255, np.uint8),
+                                          "layers": [np.zeros((400, 400, 4), np.uint8)],
+                                          "composite": np.full((400, 400, 4), 255, np.uint8)},
+        "blank white": np.full((280, 280, 3), 255, np.uint8),
+        "blank transparent": transparent,
+        "speck": speck,
+        "1x1": np.zeros((1, 1), np.uint8),
+    }
+
+
+@pytest.mark.parametrize("name", list(blank_cases()))
+def test_blank_inputs_say_draw_a_digit(name):
+    prepared = prepare(blank_cases()[name])
+    assert prepared.blank
+    assert "Draw a digit" in prepared.message or "too small" in prepared.message
+    assert np.isfinite(prepared.tensor).all()
+
+
+def test_blank_message_for_nothing_drawn():
+    assert prepare(None).message == BLANK_MESSAGE
+
+
+def test_transparent_rgba_with_black_stroke_is_the_digit():
+    ink = seven_ink()
+    rgba = np.zeros((400, 400, 4), np.uint8)
+    rgba[:, :, 3] = (ink * 255).astype(np.uint8)  # black stroke, transparent elsewhere
+    prepared = prepare(rgba)
+    assert not prepared.blank
+    assert np.corrcoef(prepared.model_input.ravel(),
+                       prepare(dark_on_light(ink)).model_input.ravel())[0, 1] > 0.9
+
+
+def test_16_bit_png_is_scaled_not_clipped():
+    ink = seven_ink()
+    grey16 = (20000 + (1 - ink) * 40000).astype(np.uint16)  # dark ink on light, all > 255
+    data = png_bytes(Image.fromarray(grey16))
+    assert Image.open(io.BytesIO(data)).mode.startswith("I")
+    array = preprocess.load_image(data)
+    assert array.dtype == np.uint8 and array.max() < 255 and array.min() > 50  # scaled
+    prepared = prepare(data)
+    assert not prepared.blank
+    assert np.corrcoef(prepared.model_input.ravel(),
+                       prepare(dark_on_light(ink)).model_input.ravel())[0, 1] > 0.9
+
+
+def test_palette_png_with_transparent_index():
+    ink = seven_ink() > 0.5
+    indexed = Image.fromarray(ink.astype(np.uint8), mode="L").convert("P")
+    indexed.putpalette([255, 255, 255, 0, 0, 0] + [0] * 762)
+    data = png_bytes(indexed, transparency=0)  # index 0 (background) transparent
+    prepared = prepare(data)
+    assert not prepared.blank
+    assert prepared.ink.mean() == pytest.approx(ink.mean(), abs=0.02)
+
+
+def test_cmyk_jpeg():
+    rgb = Image.fromarray(dark_on_light(seven_ink())).convert("RGB")
+    data = png_bytes(rgb.convert("CMYK"), format="JPEG", quality=95)
+    assert not prepare(data).blank
+
+
+def test_jpeg_with_exif_orientation_6_is_turned_upright():
+    upright = Image.fromarray(dark_on_light(seven_ink(canvas=(400, 300))))  # 300 wide
+    stored = upright.transpose(Image.Transpose.ROTATE_90)  # how a phone stores it
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to display"
+    data = png_bytes(stored.convert("RGB"), format="JPEG", quality=95, exif=exif)
+    prepared = prepare(data)
+    assert prepared.size == (400, 300)
+    reference = prepare(np.asarray(upright))
+    assert np.corrcoef(prepared.model_input.ravel(), reference.model_input.ravel())[0, 1] > 0.9
+
+
+def _png_declaring(width: int, height: int) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 100)) + chunk(b"IEND", b""))
+
+
+def test_decompression_bomb_refused_before_decoding():
+    with pytest.raises(InputError, match="too large|too many pixels"):
+        prepare(_png_declaring(20000, 20000))
+
+
+def test_truncated_png():
+    data = png_bytes(Image.fromarray(dark_on_light(seven_ink())))
+    with pytest.raises(InputError, match="damaged or truncated"):
+        prepare(data[: len(data) // 2])
+
+
+def test_text_file_named_png(tmp_path):
+    path = tmp_path / "digit.png"
+    path.write_text("this is not an image")
+    with pytest.raises(InputError, match="not an image"):
+        prepare(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError, match="No file"):
+        prepare(tmp_path / "nothing.png")
+
+
+def test_animated_gif_uses_first_frame():
+    first = Image.fromarray(dark_on_light(seven_ink()))
+    second = Image.new("L", first.size, 255)  # a blank second frame
+    buffer = io.BytesIO()
+    first.save(buffer, format="GIF", save_all=True, append_images=[second], duration=100)
+    assert not prepare(buffer.getvalue()).blank
+
+
+@pytest.mark.parametrize("bad", [np.zeros((4, 4, 2)), np.zeros((0, 5)), "not an image", 42])
+def test_unsupported_values_raise_input_error(bad):
+    with pytest.raises(InputError):
+        prepare(bad)
+
+
+def test_digit_far_right_of_wide_canvas_maps_back_right():
+    ink = seven_ink(canvas=(300, 600), shift=(330, -20), scale=0.8)
+    prepared = prepare(dark_on_light(ink))
+    inverse_x = np.linalg.inv(np.vstack([prepared.to_model, [0, 0, 1]]))[0] @ [14, 14, 1]
+    assert inverse_x > 400  # the model's centre is on the right of the canvas
+
+
+def test_large_photo_is_downscaled_early():
+    big = np.full((3000, 2000), 255, np.uint8)
+    big[500:2500, 900:1100] = 0  # a thick "1"
+    prepared = prepare(big)
+    assert max(prepared.size) <= preprocess.WORK_SIDE
+    assert not prepared.blank
