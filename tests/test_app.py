@@ -71,7 +71,7 @@ def test_api_blank_and_bad_files(server, tmp_path):
     client = Client(server, verbose=False)
     blank = tmp_path / "blank.png"
     Image.fromarray(np.full((200, 200), 255, np.uint8)).save(blank)
-    result, overlay = client.predict(handle_file(str(blank)), api_name="/explain")
+    result, _ = client.predict(handle_file(str(blank)), api_name="/explain")
     assert result["digit"] is None and "Draw a digit" in result["message"]
     text = tmp_path / "notes.png"
     text.write_text("not an image")
