@@ -16,11 +16,11 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 
-from cam_core import views
+from cam_core import teaching, views
 from cam_core.engine import load_explainer
 from cam_core.methods import METHODS
 from cam_core.model import FEATURE_LAYERS, WeightsError
-from cam_core.preprocess import InputError
+from cam_core.preprocess import InputError, prepare
 from cam_core.render import COLORMAPS
 from cam_core.strokes import BRUSH_WIDTH, CANVAS_SIZE
 
@@ -97,6 +97,88 @@ def on_control(source, sketch, upload, target, method, layer, opacity, colormap)
     return p.headline, p.chart, p.overlay, p.model_view
 
 
+# ----------------------------------------------------------------------------- teaching views
+
+
+def _current(source, sketch, upload, target=PREDICTION):
+    """(prepared input, explanation) of what is on screen now; raises InputError/ValueError."""
+    prepared = prepare(sketch if source == "draw" else upload)
+    if prepared.blank:
+        raise ValueError(prepared.message)
+    chosen = None if target in (None, "", PREDICTION) else int(target)
+    return prepared, explainer.explain(prepared, target=chosen)
+
+
+def _guarded(handler):
+    """Run a teaching-view handler; bad input becomes a notice, never a traceback."""
+    def run(*args):
+        try:
+            return handler(*args)
+        except (InputError, ValueError) as error:
+            gr.Warning(str(error))
+        except Exception:
+            LOG.exception("teaching view failed")
+            gr.Warning("Something went wrong on the server; please try again.")
+        return handler.empty
+    return run
+
+
+def ten_maps(source, sketch, upload, scale, colormap):
+    _, result = _current(source, sketch, upload)
+    return teaching.class_map_tiles(result, scale, "coolwarm" if scale == "signed" else colormap)
+
+
+ten_maps.empty = []
+
+
+def why_not(source, sketch, upload, first, second):
+    prepared, result = _current(source, sketch, upload)
+    first_digit = result.digit if first == PREDICTION else int(first)
+    if second == "runner-up":
+        ranked = np.argsort(-result.probabilities)
+        second_digit = int(ranked[1] if ranked[0] == first_digit else ranked[0])
+    else:
+        second_digit = int(second)
+    if first_digit == second_digit:
+        raise ValueError("Pick two different digits to compare.")
+    picture, caption = teaching.contrast(result, prepared, first_digit, second_digit)
+    return picture, caption
+
+
+why_not.empty = (None, "")
+
+
+def erase(source, sketch, upload, percent):
+    _, result = _current(source, sketch, upload)
+    outcome = teaching.erase_evidence(explainer, result, percent / 100)
+    text = (f"Probability of **{outcome.target}**: {100 * outcome.before:.1f}% before · "
+            f"**{100 * outcome.after_cam:.1f}%** after erasing the {percent:.0f}% of the ink "
+            f"the heatmap marks hottest · {100 * outcome.after_random:.1f}% after erasing "
+            f"{percent:.0f}% of the ink at random. If the heatmap points at real evidence, the "
+            f"first drop is the larger.")
+    return text, [(255 - outcome.cam_erased, "erased where the CAM is hottest"),
+                  (255 - outcome.random_erased, "erased at random")]
+
+
+erase.empty = ("", [])
+
+
+def layers(source, sketch, upload, method, colormap):
+    prepared, _ = _current(source, sketch, upload)
+    return teaching.layer_comparison(explainer, prepared, method, colormap=colormap)
+
+
+layers.empty = []
+
+
+def numbers(source, sketch, upload, target):
+    _, result = _current(source, sketch, upload, target)
+    return teaching.how_it_works(explainer, result)
+
+
+numbers.empty = "Draw a digit first."
+
+
 def api_explain(image_path: str | None) -> tuple[dict, np.ndarray | None]:
     """The ``/explain`` API: an image file → (result JSON, overlay image)."""
     try:
@@ -154,6 +236,40 @@ with gr.Blocks(title="What does the network look at?") as demo:
                             info="CAM needs layer4")
         opacity = gr.Slider(0, 1, value=0.5, step=0.05, label="Heatmap opacity")
         colormap = gr.Dropdown(list(COLORMAPS), value="viridis", label="Colour map")
+    with gr.Accordion("Teaching views: experiments with your drawing", open=False), gr.Tabs():
+        with gr.Tab("All ten maps"):
+            gr.Markdown("Where would the network see each digit? One forward pass gives "
+                        "all ten class activation maps.")
+            scale = gr.Radio([("each map its own scale", "per_map"),
+                              ("one shared scale", "shared"),
+                              ("signed (blue against, red for)", "signed")],
+                             value="per_map", label="Scale")
+            ten_button = gr.Button("Show all ten maps")
+            ten_gallery = gr.Gallery(columns=5, height="auto", label="Class maps")
+        with gr.Tab("Why k and not j?"):
+            with gr.Row():
+                first = gr.Dropdown(TARGET_CHOICES, value=PREDICTION, label="Evidence for")
+                second = gr.Dropdown([("the runner-up", "runner-up")]
+                                     + [(str(d), str(d)) for d in range(10)],
+                                     value="runner-up", label="against")
+            contrast_button = gr.Button("Compare")
+            contrast_image = gr.Image(type="numpy", interactive=False, label="Contrast map")
+            contrast_text = gr.Markdown()
+        with gr.Tab("Erase the evidence"):
+            percent = gr.Slider(5, 60, value=20, step=5, label="Ink to erase (%)")
+            erase_button = gr.Button("Erase and run again")
+            erase_text = gr.Markdown()
+            erase_gallery = gr.Gallery(columns=2, height="auto", label="What the model saw")
+        with gr.Tab("Layers"):
+            layer_method = gr.Radio([("Grad-CAM", "gradcam"), ("LayerCAM", "layercam")],
+                                    value="gradcam", label="Method")
+            layer_button = gr.Button("Compare layer2, layer3, layer4")
+            layer_gallery = gr.Gallery(columns=3, height="auto",
+                                       label="Early layers: sharper; late: more meaning")
+        with gr.Tab("How it works"):
+            numbers_button = gr.Button("Show the numbers for my drawing")
+            numbers_text = gr.Markdown()
+
     controls = [target, method, layer, opacity, colormap]
     outputs = [headline, chart, overlay, model_view]
 
@@ -171,6 +287,17 @@ with gr.Blocks(title="What does the network look at?") as demo:
                        api_visibility="private")
     explain_button.click(on_control, [source, sketch, upload, *controls], outputs,
                          api_visibility="private")
+
+    current = [source, sketch, upload]
+    private = dict(api_visibility="private")
+    ten_button.click(_guarded(ten_maps), [*current, scale, colormap], ten_gallery, **private)
+    contrast_button.click(_guarded(why_not), [*current, first, second],
+                          [contrast_image, contrast_text], **private)
+    erase_button.click(_guarded(erase), [*current, percent], [erase_text, erase_gallery],
+                       **private)
+    layer_button.click(_guarded(layers), [*current, layer_method, colormap], layer_gallery,
+                       **private)
+    numbers_button.click(_guarded(numbers), [*current, target], numbers_text, **private)
 
     with gr.Row(visible=False):  # the /explain API for gradio_client, not shown on the page
         api_image = gr.File(type="filepath")  # any file: cam_core says what is wrong with it

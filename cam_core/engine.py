@@ -53,6 +53,8 @@ class Explanation:
         overlay: ``(H, W, 3)`` uint8 RGB, the map over the person's picture.
         model_input: ``(28, 28)`` uint8, what the model saw (white ink on black).
         logits: ``(10,)`` float32, raw logits.
+        pooled_features: ``(512,)`` float32, global average pooling of the layer4 feature
+            maps (what ``fc`` reads: ``logits = fc.weight @ pooled_features + fc.bias``).
         ood_score: energy score of the temperature-scaled logits (higher = less digit-like).
         not_a_digit: True when ``ood_score`` is above the threshold stored with the weights.
         method, layer: the map's method name and layer.
@@ -69,6 +71,7 @@ class Explanation:
     overlay: np.ndarray
     model_input: np.ndarray
     logits: np.ndarray
+    pooled_features: np.ndarray
     ood_score: float
     not_a_digit: bool
     method: str
@@ -81,6 +84,7 @@ class ModelResult:
     """What one forward pass (plus gradients) gives for one model input; cached."""
 
     logits: np.ndarray  # (10,)
+    pooled: np.ndarray  # (512,) global average pooling of layer4
     class_cams: np.ndarray  # (10, 7, 7) raw CAM of every class
     maps: dict[int, np.ndarray]  # target → raw (h, w) map of the method (CAM: from class_cams)
 
@@ -115,6 +119,7 @@ class Explainer:
             logits, features = self.model(inputs)  # (N, 10), (N, 512, 7, 7)
             class_cams = CAM.all_classes(features, self.model.fc.weight)  # (N, 10, 7, 7)
         logits_np = logits.float().cpu().numpy()
+        pooled_np = features.mean(dim=(2, 3)).float().cpu().numpy()  # (N, 512)
         cams_np = class_cams.float().cpu().numpy()
         picked = [int(np.argmax(logits_np[i])) if t is None else int(t)
                   for i, t in enumerate(targets)]
@@ -125,7 +130,8 @@ class Explainer:
                                 chosen, layer)
             raw_np = raw.float().cpu().numpy()
             maps = [{t: raw_np[i]} for i, t in enumerate(picked)]
-        return [ModelResult(logits_np[i], cams_np[i], maps[i]) for i in range(len(picked))]
+        return [ModelResult(logits_np[i], pooled_np[i], cams_np[i], maps[i])
+                for i in range(len(picked))]
 
     def _cached(self, prepared: Sequence[Prepared], method: str, layer: str,
                 targets: Sequence[int | None]) -> list[ModelResult]:
@@ -217,7 +223,8 @@ class Explainer:
             class_cams=result.class_cams, target_map=raw, cam=cam,
             cam_model=render.feature_to_model(unit),
             overlay=render.overlay(prepared.picture, cam, opacity, colormap),
-            model_input=prepared.model_input, logits=result.logits, ood_score=ood,
+            model_input=prepared.model_input, logits=result.logits,
+            pooled_features=result.pooled, ood_score=ood,
             not_a_digit=not_a_digit, method=method, layer=layer,
             message=NOT_A_DIGIT_MESSAGE if not_a_digit else "")
 
@@ -230,7 +237,8 @@ def _blank_explanation(prepared: Prepared, method: str, layer: str) -> Explanati
         cam=np.zeros((height, width), np.float32),
         cam_model=np.zeros((MODEL_SIZE, MODEL_SIZE), np.float32),
         overlay=prepared.picture.copy(), model_input=prepared.model_input,
-        logits=np.zeros(10, np.float32), ood_score=0.0, not_a_digit=False, method=method,
+        logits=np.zeros(10, np.float32), pooled_features=np.zeros(512, np.float32),
+        ood_score=0.0, not_a_digit=False, method=method,
         layer=layer, message=prepared.message)
 
 

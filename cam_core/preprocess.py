@@ -335,6 +335,22 @@ def prepare_ink(ink: np.ndarray, picture: np.ndarray | None = None) -> Prepared:
                     to_model=to_model, ink=solid, picture=picture, blank=False)
 
 
+def prepare_from_model_input(image: np.ndarray) -> Prepared:
+    """A 28×28 uint8 model input (white ink on black) used as is, without re-normalising.
+
+    For experiments that edit what the model sees (erasing evidence): re-centring the edited
+    image would move the remaining ink and change the experiment.
+    """
+    if image.shape != (MODEL_SIZE, MODEL_SIZE):
+        raise InputError(f"A model input must be 28×28, got {image.shape}.")
+    unit = image.astype(np.float32) / 255.0
+    return Prepared(tensor=to_tensor(unit), model_input=image.astype(np.uint8),
+                    to_model=np.array([[1.0, 0, 0], [0, 1.0, 0]]), ink=unit > 0.5,
+                    picture=np.dstack([255 - image.astype(np.uint8)] * 3),
+                    blank=not (unit > 0.5).any(), message="" if (unit > 0.5).any()
+                    else BLANK_MESSAGE)
+
+
 def _from_editor(value: dict) -> np.ndarray | None:
     """Gradio Sketchpad/ImageEditor value → RGBA array of the drawing, or None if empty."""
     layers = [layer for layer in (value.get("layers") or []) if layer is not None]

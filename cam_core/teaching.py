@@ -1,0 +1,161 @@
+"""Teaching views: experiments a student can run on their own drawing.
+
+- All ten class maps as small multiples, from the one forward pass ("where would it see a 3?").
+- Contrast: CAM of class k minus CAM of class j — what separates a 7 from a 1.
+- Erase the evidence: remove the ink the CAM marks as most important, run again, and compare
+  with removing the same amount of ink at random (the idea behind Average Drop, Chattopadhyay
+  et al., "Grad-CAM++", WACV 2018, and torchcam's metrics).
+- Layer comparison: Grad-CAM or LayerCAM on layer2, layer3, layer4 — resolution against meaning.
+- How it works: the CAM formula with the numbers of the current drawing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import render
+from .engine import Explainer, Explanation
+from .preprocess import Prepared, prepare_from_model_input
+
+TILE = 112  # side of one small-multiple tile, pixels
+
+
+def _tile(model_input: np.ndarray, unit: np.ndarray, colormap: str) -> np.ndarray:
+    picture = 255 - model_input
+    return render.enlarge(render.overlay(picture, render.feature_to_model(unit), 0.6, colormap),
+                          TILE)
+
+
+def class_map_tiles(result: Explanation, scale: str = "per_map", colormap: str = "viridis",
+                    ) -> list[tuple[np.ndarray, str]]:
+    """Ten ``(TILE, TILE, 3)`` uint8 RGB tiles, one per class, with captions.
+
+    Args:
+        result: an explanation (its ``class_cams`` are the raw layer4 CAMs of all classes).
+        scale: ``"per_map"`` (each map its own min–max), ``"shared"`` (one range for all ten,
+            so they compare) or ``"signed"`` (0 evidence in the middle; use ``coolwarm``).
+    """
+    cams = result.class_cams
+    if scale == "shared":
+        low, high = float(cams.min()), float(cams.max())
+        units = [render.normalize_map(c, "shared", low, high) for c in cams]
+    elif scale == "signed":  # one symmetric range for all ten: 0.5 is zero evidence
+        extent = float(np.abs(cams).max()) + render.EPSILON
+        units = [(0.5 + 0.5 * c / extent).astype(np.float32) for c in cams]
+    else:
+        units = [render.normalize_map(c, scale) for c in cams]
+    return [(_tile(result.model_input, unit, colormap),
+             f"{digit}: {100 * float(result.probabilities[digit]):.1f}%")
+            for digit, unit in enumerate(units)]
+
+
+def contrast(result: Explanation, prepared: Prepared, first: int, second: int,
+             opacity: float = 0.6) -> tuple[np.ndarray, str]:
+    """Overlay of ``CAM[first] − CAM[second]`` on the drawing, diverging colours.
+
+    Red-ish where the evidence favours ``first``, blue-ish where it favours ``second``.
+    Returns ``((H, W, 3) uint8 RGB, caption)``.
+    """
+    difference = result.class_cams[first] - result.class_cams[second]
+    unit = render.normalize_map(difference, "signed")
+    canvas = render.feature_to_canvas(unit, prepared.to_model, prepared.size)
+    outside = render.feature_to_canvas(np.ones_like(unit), prepared.to_model, prepared.size)
+    canvas = np.where(outside > 0, canvas, 0.5)  # outside the model's view: no evidence
+    picture = render.overlay(prepared.picture, canvas, opacity, "coolwarm")
+    gap = float(result.logits[first] - result.logits[second])
+    return picture, (f"Where the network sees more {first} than {second} (light/orange) and "
+                     f"more {second} than {first} (dark/blue). Logit gap: {gap:+.2f}.")
+
+
+@dataclass(frozen=True)
+class ErasureResult:
+    """Outcome of erasing evidence from one model input.
+
+    Attributes:
+        target: the class whose probability is watched.
+        before: its probability on the untouched input, in [0, 1].
+        after_cam: after erasing the ink the CAM ranks highest.
+        after_random: after erasing the same number of ink pixels at random.
+        cam_erased, random_erased: the two edited 28×28 uint8 model inputs.
+    """
+
+    target: int
+    before: float
+    after_cam: float
+    after_random: float
+    cam_erased: np.ndarray
+    random_erased: np.ndarray
+
+
+def erase_evidence(explainer: Explainer, result: Explanation, fraction: float,
+                   seed: int = 0) -> ErasureResult:
+    """Erase ``fraction`` (0–1) of the ink pixels, highest CAM first, and at random; re-run.
+
+    Raises ValueError for a blank explanation or a fraction outside [0, 1].
+    """
+    if result.digit is None or result.target is None:
+        raise ValueError("Draw a digit first: there is no evidence to erase.")
+    if not 0.0 <= fraction <= 1.0:
+        raise ValueError(f"fraction must be in [0, 1], got {fraction}")
+    ink = np.flatnonzero(result.model_input.ravel() > 40)
+    count = round(fraction * ink.size)
+    ranked = ink[np.argsort(-result.cam_model.ravel()[ink], kind="stable")]
+    random_pick = np.random.default_rng(seed).permutation(ink)
+    edited = []
+    for removed in (ranked[:count], random_pick[:count]):
+        image = result.model_input.copy().ravel()
+        image[removed] = 0
+        edited.append(image.reshape(28, 28))
+    outcomes = explainer.explain_batch([prepare_from_model_input(e) for e in edited],
+                                       target=result.target)
+    target = result.target
+    return ErasureResult(
+        target=target, before=float(result.probabilities[target]),
+        after_cam=float(outcomes[0].probabilities[target]),
+        after_random=float(outcomes[1].probabilities[target]),
+        cam_erased=edited[0], random_erased=edited[1])
+
+
+def layer_comparison(explainer: Explainer, prepared: Prepared, method: str = "gradcam",
+                     target: int | None = None, colormap: str = "viridis",
+                     ) -> list[tuple[np.ndarray, str]]:
+    """``method`` on layer2 (14×14), layer3 (7×7) and layer4 (7×7): overlays with captions."""
+    out = []
+    for layer in ("layer2", "layer3", "layer4"):
+        result = explainer.explain(prepared, target=target, method=method, layer=layer,
+                                   colormap=colormap, opacity=0.55)
+        side = result.target_map.shape[0]
+        out.append((result.overlay, f"{layer} ({side}×{side})"))
+    return out
+
+
+def how_it_works(explainer: Explainer, result: Explanation, top: int = 3) -> str:
+    """Markdown: the CAM formula in plain words with the current drawing's numbers."""
+    if result.digit is None or result.target is None:
+        return "Draw a digit to see the numbers behind its heatmap."
+    target = result.target
+    weights = explainer.model.fc.weight[target].detach().cpu().numpy()  # (512,)
+    pooled = result.pooled_features  # (512,) mean of each feature map
+    contributions = weights * pooled
+    order = np.argsort(-contributions)[:top]
+    bias = float(explainer.model.fc.bias[target])
+    rows = "\n".join(f"| {k} | {pooled[k]:.3f} | {weights[k]:+.3f} | {contributions[k]:+.3f} |"
+                     for k in order)
+    return (
+        f"**How the heatmap for {target} is made.** The last block of the network "
+        f"(`layer4`) turns your drawing into 512 small 7×7 *feature maps*: each one lights up "
+        f"where it finds a pattern it learned, like a curve or a corner. To decide, the network "
+        f"takes the average brightness of each map (*global average pooling*) and adds them up "
+        f"with one weight per map for each digit. That sum (+ a constant, {bias:+.2f}) is the "
+        f"*logit* of the digit: here {float(result.logits[target]):.2f} for {target}.\n\n"
+        f"The *class activation map* uses the same weights, but before averaging: weight × map, "
+        f"added up place by place. So its average is exactly the evidence for {target}, and "
+        f"its bright places are where that evidence sits.\n\n"
+        f"The {top} feature maps that add most to {target} for this drawing:\n\n"
+        f"| feature map | its average | weight for {target} | adds |\n|---:|---:|---:|---:|\n"
+        f"{rows}\n\n"
+        f"Sum over all 512 maps: {float(contributions.sum()):+.2f}, plus {bias:+.2f} "
+        f"= {float(contributions.sum()) + bias:.2f} = the logit.")
+

@@ -1,0 +1,54 @@
+"""The trained model through the app's own path: photos, pen replays, polarity, not-a-digit."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cam_core.strokes import (
+    place_pen_strokes,
+    random_scribble,
+    render_strokes,
+    sketchpad_value,
+)
+
+
+def test_every_photo_is_read_right(explainer, photos):
+    wrong = []
+    for path, label in photos:
+        result = explainer.explain(path)
+        if result.digit != label:
+            wrong.append(f"{path.parent.name}/{path.name}: {result.digit} (is {label})")
+    assert not wrong, wrong
+
+
+def test_pen_digit_same_top1_at_3_sizes_and_4_positions(explainer, pendigits):
+    held_back = [d for d in pendigits if d.writer >= 26]
+    rng = np.random.default_rng(0)
+    stable = 0
+    picks = [held_back[i] for i in rng.choice(len(held_back), 20, replace=False)]
+    for digit in picks:
+        answers = set()
+        for height in (0.35, 0.6, 0.85):
+            for centre in ((0.3, 0.3), (0.7, 0.3), (0.3, 0.7), (0.7, 0.7)):
+                if height > 0.6:
+                    centre = (0.5, 0.5) if centre == (0.3, 0.3) else centre
+                placed = place_pen_strokes(digit.strokes, height, centre)
+                answers.add(explainer.explain(sketchpad_value(render_strokes(placed))).digit)
+        stable += answers == {digit.label}
+    assert stable >= 19, f"only {stable}/20 pen digits gave the right top-1 in all 12 placements"
+
+
+def test_light_on_dark_and_dark_on_light_agree(explainer, mnist_test):
+    images, _labels = mnist_test
+    agree = sum(explainer.explain(image).digit == explainer.explain(255 - image).digit
+                for image in images[:50])
+    assert agree == 50
+
+
+def test_scribbles_are_flagged_and_digits_are_not(explainer, mnist_test):
+    rng = np.random.default_rng(7)
+    flagged = sum(explainer.explain(sketchpad_value(random_scribble(rng))).not_a_digit
+                  for _ in range(40))
+    digits_flagged = sum(explainer.explain(image).not_a_digit for image in mnist_test[0][:100])
+    assert flagged >= 30, f"only {flagged}/40 scribbles flagged"
+    assert digits_flagged <= 4, f"{digits_flagged}/100 real digits flagged"

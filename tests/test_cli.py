@@ -1,0 +1,50 @@
+"""``python -m cam_core predict``: JSON lines, errors per file, exit status, overlays."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from conftest import ROOT, weights_path
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "cam_core", "predict", "--weights",
+                           str(weights_path()), *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_predict_json_lines_and_overlays(photos, tmp_path):
+    paths = [str(p) for p, _ in photos[:3]]
+    done = run_cli(*paths, "--json", "--overlay-dir", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["path"] for r in records] == paths
+    for record, (_, label) in zip(records, photos[:3], strict=True):
+        assert set(record) >= {"path", "digit", "probabilities", "target", "method", "message",
+                               "ood_score", "not_a_digit"}
+        assert record["digit"] == label
+        assert abs(sum(record["probabilities"]) - 1) < 1e-4
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        f"{p.stem}_cam.png" for p, _ in photos[:3])
+
+
+def test_unreadable_file_is_reported_and_others_still_processed(photos, tmp_path):
+    bad = tmp_path / "broken.png"
+    bad.write_text("nope")
+    good = str(photos[0][0])
+    done = run_cli(str(bad), good, "--json", "--target", "3", "--method", "gradcam",
+                   "--layer", "layer3")
+    assert done.returncode == 1
+    first, second = (json.loads(line) for line in done.stdout.splitlines())
+    assert first["path"] == str(bad) and "error" in first
+    assert second["digit"] is not None and second["target"] == 3
+    assert second["method"] == "gradcam"
+
+
+def test_cam_on_layer2_is_a_usage_error(photos):
+    done = run_cli(str(photos[0][0]), "--layer", "layer2")
+    assert done.returncode == 2 and "layer4" in done.stderr
