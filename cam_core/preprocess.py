@@ -214,11 +214,12 @@ def _ink_from_grey(grey: np.ndarray) -> np.ndarray:
 
 
 def _remove_specks(ink: np.ndarray) -> np.ndarray:
-    """Drop connected components much smaller than the largest one (dust, paper grain)."""
+    """Keep only the solid strokes: drop components much smaller than the largest one (dust,
+    paper grain) and the faint ink that belongs to no solid stroke (shading near the edges)."""
     mask = (ink > 0.5).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    if count <= 2:
-        return ink
+    if count <= 1:
+        return np.zeros_like(ink)
     areas = stats[1:, cv2.CC_STAT_AREA]
     keep = np.zeros(count, bool)
     keep[1:] = areas >= max(4, 0.04 * areas.max())

@@ -29,8 +29,16 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from tqdm import tqdm
 
-from . import augment, calibrate, datasets
-from .model import DEFAULT_WEIGHTS, DigitResNet, build_model, resolve_device, save_weights
+from . import augment, calibrate, card, datasets
+from .model import (
+    DEFAULT_WEIGHTS,
+    DigitResNet,
+    build_model,
+    load_model,
+    resolve_device,
+    save_weights,
+    sha256_of,
+)
 from .preprocess import MNIST_MEAN, MNIST_STD, MODEL_SIZE
 
 HELD_BACK = 5000  # last MNIST train images: calibration and OOD threshold, never trained on
@@ -62,6 +70,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--resume", action="store_true", help="continue from the checkpoint")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = default)")
     parser.add_argument("--no-card", action="store_true", help="do not write MODEL_CARD.md")
+    parser.add_argument("--recalibrate", action="store_true",
+                        help="only refit temperature and OOD threshold of --out's weights")
     return parser.parse_args(argv)
 
 
@@ -223,6 +233,65 @@ def train(args: argparse.Namespace) -> dict:
     return finish(args, model, ema, batches, device, total, seconds)
 
 
+def _pen_calibration_tensors(limit: int = 0) -> np.ndarray:
+    """Pendigits writers 1–25 replayed on the app's canvas through the app's path, (N, 1, 28, 28).
+
+    Real drawn digits for the OOD threshold; writers 26–30 stay held back for evaluation.
+    """
+    from .preprocess import prepare
+    from .strokes import place_pen_strokes, render_strokes, sketchpad_value
+
+    try:
+        pen = [d for d in datasets.load_pendigits()
+               if d.writer not in datasets.PENDIGITS_HELD_OUT_WRITERS]
+    except FileNotFoundError:
+        return np.zeros((0, 1, MODEL_SIZE, MODEL_SIZE), np.float32)
+    picked = pen[:: max(1, len(pen) // 1000)][: limit or None]
+    return np.stack([prepare(sketchpad_value(render_strokes(place_pen_strokes(d.strokes))))
+                     .tensor for d in picked])
+
+
+def fit_calibration(model: DigitResNet, device: torch.device, logits: np.ndarray,
+                    labels: np.ndarray, limit: int = 0) -> tuple[float, float]:
+    """Temperature from held-back MNIST logits; the energy threshold keeping ``KEEP_DIGITS``
+    of held-back MNIST *and* of replayed pen digits (the stricter of the two)."""
+    temperature = calibrate.fit_temperature(logits, labels)
+    threshold = calibrate.threshold_keeping(calibrate.energy_score(logits / temperature),
+                                            KEEP_DIGITS)
+    pen = _pen_calibration_tensors(limit)
+    if len(pen):
+        with torch.no_grad():
+            pen_logits = np.concatenate([model(torch.from_numpy(chunk).to(device))[0]
+                                         .float().cpu().numpy()
+                                         for chunk in np.array_split(pen, max(1, len(pen) // 200))])
+        threshold = max(threshold, calibrate.threshold_keeping(
+            calibrate.energy_score(pen_logits / temperature), KEEP_DIGITS))
+    return temperature, threshold
+
+
+def recalibrate(args: argparse.Namespace) -> dict:
+    """Refit temperature and OOD threshold of existing weights; rewrite only the metadata."""
+    from safetensors.torch import load_file as read_tensors
+
+    device = resolve_device(args.device)
+    model = load_model(args.out, device)
+    images, labels = datasets.load_mnist(args.data_root, train=True, download=args.download)
+    logits = logits_of(model, images[-HELD_BACK:].astype(np.float32) / 255.0, device)
+    temperature, threshold = fit_calibration(model, device, logits, labels[-HELD_BACK:])
+    tensors = read_tensors(args.out)  # float16 as stored: the weights do not change
+    metadata = {**model.metadata, "temperature": f"{temperature:.6f}",
+                "ood_threshold": f"{threshold:.6f}"}
+    save_file(tensors, args.out, metadata=metadata)
+    metrics_path = Path(args.out).with_suffix(".metrics.json")
+    metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
+    metrics |= {"temperature": temperature, "ood_threshold": threshold,
+                "sha256": sha256_of(args.out),
+                "recalibrated": datetime.now(UTC).isoformat(timespec="seconds")}
+    metrics_path.write_text(json.dumps(metrics, indent=2))
+    print(json.dumps(metrics, indent=2))
+    return metrics
+
+
 def finish(args: argparse.Namespace, model: DigitResNet, ema: DigitResNet, batches: Batches,
            device: torch.device, steps: int, seconds: float) -> dict:
     """Pick raw or EMA weights on held-back MNIST, fit T and the OOD threshold, save all."""
@@ -230,7 +299,7 @@ def finish(args: argparse.Namespace, model: DigitResNet, ema: DigitResNet, batch
     held_images = images[-HELD_BACK:].astype(np.float32) / 255.0
     held_labels = labels[-HELD_BACK:]
     if args.limit:
-        held_images, held_labels = held_images[:500], held_labels[:500]
+        held_images, held_labels = held_images[:100], held_labels[:100]
     candidates = {}
     for name, net in (("raw", model), ("ema", ema)):
         net = net.to(memory_format=torch.contiguous_format)
@@ -238,12 +307,15 @@ def finish(args: argparse.Namespace, model: DigitResNet, ema: DigitResNet, batch
         candidates[name] = (float((logits.argmax(1) == held_labels).mean()), net, logits)
     chosen = max(candidates, key=lambda k: candidates[k][0])
     accuracy, best, logits = candidates[chosen]
-    temperature = calibrate.fit_temperature(logits, held_labels)
-    threshold = calibrate.threshold_keeping(calibrate.energy_score(logits / temperature),
-                                            KEEP_DIGITS)
+    temperature, threshold = fit_calibration(best, device, logits, held_labels,
+                                             limit=100 if args.limit else 0)
     best.metadata = {"temperature": f"{temperature:.6f}", "ood_score": "energy",
                      "ood_threshold": f"{threshold:.6f}", "weights": chosen}
     sha = save_weights(best.cpu(), args.out)
+    # float16 on disk must not change a single top-1 on the held-back digits.
+    stored = load_model(args.out, device)
+    agreement = float((logits_of(stored, held_images, device).argmax(1)
+                       == logits.argmax(1)).mean())
     metrics = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "python -m cam_core.train " + " ".join(sys.argv[1:]),
@@ -253,14 +325,18 @@ def finish(args: argparse.Namespace, model: DigitResNet, ema: DigitResNet, batch
         "held_back_accuracy_raw": candidates["raw"][0],
         "held_back_accuracy_ema": candidates["ema"][0],
         "temperature": temperature, "ood_threshold": threshold, "sha256": sha,
+        "float16_top1_agreement_held_back": agreement,
     }
     Path(args.out).with_suffix(".metrics.json").write_text(json.dumps(metrics, indent=2))
+    if not args.no_card:
+        card.write_card(Path(args.out))
     print(json.dumps(metrics, indent=2))
     return metrics
 
 
 def main(argv: list[str] | None = None) -> None:
-    train(parse_args(argv))
+    args = parse_args(argv)
+    recalibrate(args) if args.recalibrate else train(args)
 
 
 if __name__ == "__main__":
