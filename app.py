@@ -281,6 +281,9 @@ with gr.Blocks(title="What does the network look at?") as demo:
                 show_progress="hidden", trigger_mode="always_last", api_visibility="private")
     sketch.change(inputs=[sketch, *controls], **live)
     upload.change(inputs=[upload, *controls], **live)
+    # CAM reads the fc weights, which see only layer4: choosing CAM moves the layer there.
+    method.change(lambda m: gr.update(value="layer4") if m == "cam" else gr.update(),
+                  method, layer, api_visibility="private")
     for control in controls:
         control.change(on_control, [source, sketch, upload, *controls], outputs,
                        show_progress="hidden", trigger_mode="always_last",

@@ -77,7 +77,8 @@ class ErasureResult:
         target: the class whose probability is watched.
         before: its probability on the untouched input, in [0, 1].
         after_cam: after erasing the ink the CAM ranks highest.
-        after_random: after erasing the same number of ink pixels at random.
+        after_random: after erasing the same number of ink pixels where a random smooth
+            7×7 map (upsampled like the CAM) is hottest: the control.
         cam_erased, random_erased: the two edited 28×28 uint8 model inputs.
     """
 
@@ -91,7 +92,8 @@ class ErasureResult:
 
 def erase_evidence(explainer: Explainer, result: Explanation, fraction: float,
                    seed: int = 0) -> ErasureResult:
-    """Erase ``fraction`` (0–1) of the ink pixels, highest CAM first, and at random; re-run.
+    """Erase ``fraction`` (0–1) of the ink pixels, highest CAM first, and — as the control —
+    highest first on a random map of the CAM's smoothness; run the model on both again.
 
     Raises ValueError for a blank explanation or a fraction outside [0, 1].
     """
@@ -102,7 +104,11 @@ def erase_evidence(explainer: Explainer, result: Explanation, fraction: float,
     ink = np.flatnonzero(result.model_input.ravel() > 40)
     count = round(fraction * ink.size)
     ranked = ink[np.argsort(-result.cam_model.ravel()[ink], kind="stable")]
-    random_pick = np.random.default_rng(seed).permutation(ink)
+    # The control erases as many ink pixels in patches of the same 7×7-cell smoothness, placed
+    # at random: scattered single pixels would break every stroke and hurt far more than
+    # any patch, which would compare "how" we erase instead of "where".
+    random_cells = render.feature_to_model(np.random.default_rng(seed).random((7, 7)))
+    random_pick = ink[np.argsort(-random_cells.ravel()[ink], kind="stable")]
     edited = []
     for removed in (ranked[:count], random_pick[:count]):
         image = result.model_input.copy().ravel()

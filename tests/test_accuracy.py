@@ -29,9 +29,9 @@ def test_pen_digit_same_top1_at_3_sizes_and_4_positions(explainer, pendigits):
     for digit in picks:
         answers = set()
         for height in (0.35, 0.6, 0.85):
-            for centre in ((0.3, 0.3), (0.7, 0.3), (0.3, 0.7), (0.7, 0.7)):
-                if height > 0.6:
-                    centre = (0.5, 0.5) if centre == (0.3, 0.3) else centre
+            # Four corners of the room the digit has on the canvas (never cut off).
+            low, high = height / 2 + 0.03, 1 - height / 2 - 0.03
+            for centre in ((low, low), (high, low), (low, high), (high, high)):
                 placed = place_pen_strokes(digit.strokes, height, centre)
                 answers.add(explainer.explain(sketchpad_value(render_strokes(placed))).digit)
         stable += answers == {digit.label}
