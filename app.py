@@ -154,10 +154,10 @@ def erase(source, sketch, upload, percent):
     text = (f"Probability of **{outcome.target}**: {100 * outcome.before:.1f}% before · "
             f"**{100 * outcome.after_cam:.1f}%** after erasing the {percent:.0f}% of the ink "
             f"the heatmap marks hottest · {100 * outcome.after_random:.1f}% after erasing "
-            f"{percent:.0f}% of the ink at random. If the heatmap points at real evidence, the "
-            f"first drop is the larger.")
+            f"{percent:.0f}% of the ink in random patches. If the heatmap points at real "
+            f"evidence, the first drop is the larger.")
     return text, [(255 - outcome.cam_erased, "erased where the CAM is hottest"),
-                  (255 - outcome.random_erased, "erased at random")]
+                  (255 - outcome.random_erased, "erased in random patches")]
 
 
 erase.empty = ("", [])

@@ -23,7 +23,7 @@ from tqdm import tqdm
 from . import calibrate, card, datasets
 from .model import DEFAULT_WEIGHTS, DigitResNet, load_model
 from .preprocess import prepare, to_tensor
-from .strokes import place_pen_strokes, random_scribble, render_strokes, sketchpad_value
+from .strokes import pen_sketchpad_value, random_scribble, sketchpad_value
 
 SCRIBBLE_SEED = 20261129  # evaluation scribbles; training draws from (seed, step) streams
 
@@ -65,11 +65,6 @@ def _accuracy_row(name: str, logits: np.ndarray, labels: np.ndarray, temperature
             "flagged": float((energy > threshold).mean())}
 
 
-def _pen_value(digit: datasets.PenDigit, height: float = 0.7,
-               centre: tuple[float, float] = (0.5, 0.5)) -> dict:
-    return sketchpad_value(render_strokes(place_pen_strokes(digit.strokes, height, centre)))
-
-
 def evaluate(args: argparse.Namespace) -> dict:
     """Run every evaluation that has its data; returns the evaluation dict (also written)."""
     model = load_model(args.weights, "cpu" if not torch.cuda.is_available() else None)
@@ -102,8 +97,8 @@ def evaluate(args: argparse.Namespace) -> dict:
     try:
         pen = [d for d in datasets.load_pendigits()
                if d.writer in datasets.PENDIGITS_HELD_OUT_WRITERS][:limit]
-        logits = logits_of_tensors(model, (prepare(_pen_value(d)).tensor for d in pen),
-                                   len(pen), "pendigits")
+        tensors = (prepare(pen_sketchpad_value(d.strokes)).tensor for d in pen)
+        logits = logits_of_tensors(model, tensors, len(pen), "pendigits")
         result["accuracy"].append(_accuracy_row(
             "pendigits replay, held-back writers 26–30", logits,
             np.array([d.label for d in pen]), temperature, threshold))

@@ -112,6 +112,12 @@ def _smooth(knots: np.ndarray, per_segment: int = 16) -> np.ndarray:
     return np.vstack(pieces)
 
 
+def pen_sketchpad_value(strokes: tuple[np.ndarray, ...], height_fraction: float = 0.7,
+                        centre: tuple[float, float] = (0.5, 0.5)) -> dict:
+    """Tablet strokes replayed on the app's canvas with the app's brush, as a Sketchpad value."""
+    return sketchpad_value(render_strokes(place_pen_strokes(strokes, height_fraction, centre)))
+
+
 def sketchpad_value(ink: np.ndarray) -> dict:
     """The value a Gradio Sketchpad (``type="numpy"``) sends for a drawing whose layer alpha is
     ``ink``: a white background, one RGBA layer of black strokes, and their composite.

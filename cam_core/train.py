@@ -39,7 +39,7 @@ from .model import (
     save_weights,
     sha256_of,
 )
-from .preprocess import MNIST_MEAN, MNIST_STD, MODEL_SIZE
+from .preprocess import MODEL_SIZE, to_tensor
 
 HELD_BACK = 5000  # last MNIST train images: calibration and OOD threshold, never trained on
 KEEP_DIGITS = 0.99  # the OOD threshold keeps this share of held-back real digits
@@ -130,8 +130,8 @@ class Batches:
 
 
 def _stack(images: list[np.ndarray]) -> torch.Tensor:
-    batch = (np.stack(images).astype(np.float32) - MNIST_MEAN) / MNIST_STD
-    return torch.from_numpy(batch)[:, None]
+    """28×28 images in [0, 1] → (B, 1, 28, 28) model inputs, normalised as the app does."""
+    return torch.from_numpy(np.stack([to_tensor(image) for image in images]))
 
 
 @torch.no_grad()
@@ -239,7 +239,7 @@ def _pen_calibration_tensors(limit: int = 0) -> np.ndarray:
     Real drawn digits for the OOD threshold; writers 26–30 stay held back for evaluation.
     """
     from .preprocess import prepare
-    from .strokes import place_pen_strokes, render_strokes, sketchpad_value
+    from .strokes import pen_sketchpad_value
 
     try:
         pen = [d for d in datasets.load_pendigits()
@@ -247,8 +247,7 @@ def _pen_calibration_tensors(limit: int = 0) -> np.ndarray:
     except FileNotFoundError:
         return np.zeros((0, 1, MODEL_SIZE, MODEL_SIZE), np.float32)
     picked = pen[:: max(1, len(pen) // 1000)][: limit or None]
-    return np.stack([prepare(sketchpad_value(render_strokes(place_pen_strokes(d.strokes))))
-                     .tensor for d in picked])
+    return np.stack([prepare(pen_sketchpad_value(d.strokes)).tensor for d in picked])
 
 
 def fit_calibration(model: DigitResNet, device: torch.device, logits: np.ndarray,
