@@ -9,6 +9,8 @@ controls. All image maths lives in ``cam_core``.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import logging
 import os
 from pathlib import Path
@@ -30,9 +32,14 @@ PREDICTION = "prediction"
 METHOD_CHOICES = [(m.label, m.name) for m in METHODS.values()]
 TARGET_CHOICES = [("the prediction", PREDICTION)] + [(str(d), str(d)) for d in range(10)]
 MAX_BATCH = 16
+# Gradio 6's Sketchpad starts with no tool selected, and drops the tool again when the canvas
+# is cleared ("select the draw tool to start"): a student would have to find the brush first.
+# This clicks the brush whenever that prompt shows, for a few seconds after load or a clear.
 SELECT_BRUSH = """() => { let tries = 0; const pick = setInterval(() => {
-  const brush = document.querySelector('#sketch button[aria-label="Brush"]');
-  if (brush) { brush.click(); clearInterval(pick); } else if (++tries > 50) clearInterval(pick);
+  const sketch = document.querySelector('#sketch');
+  const brush = sketch?.querySelector('button[aria-label="Brush"]');
+  if (brush && sketch.innerText.includes('select the draw tool')) brush.click();
+  if (++tries > 25) clearInterval(pick);
 }, 200); }"""
 CSS = """
 .digit-card {text-align: center; padding: 0.5em;}
@@ -41,6 +48,24 @@ CSS = """
 .warn {color: #b3261e; font-weight: 600;}
 .hint {color: #555; font-size: 1.1em;}
 """
+
+
+def _cap_malloc_arenas(arenas: int = 2) -> None:
+    """Keep the server's memory flat under a classroom burst (glibc only; elsewhere a no-op).
+
+    glibc gives threads their own malloc arenas (up to 8 per core) and an arena keeps what is
+    freed in it. Gradio runs handlers on a pool of up to 40 threads, so the model's buffers
+    spread over many arenas: measured with the load test, RSS grew 233 MB over 1,600 requests
+    with the default and 97 MB with two arenas (MALLOC_ARENA_MAX=2); burst latency p50
+    6.4 s against 6.2 s.
+    Called before the model's warm-up starts torch's threads and before Gradio's
+    workers exist, so every arena made later obeys the cap.
+    """
+    with contextlib.suppress(OSError, AttributeError):  # not glibc (macOS, Windows, musl)
+        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # -8 is M_ARENA_MAX in <malloc.h>
+
+
+_cap_malloc_arenas()
 
 try:  # load once at start; a missing file fails early, naming the training command
     explainer = load_explainer(os.environ.get("DIGIT_CAM_WEIGHTS") or None)
@@ -148,16 +173,19 @@ def why_not(source, sketch, upload, first, second):
 why_not.empty = (None, "")
 
 
-def erase(source, sketch, upload, percent):
-    _, result = _current(source, sketch, upload)
+def erase(source, sketch, upload, percent, followed):
+    method, layer = followed.split(":")
+    prepared, _ = _current(source, sketch, upload)
+    result = explainer.explain(prepared, method=method, layer=layer)
     outcome = teaching.erase_evidence(explainer, result, percent / 100)
     text = (f"Probability of **{outcome.target}**: {100 * outcome.before:.1f}% before · "
             f"**{100 * outcome.after_cam:.1f}%** after erasing the {percent:.0f}% of the ink "
             f"the heatmap marks hottest · {100 * outcome.after_random:.1f}% after erasing "
-            f"{percent:.0f}% of the ink in random patches. If the heatmap points at real "
-            f"evidence, the first drop is the larger.")
-    return text, [(255 - outcome.cam_erased, "erased where the CAM is hottest"),
-                  (255 - outcome.random_erased, "erased in random patches")]
+            f"{percent:.0f}% of the ink at random. If the heatmap points at real evidence, "
+            f"the first drop is the larger. Try both heatmaps: the coarse 7×7 CAM of layer4 "
+            f"often marks the middle of the digit, where erasing hurts least.")
+    return text, [(255 - outcome.cam_erased, "erased where the heatmap is hottest"),
+                  (255 - outcome.random_erased, "erased at random")]
 
 
 erase.empty = ("", [])
@@ -220,8 +248,11 @@ with gr.Blocks(title="What does the network look at?") as demo:
             chart = gr.BarPlot(views.probability_frame(np.zeros(10), None), x="digit",
                                y="probability", color="kind", color_map=views.BAR_COLOURS,
                                y_lim=[0, 1], sort=views.DIGITS, x_title="digit",
-                               y_title="probability", label="All ten probabilities",
-                               height=260, elem_id="chart")
+                               y_title="probability",
+                               label="All ten probabilities (red: the prediction)",
+                               # No legend: at this height Vega cuts its labels off, and the
+                               # label above says what the red bar means.
+                               colors_in_legend=[], height=260, elem_id="chart")
         with gr.Column(scale=1, min_width=280):
             overlay = gr.Image(label="Class activation map over your drawing", type="numpy",
                                interactive=False, elem_id="overlay")
@@ -256,7 +287,11 @@ with gr.Blocks(title="What does the network look at?") as demo:
             contrast_image = gr.Image(type="numpy", interactive=False, label="Contrast map")
             contrast_text = gr.Markdown()
         with gr.Tab("Erase the evidence"):
-            percent = gr.Slider(5, 60, value=20, step=5, label="Ink to erase (%)")
+            with gr.Row():
+                percent = gr.Slider(5, 60, value=20, step=5, label="Ink to erase (%)")
+                followed = gr.Radio([("CAM, layer4 (7×7)", "cam:layer4"),
+                                     ("LayerCAM, layer2 (14×14)", "layercam:layer2")],
+                                    value="cam:layer4", label="Heatmap to follow")
             erase_button = gr.Button("Erase and run again")
             erase_text = gr.Markdown()
             erase_gallery = gr.Gallery(columns=2, height="auto", label="What the model saw")
@@ -275,6 +310,7 @@ with gr.Blocks(title="What does the network look at?") as demo:
 
     # Start with the brush selected, so a first stroke draws instead of asking for a tool.
     demo.load(None, js=SELECT_BRUSH)
+    sketch.clear(None, js=SELECT_BRUSH)
     draw_tab.select(lambda: "draw", None, source, api_visibility="private")
     upload_tab.select(lambda: "upload", None, source, api_visibility="private")
     live = dict(fn=on_input, outputs=outputs, batch=True, max_batch_size=MAX_BATCH,
@@ -296,7 +332,7 @@ with gr.Blocks(title="What does the network look at?") as demo:
     ten_button.click(_guarded(ten_maps), [*current, scale, colormap], ten_gallery, **private)
     contrast_button.click(_guarded(why_not), [*current, first, second],
                           [contrast_image, contrast_text], **private)
-    erase_button.click(_guarded(erase), [*current, percent], [erase_text, erase_gallery],
+    erase_button.click(_guarded(erase), [*current, percent, followed], [erase_text, erase_gallery],
                        **private)
     layer_button.click(_guarded(layers), [*current, layer_method, colormap], layer_gallery,
                        **private)

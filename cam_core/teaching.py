@@ -77,8 +77,8 @@ class ErasureResult:
         target: the class whose probability is watched.
         before: its probability on the untouched input, in [0, 1].
         after_cam: after erasing the ink the CAM ranks highest.
-        after_random: after erasing the same number of ink pixels where a random smooth
-            7×7 map (upsampled like the CAM) is hottest: the control.
+        after_random: after erasing the same number of ink pixels picked at random: the
+            control.
         cam_erased, random_erased: the two edited 28×28 uint8 model inputs.
     """
 
@@ -92,8 +92,13 @@ class ErasureResult:
 
 def erase_evidence(explainer: Explainer, result: Explanation, fraction: float,
                    seed: int = 0) -> ErasureResult:
-    """Erase ``fraction`` (0–1) of the ink pixels, highest CAM first, and — as the control —
-    highest first on a random map of the CAM's smoothness; run the model on both again.
+    """Erase ``fraction`` (0–1) of the ink pixels of the model input where ``result``'s map is
+    hottest, and — as the control — as many ink pixels picked at random; run the model on both.
+
+    The deletion experiment behind Average Drop (Chattopadhyay et al., "Grad-CAM++", WACV 2018;
+    torchcam's metrics): if the map marks real evidence, erasing there lowers the target's
+    probability more than erasing at random. The map is whichever method and layer ``result``
+    was made with (``result.cam_model``, 28×28). Ink is a model-input pixel above 40/255.
 
     Raises ValueError for a blank explanation or a fraction outside [0, 1].
     """
@@ -104,13 +109,9 @@ def erase_evidence(explainer: Explainer, result: Explanation, fraction: float,
     ink = np.flatnonzero(result.model_input.ravel() > 40)
     count = round(fraction * ink.size)
     ranked = ink[np.argsort(-result.cam_model.ravel()[ink], kind="stable")]
-    # The control erases as many ink pixels in patches of the same 7×7-cell smoothness, placed
-    # at random: scattered single pixels would break every stroke and hurt far more than
-    # any patch, which would compare "how" we erase instead of "where".
-    random_cells = render.feature_to_model(np.random.default_rng(seed).random((7, 7)))
-    random_pick = ink[np.argsort(-random_cells.ravel()[ink], kind="stable")]
+    at_random = np.random.default_rng(seed).permutation(ink)
     edited = []
-    for removed in (ranked[:count], random_pick[:count]):
+    for removed in (ranked[:count], at_random[:count]):
         image = result.model_input.copy().ravel()
         image[removed] = 0
         edited.append(image.reshape(28, 28))

@@ -68,6 +68,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--checkpoint", default="", help="checkpoint prefix (default: OUT.ckpt)")
     parser.add_argument("--checkpoint-every", type=int, default=100, help="steps")
     parser.add_argument("--resume", action="store_true", help="continue from the checkpoint")
+    parser.add_argument("--init", default="",
+                        help="start from these weights (.safetensors) instead of random ones: "
+                             "a fine-tuning run with a fresh schedule")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = default)")
     parser.add_argument("--no-card", action="store_true", help="do not write MODEL_CARD.md")
     parser.add_argument("--recalibrate", action="store_true",
@@ -192,7 +195,11 @@ def train(args: argparse.Namespace) -> dict:
     total = max(1, int(args.epochs * batches.per_epoch))
     if args.limit:
         total = max(1, args.limit // args.batch_size)
-    model = build_model().to(device).to(memory_format=torch.channels_last)
+    model = build_model().to(device)
+    if args.init:
+        # A copy: load_model's result is cached and shared, training must not change it.
+        model.load_state_dict(load_model(args.init, device).state_dict())
+    model = model.to(memory_format=torch.channels_last)
     ema = build_model().to(device)
     ema.load_state_dict(model.state_dict())
     optimiser = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9, nesterov=True,
@@ -319,6 +326,8 @@ def finish(args: argparse.Namespace, model: DigitResNet, ema: DigitResNet, batch
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "python -m cam_core.train " + " ".join(sys.argv[1:]),
         "steps": steps, "epochs": args.epochs, "seconds": round(seconds, 1),
+        "initialised_from": ({"path": args.init, "sha256": sha256_of(args.init)}
+                             if args.init else None),
         "device": str(device), "torch": torch.__version__, "python": platform.python_version(),
         "held_back_accuracy": accuracy, "weights_chosen": chosen,
         "held_back_accuracy_raw": candidates["raw"][0],

@@ -93,7 +93,23 @@ def _launch_chromium(playwright):
               "--disable-component-update", "--disable-sync", "--no-first-run"])
 
 
-def test_browser_draw_shows_digit_bars_and_heatmap(server):
+def _draw(page, points: list[tuple[float, float]]) -> None:
+    """One mouse stroke through ``points`` given as fractions of the Sketchpad's canvas."""
+    box = page.locator("#sketch canvas").first.bounding_box()
+    side = min(box["width"], box["height"])
+    left = box["x"] + (box["width"] - side) / 2
+    top = box["y"] + (box["height"] - side) / 2
+    page.mouse.move(left + side * points[0][0], top + side * points[0][1])
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(left + side * x, top + side * y, steps=20)
+    page.mouse.up()
+
+
+BRUSH_READY = "() => !document.querySelector('#sketch')?.innerText.includes('select the draw')"
+
+
+def test_browser_draw_clear_and_draw_again(server):
     playwright_api = pytest.importorskip("playwright.sync_api")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with playwright_api.sync_playwright() as playwright:
@@ -102,19 +118,8 @@ def test_browser_draw_shows_digit_bars_and_heatmap(server):
         page.goto(server)
         page.wait_for_selector("#sketch canvas", timeout=60_000)
         # The app selects the brush on load; wait for that, then draw a 7 with mouse drags.
-        page.wait_for_function(
-            "() => !document.querySelector('#sketch')?.innerText.includes('select the draw')",
-            timeout=30_000)
-        box = page.locator("#sketch canvas").first.bounding_box()
-        side = min(box["width"], box["height"])
-        left = box["x"] + (box["width"] - side) / 2
-        top = box["y"] + (box["height"] - side) / 2
-        points = [(0.3, 0.25), (0.7, 0.25), (0.45, 0.8)]
-        page.mouse.move(left + side * points[0][0], top + side * points[0][1])
-        page.mouse.down()
-        for x, y in points[1:]:
-            page.mouse.move(left + side * x, top + side * y, steps=20)
-        page.mouse.up()
+        page.wait_for_function(BRUSH_READY, timeout=30_000)
+        _draw(page, [(0.3, 0.25), (0.7, 0.25), (0.45, 0.8)])
         page.wait_for_selector("#headline .big-digit", timeout=60_000)
         digit = page.locator("#headline .big-digit").inner_text().strip()
         assert digit.isdigit()
@@ -125,4 +130,13 @@ def test_browser_draw_shows_digit_bars_and_heatmap(server):
         overlay.wait_for(timeout=30_000)
         assert overlay.get_attribute("src")
         page.screenshot(path=str(ARTIFACTS / "browser_draw.png"), full_page=True)
+        # Clearing empties the result, and the brush is ready again without hunting for it.
+        page.locator("#sketch button[aria-label='Clear canvas']").click()
+        page.wait_for_function(
+            "() => document.querySelector('#headline')?.innerText.includes('Draw a digit')",
+            timeout=30_000)
+        page.wait_for_function(BRUSH_READY, timeout=10_000)
+        _draw(page, [(0.5, 0.15), (0.5, 0.85)])
+        page.wait_for_selector("#headline .big-digit", timeout=60_000)
+        assert page.locator("#headline .big-digit").inner_text().strip().isdigit()
         browser.close()
