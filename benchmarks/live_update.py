@@ -30,6 +30,7 @@ BRUSH_READY = "() => !document.querySelector('#sketch')?.innerText.includes('sel
 # Records pointer releases and overlay image loads, in page time.
 RECORDER = """() => {
   const marks = window.__marks = {up: [], overlay: []};
+  performance.setResourceTimingBufferSize(100000);  // the default keeps only 250 requests
   window.addEventListener('pointerup', () => marks.up.push(performance.now()), true);
   const watch = () => document.querySelectorAll('#overlay img').forEach(img => {
     if (img.__watched) return;
