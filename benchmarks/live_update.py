@@ -67,8 +67,7 @@ def main() -> None:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url)
         page.wait_for_selector("#sketch canvas", timeout=60_000)
-        brush_ready = BRUSH_READY
-        page.wait_for_function(brush_ready, timeout=30_000)
+        page.wait_for_function(BRUSH_READY, timeout=30_000)
         page.evaluate(RECORDER)
         box = page.locator("#sketch canvas").first.bounding_box()
         side = min(box["width"], box["height"])
@@ -79,7 +78,7 @@ def main() -> None:
             if index % 2 == 0 and index:
                 page.locator("#sketch button[aria-label='Clear canvas']").click()
                 page.wait_for_timeout(SETTLE_MS)
-                page.wait_for_function(brush_ready, timeout=10_000)
+                page.wait_for_function(BRUSH_READY, timeout=10_000)
             shift = rng.normal(0, 0.03, 2)
             points = [(x + shift[0], y + shift[1]) for x, y in SEVEN[index % 2]]
             page.mouse.move(left + side * points[0][0], top + side * points[0][1])
