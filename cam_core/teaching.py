@@ -51,6 +51,12 @@ def class_map_tiles(result: Explanation, scale: str = "per_map", colormap: str =
             for digit, unit in enumerate(units)]
 
 
+def runner_up(result: Explanation, first: int) -> int:
+    """The most probable digit other than ``first`` (0–9): the natural "why not j?"."""
+    ranked = np.argsort(-result.probabilities)  # (10,) digits, most probable first
+    return int(ranked[1] if ranked[0] == first else ranked[0])
+
+
 def contrast(result: Explanation, prepared: Prepared, first: int, second: int,
              opacity: float = 0.6) -> tuple[np.ndarray, str]:
     """Overlay of ``CAM[first] − CAM[second]`` on the drawing, diverging colours.

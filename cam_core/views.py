@@ -72,6 +72,11 @@ def model_view(result: Explanation, opacity: float, colormap: str) -> np.ndarray
     return render.enlarge(blended, MODEL_VIEW_SIDE)
 
 
+def on_paper(model_input: np.ndarray) -> np.ndarray:
+    """A model-frame image (white ink on black, uint8) as dark ink on white paper, same shape."""
+    return 255 - model_input
+
+
 def panels(result: Explanation, opacity: float = 0.5, colormap: str = "viridis") -> Panels:
     """All display values for one explanation."""
     return Panels(headline=headline(result),

@@ -1,4 +1,5 @@
-"""The real server in a subprocess: gradio_client API calls and a headless Chromium drawing."""
+"""The app: the real server in a subprocess (gradio_client API calls, a headless Chromium
+drawing), and one in-process check of the Sketchpad's blob store."""
 
 from __future__ import annotations
 
@@ -140,3 +141,27 @@ def test_browser_draw_clear_and_draw_again(server):
         page.wait_for_selector("#headline .big-digit", timeout=60_000)
         assert page.locator("#headline .big-digit").inner_text().strip().isdigit()
         browser.close()
+
+
+def test_sketchpad_exports_nobody_reads_are_forgotten():
+    """Superseded live events never read their canvas export; the store must not grow forever."""
+    from gradio.components.image_editor import AcceptBlobs
+
+    import app
+
+    png = (ROOT / "examples" / "pen_7.png").read_bytes()
+    store = app.sketch.blob_storage
+    store.clear()
+    try:
+        for n in range(store.limit + 200):  # one composite export a stroke, never read
+            app.sketch.accept_blobs(AcceptBlobs(
+                data={"type": "composite", "index": None, "file": b"", "id": f"stroke-{n}"},
+                files=[("file", png)]))
+        assert len(store) == store.limit
+        newest = f"stroke-{store.limit + 199}"
+        assert "stroke-0" not in store and newest in store
+        # The newest export is still there for its event to read, and reading it frees it.
+        value = app.sketch.preprocess(app.sketch.data_model(id=newest))
+        assert value["composite"] is not None and newest not in store
+    finally:
+        store.clear()

@@ -35,6 +35,15 @@ def test_contrast_is_antisymmetric(explainer, mnist_test):
     assert not np.array_equal(forward, backward)
 
 
+def test_runner_up_is_the_second_most_probable(explainer, mnist_test):
+    result = explainer.explain(mnist_test[0][0])
+    first, second = np.argsort(-result.probabilities)[:2]
+    assert teaching.runner_up(result, int(first)) == second
+    assert teaching.runner_up(result, int(second)) == first  # asked about the runner-up itself
+    other = int(np.argsort(-result.probabilities)[5])
+    assert teaching.runner_up(result, other) == first
+
+
 def test_how_it_works_numbers_add_up_to_the_logit(explainer, mnist_test):
     result = explainer.explain(mnist_test[0][0])
     weights = explainer.model.fc.weight[result.target].numpy()
