@@ -19,7 +19,7 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 
-from cam_core import teaching, views
+from cam_core import render, teaching, views
 from cam_core.engine import load_explainer
 from cam_core.methods import METHODS
 from cam_core.model import FEATURE_LAYERS, WeightsError
@@ -216,8 +216,8 @@ def erase(source, sketch, upload, percent: float, followed: str) -> tuple[str, l
             f"{percent:.0f}% of the ink at random. If the heatmap points at real evidence, "
             f"the first drop is the larger. Try both heatmaps: the coarse 7×7 CAM of layer4 "
             f"often marks the middle of the digit, where erasing hurts least.")
-    return text, [(views.on_paper(outcome.cam_erased), "erased where the heatmap is hottest"),
-                  (views.on_paper(outcome.random_erased), "erased at random")]
+    return text, [(render.on_paper(outcome.cam_erased), "erased where the heatmap is hottest"),
+                  (render.on_paper(outcome.random_erased), "erased at random")]
 
 
 erase.empty = ("", [])

@@ -23,7 +23,6 @@ import copy
 import json
 import statistics
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -33,6 +32,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cam_core import datasets
+from cam_core.bench import _times  # the engine benchmark's timing loop
 from cam_core.model import load_model
 from cam_core.preprocess import to_tensor
 
@@ -44,14 +44,7 @@ def _inputs(images: np.ndarray) -> torch.Tensor:
 
 def _p50_ms(model: torch.nn.Module, batch: torch.Tensor, repeats: int) -> float:
     with torch.inference_mode():
-        for _ in range(3):
-            model(batch)
-        samples = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            model(batch)
-            samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
+        return statistics.median(_times(lambda: model(batch), repeats))
 
 
 def main() -> None:

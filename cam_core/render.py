@@ -152,6 +152,11 @@ def overlay(picture: np.ndarray, unit_map: np.ndarray, opacity: float = 0.5,
     return blended.round().clip(0, 255).astype(np.uint8)
 
 
+def on_paper(model_input: np.ndarray) -> np.ndarray:
+    """A model-frame image (white ink on black, uint8) as dark ink on white paper, same shape."""
+    return 255 - model_input
+
+
 def enlarge(image: np.ndarray, side: int = 196) -> np.ndarray:
     """Nearest-neighbour enlargement of a small image (e.g. the 28×28 model input) for display."""
     return cv2.resize(image, (side, side), interpolation=cv2.INTER_NEAREST)

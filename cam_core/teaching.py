@@ -23,7 +23,7 @@ TILE = 112  # side of one small-multiple tile, pixels
 
 
 def _tile(model_input: np.ndarray, unit: np.ndarray, colormap: str) -> np.ndarray:
-    picture = 255 - model_input
+    picture = render.on_paper(model_input)
     return render.enlarge(render.overlay(picture, render.feature_to_model(unit), 0.6, colormap),
                           TILE)
 

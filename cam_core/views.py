@@ -66,15 +66,10 @@ def headline(result: Explanation) -> str:
 
 def model_view(result: Explanation, opacity: float, colormap: str) -> np.ndarray:
     """The 28×28 model input with its CAM blended, enlarged to 168×168 RGB."""
-    picture = 255 - result.model_input  # dark ink on white, like the drawing
+    picture = render.on_paper(result.model_input)  # dark ink on white, like the drawing
     blended = render.overlay(picture, result.cam_model, opacity if result.digit is not None
                              else 0.0, colormap)
     return render.enlarge(blended, MODEL_VIEW_SIDE)
-
-
-def on_paper(model_input: np.ndarray) -> np.ndarray:
-    """A model-frame image (white ink on black, uint8) as dark ink on white paper, same shape."""
-    return 255 - model_input
 
 
 def panels(result: Explanation, opacity: float = 0.5, colormap: str = "viridis") -> Panels:
