@@ -13,7 +13,6 @@ import contextlib
 import ctypes
 import logging
 import os
-import threading
 from pathlib import Path
 
 import gradio as gr
@@ -34,15 +33,109 @@ METHOD_CHOICES = [(m.label, m.name) for m in METHODS.values()]
 TARGET_CHOICES = [("the prediction", PREDICTION)] + [(str(d), str(d)) for d in range(10)]
 MAX_BATCH = 16
 SERVER_ERROR = "Something went wrong on the server; please try again."
-# Gradio 6's Sketchpad starts with no tool selected, and drops the tool again when the canvas
-# is cleared ("select the draw tool to start"): a student would have to find the brush first.
-# This clicks the brush whenever that prompt shows, for a few seconds after load or a clear.
-SELECT_BRUSH = """() => { let tries = 0; const pick = setInterval(() => {
-  const sketch = document.querySelector('#sketch');
-  const brush = sketch?.querySelector('button[aria-label="Brush"]');
-  if (brush && sketch.innerText.includes('select the draw tool')) brush.click();
-  if (++tries > 25) clearInterval(pick);
-}, 200); }"""
+# The drawing pad: a plain HTML canvas instead of gr.Sketchpad. Measured in headless Chromium,
+# the Sketchpad spent ~700 ms after each pen-up exporting three PNGs through PixiJS and
+# uploading them before the request even left the page (pen-up → overlay p50 1,355 ms); this
+# pad sends one PNG data URL with the event itself. It draws what the model was evaluated on:
+# black strokes, round caps, BRUSH_WIDTH pixels wide on a transparent CANVAS_SIZE² canvas, so
+# the PNG's alpha is the ink (cam_core.strokes.sketchpad_value gives the same pixels).
+PEN_HTML = f"""<div class="pen-pad">
+<canvas width="{CANVAS_SIZE}" height="{CANVAS_SIZE}" role="img"
+  aria-label="Drawing area: draw one digit with the mouse, a finger or a pen"></canvas>
+<div class="pen-tools">
+<button type="button" data-tool="pen" aria-pressed="true">✏ Pen</button>
+<button type="button" data-tool="eraser" aria-pressed="false">Eraser</button>
+<button type="button" data-action="undo" aria-label="Undo">↶ Undo</button>
+<button type="button" data-action="clear" aria-label="Clear canvas">Clear</button>
+</div></div>"""
+PEN_CSS = """
+.pen-pad {display: flex; flex-direction: column; align-items: center; gap: 0.5em;}
+.pen-pad canvas {width: 100%; max-width: 480px; aspect-ratio: 1; background: #fff;
+  border: 2px solid #888; border-radius: 8px; touch-action: none; cursor: crosshair;}
+.pen-tools {display: flex; gap: 0.4em; flex-wrap: wrap; justify-content: center;}
+.pen-tools button {font-size: 1.05em; padding: 0.35em 0.9em; border-radius: 6px;
+  border: 1px solid #888; background: #f4f4f4; cursor: pointer;}
+.pen-tools button[aria-pressed="true"] {background: #ffd8a8; border-color: #c25e00;}
+"""
+# Strokes are kept as point lists, so Undo redraws the rest. Setting props.value sends the
+# change event (one per pen-up); "" means an empty canvas.
+PEN_JS = """
+const canvas = element.querySelector('canvas');
+const pad = canvas.getContext('2d');
+const BRUSH = __BRUSH__, ERASER = 2 * __BRUSH__;
+let tool = 'pen', strokes = [], current = null, restored = null;
+function draw(stroke) {
+  pad.globalCompositeOperation = stroke.tool === 'eraser' ? 'destination-out' : 'source-over';
+  pad.lineWidth = stroke.tool === 'eraser' ? ERASER : BRUSH;
+  pad.lineCap = pad.lineJoin = 'round';
+  pad.strokeStyle = '#000';
+  pad.beginPath();
+  pad.moveTo(...stroke.points[0]);
+  for (const point of stroke.points) pad.lineTo(...point);
+  if (stroke.points.length === 1) pad.lineTo(stroke.points[0][0] + 0.01, stroke.points[0][1]);
+  pad.stroke();
+}
+function redraw() {
+  pad.globalCompositeOperation = 'source-over';
+  pad.clearRect(0, 0, canvas.width, canvas.height);
+  if (restored) pad.drawImage(restored, 0, 0);
+  strokes.forEach(draw);
+}
+function send() {
+  props.value = strokes.length || restored ? canvas.toDataURL('image/png') : '';
+}
+function at(event) {
+  const box = canvas.getBoundingClientRect();
+  return [(event.clientX - box.left) * canvas.width / box.width,
+          (event.clientY - box.top) * canvas.height / box.height];
+}
+canvas.addEventListener('pointerdown', event => {
+  if (!event.isPrimary || current) return;
+  event.preventDefault();
+  canvas.setPointerCapture(event.pointerId);
+  current = {tool, points: [at(event)], id: event.pointerId};
+  strokes.push(current);
+  draw(current);
+});
+canvas.addEventListener('pointermove', event => {
+  if (!current || event.pointerId !== current.id) return;
+  const events = event.getCoalescedEvents ? event.getCoalescedEvents() : [event];
+  const from = current.points.length - 1;
+  for (const e of events.length ? events : [event]) current.points.push(at(e));
+  draw({tool: current.tool, points: current.points.slice(from)});  // only the new piece
+});
+const finish = event => {
+  if (!current || event.pointerId !== current.id) return;
+  current = null;
+  redraw();  // one clean pass, exactly the strokes the model was evaluated on
+  send();
+};
+canvas.addEventListener('pointerup', finish);
+canvas.addEventListener('pointercancel', finish);
+element.querySelectorAll('[data-tool]').forEach(button => button.addEventListener('click', () => {
+  tool = button.dataset.tool;
+  element.querySelectorAll('[data-tool]').forEach(
+    b => b.setAttribute('aria-pressed', String(b === button)));
+}));
+element.querySelector('[data-action="undo"]').addEventListener('click', () => {
+  if (!strokes.length) return;
+  strokes.pop();
+  redraw();
+  send();
+});
+element.querySelector('[data-action="clear"]').addEventListener('click', () => {
+  strokes = [];
+  restored = null;
+  redraw();
+  send();
+});
+// Mounted again with a drawing already sent (e.g. the page re-rendered): show it again.
+if (typeof props.value === 'string' && props.value.startsWith('data:image/')) {
+  const image = new Image();
+  image.onload = () => { restored = image; redraw(); };
+  image.src = props.value;
+}
+""".replace("__BRUSH__", str(BRUSH_WIDTH))
 CSS = """
 .digit-card {text-align: center; padding: 0.5em;}
 .big-digit {font-size: 6em; font-weight: 700; line-height: 1; display: block;}
@@ -67,33 +160,6 @@ def _cap_malloc_arenas(arenas: int = 2) -> None:
 
 
 _cap_malloc_arenas()
-
-
-class BoundedBlobStore(dict):
-    """A dict that forgets its oldest entries beyond ``limit``: the Sketchpad's blob store.
-
-    Gradio 6's Sketchpad uploads each canvas export (background, layer and composite PNGs,
-    about 16 KB in all) into ``ImageEditor.blob_storage`` and removes it only when an event
-    reads it. With ``trigger_mode="always_last"`` superseded events never read theirs:
-    measured in headless Chromium, one export a stroke stayed behind, so a class drawing
-    all day would grow the server without end. 1,024 entries cap it near 17 MB. Oldest first
-    is safe while a queued event waits less than 1,024 exports of the whole class: at one
-    stroke a second from each of 30 students that is over half a minute, against a p50 wait
-    of 7 s in the load test's burst. ``test_sketchpad_exports_nobody_reads_are_forgotten``
-    checks that Gradio still writes through ``__setitem__``. Uploads arrive on worker
-    threads, hence the lock.
-    """
-
-    def __init__(self, limit: int = 1024) -> None:
-        super().__init__()
-        self.limit = limit
-        self._lock = threading.Lock()
-
-    def __setitem__(self, key: str, value: object) -> None:
-        with self._lock:
-            super().__setitem__(key, value)
-            for oldest in list(self)[:max(len(self) - self.limit, 0)]:  # insertion order
-                self.pop(oldest, None)  # None: an event may have read it meanwhile
 
 
 try:  # load once at start; a missing file fails early, naming the training command
@@ -262,13 +328,10 @@ with gr.Blocks(title="What does the network look at?") as demo:
         with gr.Column(scale=1, min_width=320):
             with gr.Tabs():
                 with gr.Tab("Draw", id="draw") as draw_tab:
-                    sketch = gr.Sketchpad(
-                        label="Draw one digit, large", type="numpy", image_mode="RGBA",
-                        canvas_size=(CANVAS_SIZE, CANVAS_SIZE), fixed_canvas=True,
-                        brush=gr.Brush(default_size=BRUSH_WIDTH // 2, colors=["#000000"],
-                                       color_mode="fixed"),
-                        layers=False, transforms=(), height=480, elem_id="sketch")
-                    sketch.blob_storage = BoundedBlobStore()
+                    gr.Markdown("**Draw one digit, large.** The result follows each stroke.")
+                    # Its value is the drawing as a PNG data URL ("" when empty).
+                    sketch = gr.HTML("", html_template=PEN_HTML, css_template=PEN_CSS,
+                                     js_on_load=PEN_JS, elem_id="sketch", padding=False)
                 with gr.Tab("Upload", id="upload") as upload_tab:
                     # filepath + image_mode=None: Gradio passes the file on unconverted and
                     # cam_core reads it (EXIF, 16-bit, size limits, clear messages).
@@ -346,9 +409,6 @@ with gr.Blocks(title="What does the network look at?") as demo:
     controls = [target, method, layer, opacity, colormap]
     outputs = [headline, chart, overlay, model_view]
 
-    # Start with the brush selected, so a first stroke draws instead of asking for a tool.
-    demo.load(None, js=SELECT_BRUSH)
-    sketch.clear(None, js=SELECT_BRUSH)
     draw_tab.select(lambda: "draw", None, source, api_visibility="private")
     upload_tab.select(lambda: "upload", None, source, api_visibility="private")
     live = dict(fn=on_input, outputs=outputs, batch=True, max_batch_size=MAX_BATCH,

@@ -1,12 +1,13 @@
 """Live-update latency in a real browser: ``python benchmarks/live_update.py [--strokes 20]``.
 
 Starts the app, opens it in headless Chromium (Debian's ``/usr/bin/chromium`` through
-Playwright), and draws 7s stroke by stroke with the mouse on the Sketchpad. For each stroke it
+Playwright), and draws 7s stroke by stroke with the mouse on the drawing pad. For each stroke it
 measures, with the page's own clock, the time from releasing the mouse to the last new overlay
 image finishing loading within a settle window: what a student waits for after lifting the
-pen. The browser's resource timings split it: pen-up → the request joins the queue (the
-Sketchpad exporting its canvas and uploading it: browser work), queue join → its results
-streamed back (the server: queue, preprocessing, model, rendering, encoding). Prints JSON.
+pen. The browser's resource timings split it: pen-up → the request joins the queue (browser
+work: the pad's PNG export and the request; with gr.Sketchpad this was ~1 s of PixiJS exports
+and uploads), queue join → its results streamed back (the server: queue, preprocessing, model,
+rendering, encoding). Prints JSON.
 Bounded: loopback only, a fixed number of strokes, a settle window per stroke.
 """
 
@@ -26,7 +27,6 @@ from serve import running_app
 
 CHROMIUM = "/usr/bin/chromium"
 SETTLE_MS = 2500
-BRUSH_READY = "() => !document.querySelector('#sketch')?.innerText.includes('select the draw')"
 # Records pointer releases and overlay image loads, in page time.
 RECORDER = """() => {
   const marks = window.__marks = {up: [], overlay: []};
@@ -67,7 +67,6 @@ def main() -> None:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url)
         page.wait_for_selector("#sketch canvas", timeout=60_000)
-        page.wait_for_function(BRUSH_READY, timeout=30_000)
         page.evaluate(RECORDER)
         box = page.locator("#sketch canvas").first.bounding_box()
         side = min(box["width"], box["height"])
@@ -78,7 +77,6 @@ def main() -> None:
             if index % 2 == 0 and index:
                 page.locator("#sketch button[aria-label='Clear canvas']").click()
                 page.wait_for_timeout(SETTLE_MS)
-                page.wait_for_function(BRUSH_READY, timeout=10_000)
             shift = rng.normal(0, 0.03, 2)
             points = [(x + shift[0], y + shift[1]) for x, y in SEVEN[index % 2]]
             page.mouse.move(left + side * points[0][0], top + side * points[0][1])

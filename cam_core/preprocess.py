@@ -14,6 +14,8 @@ the person's own drawing.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
 import os
 import warnings
@@ -31,6 +33,7 @@ CENTRE = 14.0  # MNIST's mean centre of mass, (x, y) in pixel-index coordinates
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # of MNIST train pixels in [0, 1]
 MIN_INK_FRACTION = 0.005  # below 0.5% of the input's pixels: a speck, not a digit
 MAX_PIXELS = 40_000_000  # refuse larger images before decoding them (decompression bombs)
+MAX_DATA_URL = 14_000_000  # characters of base64: about 10 MB, the app's upload limit
 WORK_SIDE = 1024  # photos are downscaled to at most this side before any processing
 BLANK_MESSAGE = "Draw a digit (or upload a photo of one) to see what the network sees."
 
@@ -138,12 +141,15 @@ def load_image(source: Any) -> np.ndarray:
     """Read any supported input into a uint8 array, grey ``(H, W)`` or RGBA ``(H, W, 4)``.
 
     Accepts PIL images, numpy arrays ``(H, W)``, ``(H, W, 3)`` or ``(H, W, 4)`` in uint8,
-    uint16, bool or float (``[0, 1]`` or ``[0, 255]``), file paths and bytes. EXIF orientation
+    uint16, bool or float (``[0, 1]`` or ``[0, 255]``), file paths, bytes and ``data:image/…;
+    base64,…`` URLs (what the app's drawing pad sends, at most 14 M characters). EXIF orientation
     is applied, 16-bit images are rescaled (not clipped), animated images give their first frame.
 
     Raises:
         InputError: unreadable, damaged, too large, or of an unsupported shape.
     """
+    if isinstance(source, str) and source.startswith("data:"):
+        return _pil_to_array(_open_pil(_data_url_bytes(source)))
     if isinstance(source, str | os.PathLike | bytes | bytearray):
         if isinstance(source, str | os.PathLike) and not Path(source).is_file():
             raise InputError(f"No file at {source!s}.")
@@ -167,6 +173,20 @@ def load_image(source: Any) -> np.ndarray:
                          f"got shape {source.shape}.")
     raise InputError(f"Cannot read a {type(source).__name__} as an image; send a PNG or JPEG "
                      "file, a PIL image or a numpy array.")
+
+
+def _data_url_bytes(url: str) -> bytes:
+    """``data:image/png;base64,…`` → the file's bytes; InputError for anything else."""
+    header, _, payload = url.partition(",")
+    if not (header.startswith("data:image/") and header.endswith(";base64")):
+        raise InputError("The drawing arrived in a form this app cannot read (expected a "
+                         "base64 image data URL); reload the page and draw again.")
+    if len(payload) > MAX_DATA_URL:
+        raise InputError("The drawing is too large to process (over about 10 MB).")
+    try:
+        return base64.b64decode(payload, validate=True)
+    except binascii.Error as error:
+        raise InputError("The drawing arrived damaged (bad base64); draw it again.") from error
 
 
 # ----------------------------------------------------------------------------- ink
@@ -377,7 +397,8 @@ def prepare(image: Any) -> Prepared:
     """Turn any supported input into a :class:`Prepared` model input.
 
     Args:
-        image: a Gradio Sketchpad/ImageEditor value (dict with ``background``, ``layers``,
+        image: the app's drawing pad value (a PNG data URL; ``""`` when empty), a Gradio
+            Sketchpad/ImageEditor value (dict with ``background``, ``layers``,
             ``composite``; ``None`` after Clear), a PIL image, a numpy array ``(H, W)``,
             ``(H, W, 3)`` or ``(H, W, 4)`` (uint8, uint16, bool or float), a file path or bytes.
 
@@ -388,7 +409,7 @@ def prepare(image: Any) -> Prepared:
         InputError: the input cannot be read (damaged file, not an image, too large, wrong
             shape); its message is meant for the person.
     """
-    if image is None:
+    if image is None or (isinstance(image, str) and not image):  # "": the pad is empty
         empty = np.zeros((MODEL_SIZE, MODEL_SIZE), np.float32)
         return _blank(empty, np.full((MODEL_SIZE, MODEL_SIZE, 3), 255, np.uint8))
     if isinstance(image, dict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import struct
 import zlib
@@ -113,6 +114,36 @@ def test_sketchpad_value_and_example_without_layers():
     from_composite = prepare(value_no_layers)
     assert np.abs(from_layers.model_input.astype(float)
                   - from_composite.model_input.astype(float)).mean() < 4
+
+
+def pad_data_url(ink: np.ndarray) -> str:
+    """What the app's drawing pad sends: black strokes on a transparent canvas, as a PNG."""
+    rgba = np.zeros((*ink.shape, 4), np.uint8)
+    rgba[:, :, 3] = (np.clip(ink, 0, 1) * 255).round().astype(np.uint8)
+    return "data:image/png;base64," + base64.b64encode(png_bytes(Image.fromarray(rgba))).decode()
+
+
+def test_drawing_pad_value_reads_like_the_evaluated_sketchpad_layer():
+    """The pad's PNG must reach the model exactly as the evaluation's Sketchpad value does."""
+    ink = seven_ink(shift=(20, -10))
+    from_pad, from_sketchpad = prepare(pad_data_url(ink)), prepare(sketchpad_value(ink))
+    assert not from_pad.blank
+    np.testing.assert_array_equal(from_pad.tensor, from_sketchpad.tensor)
+    np.testing.assert_allclose(from_pad.to_model, from_sketchpad.to_model)
+
+
+def test_empty_pad_and_damaged_data_urls():
+    empty = prepare("")
+    assert empty.blank and empty.message == BLANK_MESSAGE
+    assert prepare(pad_data_url(np.zeros((400, 400), np.float32))).blank
+    with pytest.raises(InputError, match="cannot read"):
+        prepare("data:text/html;base64,PGI+aGk8L2I+")
+    with pytest.raises(InputError, match="damaged"):
+        prepare("data:image/png;base64,not*base64!")
+    with pytest.raises(InputError, match="not an image"):
+        prepare("data:image/png;base64," + base64.b64encode(b"hello").decode())
+    with pytest.raises(InputError, match="too large"):
+        prepare("data:image/png;base64," + "A" * (preprocess.MAX_DATA_URL + 4))
 
 
 def test_pil_path_and_bytes(tmp_path):
