@@ -54,7 +54,7 @@ PEN_CSS = """
   border: 2px solid #888; border-radius: 8px; touch-action: none; cursor: crosshair;}
 .pen-tools {display: flex; gap: 0.4em; flex-wrap: wrap; justify-content: center;}
 .pen-tools button {font-size: 1.05em; padding: 0.35em 0.9em; border-radius: 6px;
-  border: 1px solid #888; background: #f4f4f4; cursor: pointer;}
+  border: 1px solid #888; background: #f4f4f4; color: #222; cursor: pointer;}
 .pen-tools button[aria-pressed="true"] {background: #ffd8a8; border-color: #c25e00;}
 """
 # Strokes are kept as point lists, so Undo redraws the rest. Setting props.value sends the
@@ -90,7 +90,7 @@ function at(event) {
           (event.clientY - box.top) * canvas.height / box.height];
 }
 canvas.addEventListener('pointerdown', event => {
-  if (!event.isPrimary || current) return;
+  if (!event.isPrimary || event.button !== 0 || current) return;  // no right-click strokes
   event.preventDefault();
   canvas.setPointerCapture(event.pointerId);
   current = {tool, points: [at(event)], id: event.pointerId};

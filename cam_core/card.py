@@ -35,6 +35,9 @@ def write_card(weights: Path = DEFAULT_WEIGHTS, out: Path | None = None) -> str:
         "(uniform target) on Fashion-MNIST train, generated scribbles and letters. Pendigits "
         "writers 26–30, MNIST test, USPS, the photos, Kannada-MNIST and Fashion-MNIST test are "
         "never trained on.",
+        *([f"- {100 * clean:.0f}% of the MNIST digits of each batch given as they are (no "
+           "warp, no re-fit: MNIST is already normalised the app's way)"]
+          if (clean := train.get("clean_share")) else []),
         f"- Steps: {train.get('steps', '—')} ({train.get('epochs', '—')} epochs of MNIST), "
         f"{train.get('seconds', 0) / 60:.0f} min on {train.get('device', '—')}, "
         f"torch {train.get('torch', '—')}, date {train.get('date', '—')}",

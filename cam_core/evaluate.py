@@ -2,7 +2,8 @@
 
 Top-1 accuracy and confusion matrix on MNIST test (as distributed, and through the app's
 preprocessing); pendigits from the held-back writers 26–30, replayed onto the app's canvas with
-the app's brush and sent as a Sketchpad value through :func:`cam_core.preprocess.prepare`; USPS
+the app's brush and sent as a Sketchpad value (the same pixels as the app's drawing pad sends)
+through :func:`cam_core.preprocess.prepare`; USPS
 train; every photo. Out-of-distribution: AUROC of the energy score against MNIST test, and the
 share flagged, for Fashion-MNIST test, Kannada-MNIST test and generated scribbles. Calibration:
 ECE before and after temperature scaling. Writes ``<weights>.evaluation.json`` and the model card.

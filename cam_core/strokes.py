@@ -1,4 +1,4 @@
-"""Pen strokes onto a canvas the way the app's Sketchpad draws them, and random scribbles.
+"""Pen strokes onto a canvas the way the app's drawing pad draws them, and random scribbles.
 
 Used to replay the pendigits trajectories through the app's own path (evaluation, tests,
 training) and to make "not a digit" scribbles for the out-of-distribution checks.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-CANVAS_SIZE = 400  # the app's Sketchpad canvas, pixels (square)
+CANVAS_SIZE = 400  # the app's drawing pad canvas, pixels (square)
 BRUSH_WIDTH = 24  # the app's brush diameter on that canvas, pixels
 _SUBPIXEL = 4  # cv2 drawing with 2 fractional bits for smooth anti-aliased lines
 
@@ -120,7 +120,8 @@ def pen_sketchpad_value(strokes: tuple[np.ndarray, ...], height_fraction: float 
 
 def sketchpad_value(ink: np.ndarray) -> dict:
     """The value a Gradio Sketchpad (``type="numpy"``) sends for a drawing whose layer alpha is
-    ``ink``: a white background, one RGBA layer of black strokes, and their composite.
+    ``ink``: a white background, one RGBA layer of black strokes, and their composite. The
+    app's drawing pad sends that layer's pixels as a PNG: both reach the model identically.
 
     Args: ink ``(H, W)`` float in [0, 1]. Returns a dict of ``(H, W, 4)`` uint8 arrays.
     """

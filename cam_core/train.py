@@ -334,6 +334,7 @@ def finish(args: argparse.Namespace, model: DigitResNet, ema: DigitResNet, batch
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "python -m cam_core.train " + " ".join(sys.argv[1:]),
         "steps": steps, "epochs": args.epochs, "seconds": round(seconds, 1),
+        "clean_share": args.clean_share,
         "initialised_from": ({"path": args.init, "sha256": sha256_of(args.init)}
                              if args.init else None),
         "device": str(device), "torch": torch.__version__, "python": platform.python_version(),
