@@ -22,7 +22,7 @@ from cam_core import render, teaching, views
 from cam_core.engine import load_explainer
 from cam_core.methods import METHODS
 from cam_core.model import FEATURE_LAYERS, WeightsError
-from cam_core.preprocess import InputError, prepare
+from cam_core.preprocess import InputError, pad_drawing, prepare
 from cam_core.render import COLORMAPS
 from cam_core.strokes import BRUSH_WIDTH, CANVAS_SIZE
 
@@ -40,7 +40,7 @@ SERVER_ERROR = "Something went wrong on the server; please try again."
 # black strokes, round caps, BRUSH_WIDTH pixels wide on a transparent CANVAS_SIZE² canvas, so
 # the PNG's alpha is the ink (cam_core.strokes.sketchpad_value gives the same pixels).
 PEN_HTML = f"""<div class="pen-pad">
-<canvas width="{CANVAS_SIZE}" height="{CANVAS_SIZE}" role="img"
+<canvas width="{CANVAS_SIZE}" height="{CANVAS_SIZE}" role="img" style="touch-action: none"
   aria-label="Drawing area: draw one digit with the mouse, a finger or a pen"></canvas>
 <div class="pen-tools">
 <button type="button" data-tool="pen" aria-pressed="true">✏ Pen</button>
@@ -84,10 +84,10 @@ function redraw() {
 function send() {
   props.value = strokes.length || restored ? canvas.toDataURL('image/png') : '';
 }
-function at(event) {
+function at(event) {  // page pixels → bitmap pixels (inside the border)
   const box = canvas.getBoundingClientRect();
-  return [(event.clientX - box.left) * canvas.width / box.width,
-          (event.clientY - box.top) * canvas.height / box.height];
+  return [(event.clientX - box.left - canvas.clientLeft) * canvas.width / canvas.clientWidth,
+          (event.clientY - box.top - canvas.clientTop) * canvas.height / canvas.clientHeight];
 }
 canvas.addEventListener('pointerdown', event => {
   if (!event.isPrimary || event.button !== 0 || current) return;  // no right-click strokes
@@ -99,19 +99,21 @@ canvas.addEventListener('pointerdown', event => {
 });
 canvas.addEventListener('pointermove', event => {
   if (!current || event.pointerId !== current.id) return;
+  if (event.buttons === 0) return finish(event);  // the release was lost (outside the window)
   const events = event.getCoalescedEvents ? event.getCoalescedEvents() : [event];
   const from = current.points.length - 1;
   for (const e of events.length ? events : [event]) current.points.push(at(e));
   draw({tool: current.tool, points: current.points.slice(from)});  // only the new piece
 });
-const finish = event => {
+function finish(event) {
   if (!current || event.pointerId !== current.id) return;
   current = null;
   redraw();  // one clean pass, exactly the strokes the model was evaluated on
   send();
-};
+}
 canvas.addEventListener('pointerup', finish);
 canvas.addEventListener('pointercancel', finish);
+canvas.addEventListener('lostpointercapture', finish);
 element.querySelectorAll('[data-tool]').forEach(button => button.addEventListener('click', () => {
   tool = button.dataset.tool;
   element.querySelectorAll('[data-tool]').forEach(
@@ -131,9 +133,12 @@ element.querySelector('[data-action="clear"]').addEventListener('click', () => {
 });
 // Mounted again with a drawing already sent (e.g. the page re-rendered): show it again.
 if (typeof props.value === 'string' && props.value.startsWith('data:image/')) {
-  const image = new Image();
-  image.onload = () => { restored = image; redraw(); };
-  image.src = props.value;
+  const image = new Image(), sent = props.value;
+  // Not if the person drew or cleared meanwhile.
+  image.onload = () => {
+    if (props.value === sent && !strokes.length) { restored = image; redraw(); }
+  };
+  image.src = sent;
 }
 """.replace("__BRUSH__", str(BRUSH_WIDTH))
 CSS = """
@@ -207,17 +212,48 @@ def _explain_one(image, target: int | None, method: str, layer: str, opacity: fl
         return views.error_panels(SERVER_ERROR)
 
 
-def on_input(images, targets, methods, layers, opacities, colormaps):
-    """Batched event handler: lists in, one list per output component out."""
-    panels = _explain_many(images, targets, methods, layers, opacities, colormaps)
+def _on_screen(source: str, sketch: str | None, upload: str | None) -> bytes | str | None:
+    """The input shown now: the pad's PNG bytes (None when empty) or the uploaded file's path.
+
+    Raises InputError when the pad's value is not a drawing (see ``pad_drawing``).
+    """
+    return pad_drawing(sketch) if source == "draw" else upload
+
+
+def _columns(panels: list[views.Panels]) -> tuple[list, list, list, list]:
     return ([p.headline for p in panels], [p.chart for p in panels],
             [p.overlay for p in panels], [p.model_view for p in panels])
 
 
+def on_draw(values, targets, methods, layers, opacities, colormaps):
+    """Batched live handler of the drawing pad: lists in, one list per output component out.
+
+    Each value is checked first: it comes from the browser and must be a drawing, never a
+    path on the server."""
+    images, refused = [], {}
+    for i, value in enumerate(values):
+        try:
+            images.append(pad_drawing(value))
+        except InputError as error:
+            images.append(None)
+            refused[i] = views.error_panels(str(error))
+    panels = _explain_many(images, targets, methods, layers, opacities, colormaps)
+    return _columns([refused.get(i, panel) for i, panel in enumerate(panels)])
+
+
+def on_upload(paths, targets, methods, layers, opacities, colormaps):
+    """Batched live handler of the Upload tab (Gradio's own upload files)."""
+    return _columns(_explain_many(paths, targets, methods, layers, opacities, colormaps))
+
+
 def on_control(source, sketch, upload, target, method, layer, opacity, colormap):
     """A control changed: re-render the current input (the engine's cache skips the model)."""
-    image = sketch if source == "draw" else upload
-    p = _explain_many([image], [target], [method], [layer], [opacity], [colormap])[0]
+    try:
+        image = _on_screen(source, sketch, upload)
+    except InputError as error:
+        p = views.error_panels(str(error))
+    else:
+        p = _explain_many([image], [target], [method], [layer], [opacity], [colormap])[0]
     return p.headline, p.chart, p.overlay, p.model_view
 
 
@@ -227,7 +263,7 @@ def on_control(source, sketch, upload, target, method, layer, opacity, colormap)
 def _current(source: str, sketch, upload, target: str = PREDICTION, method: str = "cam",
              layer: str = "layer4"):
     """(prepared input, explanation) of what is on screen now; raises InputError/ValueError."""
-    prepared = prepare(sketch if source == "draw" else upload)
+    prepared = prepare(_on_screen(source, sketch, upload))
     if prepared.blank:
         raise ValueError(prepared.message)
     chosen = None if target in (None, "", PREDICTION) else int(target)
@@ -411,10 +447,10 @@ with gr.Blocks(title="What does the network look at?") as demo:
 
     draw_tab.select(lambda: "draw", None, source, api_visibility="private")
     upload_tab.select(lambda: "upload", None, source, api_visibility="private")
-    live = dict(fn=on_input, outputs=outputs, batch=True, max_batch_size=MAX_BATCH,
+    live = dict(outputs=outputs, batch=True, max_batch_size=MAX_BATCH,
                 show_progress="hidden", trigger_mode="always_last", api_visibility="private")
-    sketch.change(inputs=[sketch, *controls], **live)
-    upload.change(inputs=[upload, *controls], **live)
+    sketch.change(on_draw, inputs=[sketch, *controls], **live)
+    upload.change(on_upload, inputs=[upload, *controls], **live)
     # CAM reads the fc weights, which see only layer4: choosing CAM moves the layer there.
     method.change(lambda m: gr.update(value="layer4") if m == "cam" else gr.update(),
                   method, layer, api_visibility="private")

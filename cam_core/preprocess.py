@@ -34,6 +34,7 @@ MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # of MNIST train pixels in [0, 1]
 MIN_INK_FRACTION = 0.005  # below 0.5% of the input's pixels: a speck, not a digit
 MAX_PIXELS = 40_000_000  # refuse larger images before decoding them (decompression bombs)
 MAX_DATA_URL = 14_000_000  # characters of base64: about 10 MB, the app's upload limit
+MAX_PAD_URL = 2_000_000  # the pad's 400×400 PNG is 5–30 KB; far more is not from the pad
 WORK_SIDE = 1024  # photos are downscaled to at most this side before any processing
 BLANK_MESSAGE = "Draw a digit (or upload a photo of one) to see what the network sees."
 
@@ -148,11 +149,11 @@ def load_image(source: Any) -> np.ndarray:
     Raises:
         InputError: unreadable, damaged, too large, or of an unsupported shape.
     """
-    if isinstance(source, str) and source.startswith("data:"):
-        return _pil_to_array(_open_pil(_data_url_bytes(source)))
+    if isinstance(source, str) and source.lstrip()[:5].lower() == "data:":
+        return _pil_to_array(_open_pil(_data_url_bytes(source.strip())))
     if isinstance(source, str | os.PathLike | bytes | bytearray):
-        if isinstance(source, str | os.PathLike) and not Path(source).is_file():
-            raise InputError(f"No file at {source!s}.")
+        if isinstance(source, str | os.PathLike) and not _is_file(source):
+            raise InputError(f"No file at {str(source)[:200]}.")
         return _pil_to_array(_open_pil(source))
     if isinstance(source, Image.Image):
         width, height = source.size
@@ -175,18 +176,47 @@ def load_image(source: Any) -> np.ndarray:
                      "file, a PIL image or a numpy array.")
 
 
-def _data_url_bytes(url: str) -> bytes:
-    """``data:image/png;base64,…`` → the file's bytes; InputError for anything else."""
+def _is_file(path: str | os.PathLike) -> bool:
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
+        return False
+
+
+def _data_url_bytes(url: str, limit: int = MAX_DATA_URL) -> bytes:
+    """``data:image/png;base64,…`` (prefix in any case) → the file's bytes.
+
+    Raises InputError for another kind of URL, more than ``limit`` characters, or bad base64.
+    """
     header, _, payload = url.partition(",")
+    header = header.strip().lower()
     if not (header.startswith("data:image/") and header.endswith(";base64")):
         raise InputError("The drawing arrived in a form this app cannot read (expected a "
                          "base64 image data URL); reload the page and draw again.")
-    if len(payload) > MAX_DATA_URL:
-        raise InputError("The drawing is too large to process (over about 10 MB).")
+    if len(payload) > limit:
+        raise InputError(f"The drawing is too large to process (over {limit:,} characters).")
     try:
         return base64.b64decode(payload, validate=True)
-    except binascii.Error as error:
+    except (binascii.Error, ValueError) as error:  # ValueError: non-ASCII characters
         raise InputError("The drawing arrived damaged (bad base64); draw it again.") from error
+
+
+def pad_drawing(value: Any) -> bytes | None:
+    """The app's drawing pad value → the PNG's bytes, or None when the pad is empty.
+
+    The pad sends ``""`` (empty) or a ``data:image/png;base64,…`` URL of at most
+    ``MAX_PAD_URL`` characters. Anything else is refused: the value comes from the browser,
+    and a plain string must never be taken for a file path on the server.
+
+    Raises:
+        InputError: not an image data URL, too long, or damaged; the message is for the person.
+    """
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not value.lstrip()[:5].lower() == "data:":
+        raise InputError("The drawing pad sent something that is not a drawing; reload the "
+                         "page and draw again.")
+    return _data_url_bytes(value.strip(), MAX_PAD_URL)
 
 
 # ----------------------------------------------------------------------------- ink

@@ -16,6 +16,8 @@ import pytest
 from conftest import ARTIFACTS, ROOT, weights_path
 from PIL import Image
 
+from cam_core.strokes import render_strokes
+
 CHROMIUM = Path("/usr/bin/chromium")
 
 
@@ -107,12 +109,31 @@ def _draw(page, points: list[tuple[float, float]]) -> None:
     page.mouse.up()
 
 
+def _draw_bitmap(page, points: list[tuple[float, float]]) -> None:
+    """One mouse stroke through ``points`` given in the pad's bitmap pixels (400×400)."""
+    box = page.locator("#sketch canvas").bounding_box()
+    inner = page.evaluate("() => { const c = document.querySelector('#sketch canvas');"
+                          " return [c.clientLeft, c.clientTop, c.clientWidth, c.width]; }")
+    left, top, width, bitmap = inner
+    scale = width / bitmap
+    page.mouse.move(box["x"] + left + points[0][0] * scale, box["y"] + top + points[0][1] * scale)
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(box["x"] + left + x * scale, box["y"] + top + y * scale, steps=30)
+    page.mouse.up()
+
+
 INK_PIXELS = """() => {
   const canvas = document.querySelector('#sketch canvas');
   const alpha = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
   let count = 0;
   for (let i = 3; i < alpha.length; i += 4) if (alpha[i] > 128) count++;
   return count;
+}"""
+INK_MASK = """() => {
+  const canvas = document.querySelector('#sketch canvas');
+  const alpha = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  return Array.from({length: alpha.length / 4}, (_, i) => alpha[4 * i + 3] > 127 ? 1 : 0);
 }"""
 HEADLINE_EMPTY = "() => document.querySelector('#headline')?.innerText.includes('Draw a digit')"
 
@@ -145,14 +166,40 @@ def test_browser_draw_clear_and_draw_again(server):
         page.wait_for_function("() => document.querySelector('#headline .big-digit')"
                                "?.innerText.trim() === '1'", timeout=60_000)
         one = page.evaluate(INK_PIXELS)
+        before = page.locator("#overlay img").get_attribute("src")
         page.locator("#sketch button[data-tool='eraser']").click()
         _draw(page, [(0.35, 0.5), (0.65, 0.5)])
         page.locator("#sketch button[data-tool='pen']").click()
         erased = one - page.evaluate(INK_PIXELS)
         assert 0.1 * one < erased < 0.3 * one  # a band of the eraser's width, the rest stays
-        page.wait_for_timeout(500)
+        # The two halves get their own answer (a new overlay), not an error.
+        page.wait_for_function("before => document.querySelector('#overlay img')?.src !== before",
+                               arg=before, timeout=30_000)
+        assert page.locator("#headline .big-digit").inner_text().strip().isdigit()
         # Clearing empties the canvas and the result.
         page.locator("#sketch button[aria-label='Clear canvas']").click()
         page.wait_for_function(HEADLINE_EMPTY, timeout=30_000)
         assert page.evaluate(INK_PIXELS) == 0
+        # The pad draws what the evaluation replays: strokes.render_strokes' pixels.
+        corner = [(60.0, 50.0), (330.0, 70.0), (150.0, 360.0)]
+        _draw_bitmap(page, corner)
+        drawn = np.array(page.evaluate(INK_MASK), bool).reshape(400, 400)
+        expected = render_strokes([np.array(corner)]) > 0.5
+        overlap = (drawn & expected).sum() / (drawn | expected).sum()
+        assert overlap > 0.9, f"pad vs render_strokes: IoU {overlap:.3f}"
         browser.close()
+
+
+def test_drawing_pad_value_never_reads_a_file_on_the_server():
+    """The pad's value is the browser's word: a path sent in its place is refused, politely."""
+    import app
+
+    photo = str(ROOT / "examples" / "pen_7.png")  # a real image the server could read
+    headline, _chart, overlay, _model_view = app.on_draw(
+        [photo], ["prediction"], ["cam"], ["layer4"], [0.5], ["viridis"])
+    assert "not a drawing" in headline[0] and (overlay[0] == 255).all()  # a blank page
+    assert "not a drawing" in app.on_control("draw", photo, None, "prediction", "cam",
+                                             "layer4", 0.5, "viridis")[0]
+    # The same file through the Upload tab is read.
+    assert "big-digit" in app.on_upload([photo], ["prediction"], ["cam"], ["layer4"], [0.5],
+                                        ["viridis"])[0][0]

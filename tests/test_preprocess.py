@@ -146,6 +146,26 @@ def test_empty_pad_and_damaged_data_urls():
         prepare("data:image/png;base64," + "A" * (preprocess.MAX_DATA_URL + 4))
 
 
+def test_drawing_pad_value_is_a_drawing_never_a_server_path(tmp_path):
+    """The pad's value comes from the browser: a path must not make the server read a file."""
+    on_disk = tmp_path / "seven.png"
+    Image.fromarray(dark_on_light(seven_ink())).save(on_disk)
+    for value in (str(on_disk), "/etc/hostname", "x" * 5000, 42):
+        with pytest.raises(InputError, match="not a drawing"):
+            preprocess.pad_drawing(value)
+    assert preprocess.pad_drawing("") is None and preprocess.pad_drawing(None) is None
+    url = pad_data_url(seven_ink())
+    assert preprocess.pad_drawing(" DATA:IMAGE/PNG;BASE64," + url.split(",", 1)[1])[:4] == (
+        b"\x89PNG")
+    with pytest.raises(InputError, match="damaged"):
+        preprocess.pad_drawing("data:image/png;base64,é" + url.split(",", 1)[1])
+    with pytest.raises(InputError, match="too large"):
+        preprocess.pad_drawing("data:image/png;base64," + "A" * (preprocess.MAX_PAD_URL + 4))
+    # A name too long for the file system is "no file", not an OSError.
+    with pytest.raises(InputError, match="No file"):
+        prepare("y" * 5000)
+
+
 def test_pil_path_and_bytes(tmp_path):
     image = Image.fromarray(dark_on_light(seven_ink()))
     path = tmp_path / "seven.png"
