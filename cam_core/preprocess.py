@@ -33,7 +33,6 @@ CENTRE = 14.0  # MNIST's mean centre of mass, (x, y) in pixel-index coordinates
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # of MNIST train pixels in [0, 1]
 MIN_INK_FRACTION = 0.005  # below 0.5% of the input's pixels: a speck, not a digit
 MAX_PIXELS = 40_000_000  # refuse larger images before decoding them (decompression bombs)
-MAX_DATA_URL = 14_000_000  # characters of base64: about 10 MB, the app's upload limit
 MAX_PAD_URL = 2_000_000  # the pad's 400×400 PNG is 5–30 KB; far more is not from the pad
 WORK_SIDE = 1024  # photos are downscaled to at most this side before any processing
 BLANK_MESSAGE = "Draw a digit (or upload a photo of one) to see what the network sees."
@@ -142,15 +141,13 @@ def load_image(source: Any) -> np.ndarray:
     """Read any supported input into a uint8 array, grey ``(H, W)`` or RGBA ``(H, W, 4)``.
 
     Accepts PIL images, numpy arrays ``(H, W)``, ``(H, W, 3)`` or ``(H, W, 4)`` in uint8,
-    uint16, bool or float (``[0, 1]`` or ``[0, 255]``), file paths, bytes and ``data:image/…;
-    base64,…`` URLs (what the app's drawing pad sends, at most 14 M characters). EXIF orientation
+    uint16, bool or float (``[0, 1]`` or ``[0, 255]``), file paths and bytes (the drawing pad's
+    value is decoded to bytes by :func:`pad_drawing` first). EXIF orientation
     is applied, 16-bit images are rescaled (not clipped), animated images give their first frame.
 
     Raises:
         InputError: unreadable, damaged, too large, or of an unsupported shape.
     """
-    if isinstance(source, str) and source.lstrip()[:5].lower() == "data:":
-        return _pil_to_array(_open_pil(_data_url_bytes(source.strip())))
     if isinstance(source, str | os.PathLike | bytes | bytearray):
         if isinstance(source, str | os.PathLike) and not _is_file(source):
             raise InputError(f"No file at {str(source)[:200]}.")
@@ -183,30 +180,12 @@ def _is_file(path: str | os.PathLike) -> bool:
         return False
 
 
-def _data_url_bytes(url: str, limit: int = MAX_DATA_URL) -> bytes:
-    """``data:image/png;base64,…`` (prefix in any case) → the file's bytes.
-
-    Raises InputError for another kind of URL, more than ``limit`` characters, or bad base64.
-    """
-    header, _, payload = url.partition(",")
-    header = header.strip().lower()
-    if not (header.startswith("data:image/") and header.endswith(";base64")):
-        raise InputError("The drawing arrived in a form this app cannot read (expected a "
-                         "base64 image data URL); reload the page and draw again.")
-    if len(payload) > limit:
-        raise InputError(f"The drawing is too large to process (over {limit:,} characters).")
-    try:
-        return base64.b64decode(payload, validate=True)
-    except (binascii.Error, ValueError) as error:  # ValueError: non-ASCII characters
-        raise InputError("The drawing arrived damaged (bad base64); draw it again.") from error
-
-
 def pad_drawing(value: Any) -> bytes | None:
-    """The app's drawing pad value → the PNG's bytes, or None when the pad is empty.
+    """The app's drawing pad value → the PNG's bytes (for :func:`prepare`), None when empty.
 
-    The pad sends ``""`` (empty) or a ``data:image/png;base64,…`` URL of at most
-    ``MAX_PAD_URL`` characters. Anything else is refused: the value comes from the browser,
-    and a plain string must never be taken for a file path on the server.
+    The pad sends ``""`` (empty) or a ``data:image/png;base64,…`` URL (prefix in any case) of
+    at most ``MAX_PAD_URL`` characters. Anything else is refused: the value comes from the
+    browser, and a plain string must never be taken for a file path on the server.
 
     Raises:
         InputError: not an image data URL, too long, or damaged; the message is for the person.
@@ -216,7 +195,18 @@ def pad_drawing(value: Any) -> bytes | None:
     if not isinstance(value, str) or not value.lstrip()[:5].lower() == "data:":
         raise InputError("The drawing pad sent something that is not a drawing; reload the "
                          "page and draw again.")
-    return _data_url_bytes(value.strip(), MAX_PAD_URL)
+    header, _, payload = value.strip().partition(",")
+    header = header.lower()
+    if not (header.startswith("data:image/") and header.endswith(";base64")):
+        raise InputError("The drawing arrived in a form this app cannot read (expected a "
+                         "base64 image data URL); reload the page and draw again.")
+    if len(payload) > MAX_PAD_URL:
+        raise InputError(f"The drawing is too large to process (over {MAX_PAD_URL:,} "
+                         "characters).")
+    try:
+        return base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError) as error:  # ValueError: non-ASCII characters
+        raise InputError("The drawing arrived damaged (bad base64); draw it again.") from error
 
 
 # ----------------------------------------------------------------------------- ink
@@ -427,8 +417,7 @@ def prepare(image: Any) -> Prepared:
     """Turn any supported input into a :class:`Prepared` model input.
 
     Args:
-        image: the app's drawing pad value (a PNG data URL; ``""`` when empty), a Gradio
-            Sketchpad/ImageEditor value (dict with ``background``, ``layers``,
+        image: a Gradio Sketchpad/ImageEditor value (dict with ``background``, ``layers``,
             ``composite``; ``None`` after Clear), a PIL image, a numpy array ``(H, W)``,
             ``(H, W, 3)`` or ``(H, W, 4)`` (uint8, uint16, bool or float), a file path or bytes.
 
@@ -439,7 +428,7 @@ def prepare(image: Any) -> Prepared:
         InputError: the input cannot be read (damaged file, not an image, too large, wrong
             shape); its message is meant for the person.
     """
-    if image is None or (isinstance(image, str) and not image):  # "": the pad is empty
+    if image is None:
         empty = np.zeros((MODEL_SIZE, MODEL_SIZE), np.float32)
         return _blank(empty, np.full((MODEL_SIZE, MODEL_SIZE, 3), 255, np.uint8))
     if isinstance(image, dict):

@@ -126,24 +126,28 @@ def pad_data_url(ink: np.ndarray) -> str:
 def test_drawing_pad_value_reads_like_the_evaluated_sketchpad_layer():
     """The pad's PNG must reach the model exactly as the evaluation's Sketchpad value does."""
     ink = seven_ink(shift=(20, -10))
-    from_pad, from_sketchpad = prepare(pad_data_url(ink)), prepare(sketchpad_value(ink))
+    from_pad = prepare(preprocess.pad_drawing(pad_data_url(ink)))
+    from_sketchpad = prepare(sketchpad_value(ink))
     assert not from_pad.blank
     np.testing.assert_array_equal(from_pad.tensor, from_sketchpad.tensor)
     np.testing.assert_allclose(from_pad.to_model, from_sketchpad.to_model)
 
 
 def test_empty_pad_and_damaged_data_urls():
-    empty = prepare("")
+    def read(value: str):
+        return prepare(preprocess.pad_drawing(value))
+
+    empty = read("")
     assert empty.blank and empty.message == BLANK_MESSAGE
-    assert prepare(pad_data_url(np.zeros((400, 400), np.float32))).blank
+    assert read(pad_data_url(np.zeros((400, 400), np.float32))).blank
     with pytest.raises(InputError, match="cannot read"):
-        prepare("data:text/html;base64,PGI+aGk8L2I+")
+        read("data:text/html;base64,PGI+aGk8L2I+")
     with pytest.raises(InputError, match="damaged"):
-        prepare("data:image/png;base64,not*base64!")
+        read("data:image/png;base64,not*base64!")
     with pytest.raises(InputError, match="not an image"):
-        prepare("data:image/png;base64," + base64.b64encode(b"hello").decode())
+        read("data:image/png;base64," + base64.b64encode(b"hello").decode())
     with pytest.raises(InputError, match="too large"):
-        prepare("data:image/png;base64," + "A" * (preprocess.MAX_DATA_URL + 4))
+        read("data:image/png;base64," + "A" * (preprocess.MAX_PAD_URL + 4))
 
 
 def test_drawing_pad_value_is_a_drawing_never_a_server_path(tmp_path):
