@@ -8,6 +8,8 @@ from pathlib import Path
 from .model import DEFAULT_WEIGHTS, TRAIN_COMMAND
 
 CARD = DEFAULT_WEIGHTS.parent / "MODEL_CARD.md"
+# Written by hand; kept while the card describes the same weights (see write_card).
+NOTES_HEADING = "## Notes on this run"
 
 
 def _pct(value: float | None) -> str:
@@ -17,7 +19,11 @@ def _pct(value: float | None) -> str:
 def write_card(weights: Path = DEFAULT_WEIGHTS, out: Path | None = None) -> str:
     """Render the model card from ``<weights>.metrics.json`` and ``<weights>.evaluation.json``
     (either may be missing) and write it to ``out`` (default: ``MODEL_CARD.md`` beside the
-    weights); returns the text."""
+    weights); returns the text.
+
+    A section headed ``## Notes on this run`` in the existing card is written by hand; it is
+    carried over when the existing card names the same weights sha256 (a re-evaluation), and
+    dropped when the weights changed (the notes described another run)."""
     out = out or weights.parent / CARD.name
     train = _read(weights.with_suffix(".metrics.json"))
     evaluation = _read(weights.with_suffix(".evaluation.json"))
@@ -84,8 +90,22 @@ def write_card(weights: Path = DEFAULT_WEIGHTS, out: Path | None = None) -> str:
     else:
         lines += ["## Evaluation", "", "Not evaluated yet: run `python -m cam_core.evaluate`."]
     text = "\n".join(lines) + "\n"
+    notes = _notes_for(out, train.get("sha256"))
+    if notes:
+        text += "\n" + notes
     out.write_text(text)
     return text
+
+
+def _notes_for(card: Path, sha256: str | None) -> str:
+    """The hand-written notes section of ``card`` if that card names ``sha256``, else ``""``."""
+    if not sha256 or not card.exists():
+        return ""
+    old = card.read_text()
+    start = old.find(NOTES_HEADING)
+    if start < 0 or f"sha256: `{sha256}`" not in old[:start]:
+        return ""
+    return old[start:].rstrip() + "\n"
 
 
 def _read(path: Path) -> dict:

@@ -115,3 +115,23 @@ def test_training_smoke_run_writes_a_loadable_file(tmp_path):
                              timeout=600)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert "resumed at step 2" in resumed.stderr
+
+
+def test_model_card_keeps_hand_notes_only_for_the_same_weights(tmp_path):
+    from cam_core.card import NOTES_HEADING, write_card
+
+    weights = tmp_path / "w.safetensors"
+    metrics = weights.with_suffix(".metrics.json")
+    metrics.write_text(json.dumps({"sha256": "a" * 64, "steps": 3}))
+    card = tmp_path / "MODEL_CARD.md"
+    text = write_card(weights, card)
+    assert "a" * 64 in text and NOTES_HEADING not in text
+    card.write_text(text + f"\n{NOTES_HEADING}\n\n- seed 7 was lucky\n")
+
+    again = write_card(weights, card)  # re-evaluating the same weights keeps the notes
+    assert again.count(NOTES_HEADING) == 1 and "seed 7 was lucky" in again
+    assert again == card.read_text()
+
+    metrics.write_text(json.dumps({"sha256": "b" * 64, "steps": 3}))
+    other = write_card(weights, card)  # new weights: the notes described another run
+    assert NOTES_HEADING not in other and "seed 7" not in other
