@@ -120,8 +120,9 @@ element.querySelectorAll('[data-tool]').forEach(button => button.addEventListene
     b => b.setAttribute('aria-pressed', String(b === button)));
 }));
 element.querySelector('[data-action="undo"]').addEventListener('click', () => {
-  if (!strokes.length) return;
-  strokes.pop();
+  if (strokes.length) strokes.pop();
+  else if (restored) restored = null;  // a drawing brought back after a remount: one step
+  else return;
   redraw();
   send();
 });

@@ -187,6 +187,15 @@ def test_browser_draw_clear_and_draw_again(server):
         expected = render_strokes([np.array(corner)]) > 0.5
         overlap = (drawn & expected).sum() / (drawn | expected).sum()
         assert overlap > 0.9, f"pad vs render_strokes: IoU {overlap:.3f}"
+        # Upload and back to Draw keeps the drawing (and its strokes: Undo still works).
+        page.wait_for_selector("#headline .big-digit", timeout=60_000)
+        ink = page.evaluate(INK_PIXELS)
+        page.get_by_role("tab", name="Upload").click()
+        page.get_by_role("tab", name="Draw").click()
+        assert page.evaluate(INK_PIXELS) == ink
+        page.locator("#sketch button[aria-label='Undo']").click()
+        page.wait_for_function(HEADLINE_EMPTY, timeout=30_000)
+        assert page.evaluate(INK_PIXELS) == 0
         browser.close()
 
 
