@@ -192,10 +192,11 @@ def pad_drawing(value: Any) -> bytes | None:
     """
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or not value.lstrip()[:5].lower() == "data:":
+    url = value.strip() if isinstance(value, str) else ""
+    if url[:5].lower() != "data:":
         raise InputError("The drawing pad sent something that is not a drawing; reload the "
                          "page and draw again.")
-    header, _, payload = value.strip().partition(",")
+    header, _, payload = url.partition(",")
     header = header.lower()
     if not (header.startswith("data:image/") and header.endswith(";base64")):
         raise InputError("The drawing arrived in a form this app cannot read (expected a "
