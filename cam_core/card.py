@@ -47,8 +47,10 @@ def write_card(weights: Path = DEFAULT_WEIGHTS, out: Path | None = None) -> str:
         f"- Steps: {train.get('steps', '—')} ({train.get('epochs', '—')} epochs of MNIST), "
         f"{train.get('seconds', 0) / 60:.0f} min on {train.get('device', '—')}, "
         f"torch {train.get('torch', '—')}, date {train.get('date', '—')}",
-        *([f"- Initialised from `{init['path']}` (sha256 `{init['sha256'][:12]}…`): this run "
-           "fine-tunes earlier weights with a fresh learning-rate schedule"]
+        # The path usually names the file this run then replaced; the sha256 names the start.
+        *([f"- Initialised from the weights then at `{init['path']}` (sha256 "
+           f"`{init['sha256'][:12]}…`): this run fine-tunes earlier weights with a fresh "
+           "learning-rate schedule"]
           if (init := train.get("initialised_from")) else []),
         f"- Weights kept: {train.get('weights_chosen', '—')} (held-back accuracy raw "
         f"{_pct(train.get('held_back_accuracy_raw'))}, "
