@@ -117,6 +117,41 @@ def test_training_smoke_run_writes_a_loadable_file(tmp_path):
     assert "resumed at step 2" in resumed.stderr
 
 
+def test_batches_made_by_worker_processes_are_the_same_batches():
+    """The GPU path makes batches in worker processes; the run must not depend on how many."""
+    need(MNIST_ROOT / "MNIST" / "raw")
+    from cam_core.train import Batches, batch_stream, parse_args
+
+    batches = Batches(parse_args(["--data-root", str(MNIST_ROOT), "--limit", "256",
+                                  "--batch-size", "16", "--outliers", "4", "--seed", "3"]))
+    cpu = torch.device("cpu")
+    alone = list(batch_stream(batches, 2, 6, workers=0, device=cpu))
+    shared = list(batch_stream(batches, 2, 6, workers=2, device=cpu))
+    assert len(alone) == len(shared) == 4
+    for one, other in zip(alone, shared, strict=True):
+        assert all(torch.equal(a, b) for a, b in zip(one, other, strict=True))
+    assert not torch.equal(alone[0][0], alone[1][0])  # consecutive steps differ
+
+
+def test_weight_average_moves_floats_by_one_minus_decay_and_copies_counters():
+    from cam_core.train import _Ema
+
+    model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2))
+    ema = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2))
+    before = {k: v.clone() for k, v in ema.state_dict().items()}
+    averager = _Ema(ema, model)
+    model.train()(torch.randn(4, 3))  # in-place updates the averager must see: stats, counter
+    with torch.no_grad():
+        model[0].weight.add_(1.0)
+    averager.update(decay=0.9)
+    for key, value in ema.state_dict().items():
+        live = model.state_dict()[key]
+        if value.is_floating_point():
+            torch.testing.assert_close(value, 0.9 * before[key] + 0.1 * live)
+        else:
+            assert torch.equal(value, live) and int(value) == 1
+
+
 def test_model_card_keeps_hand_notes_only_for_the_same_weights(tmp_path):
     from cam_core.card import NOTES_HEADING, write_card
 
