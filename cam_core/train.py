@@ -163,7 +163,7 @@ def batch_stream(batches: Batches, start: int, total: int, workers: int,
                  device: torch.device) -> Iterator[tuple[torch.Tensor, ...]]:
     """The batches of steps ``start``…``total - 1`` in order, made by ``workers`` processes.
 
-    Each batch depends on (seed, step) alone, so any number of workers gives the same run.
+    Each batch depends on (seed, step) alone, so any number of workers gives the same batches.
     ``workers < 0`` picks: 0 on the CPU (the 2-core machine spends ~5 s per step in the model
     and ~30 ms making a batch), else up to 8 (a GPU step takes a few ms).
     """
