@@ -446,8 +446,11 @@ with gr.Blocks(title="What does the network look at?") as demo:
     controls = [target, method, layer, opacity, colormap]
     outputs = [headline, chart, overlay, model_view]
 
-    draw_tab.select(lambda: "draw", None, source, api_visibility="private")
-    upload_tab.select(lambda: "upload", None, source, api_visibility="private")
+    # A tab switch changes what is on screen: show that input's result, not the other tab's.
+    for tab, name in ((draw_tab, "draw"), (upload_tab, "upload")):
+        tab.select(lambda name=name: name, None, source, api_visibility="private").then(
+            on_control, [source, sketch, upload, *controls], outputs, show_progress="hidden",
+            api_visibility="private")
     live = dict(outputs=outputs, batch=True, max_batch_size=MAX_BATCH,
                 show_progress="hidden", trigger_mode="always_last", api_visibility="private")
     sketch.change(on_draw, inputs=[sketch, *controls], **live)

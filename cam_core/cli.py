@@ -39,6 +39,18 @@ def _predict_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _overlay_name(image_path: str, taken: set[str]) -> str:
+    """``<stem>_cam.png``, or ``<stem>_cam_2.png``, … when this run already wrote that name for
+    a file of another folder (``a/7.png`` and ``b/7.png``); adds the name to ``taken``."""
+    stem = Path(image_path).stem
+    name, number = f"{stem}_cam.png", 1
+    while name in taken:
+        number += 1
+        name = f"{stem}_cam_{number}.png"
+    taken.add(name)
+    return name
+
+
 def predict(argv: list[str]) -> int:
     """Run ``predict``; returns the exit status (0 all read, 1 any file failed, 2 bad usage)."""
     args = _predict_parser().parse_args(argv)
@@ -52,7 +64,7 @@ def predict(argv: list[str]) -> int:
         return 2
     if args.overlay_dir:
         args.overlay_dir.mkdir(parents=True, exist_ok=True)
-    failed = False
+    failed, written = False, set()
     for path in args.images:
         try:
             result = explainer.explain(path, target=args.target, method=args.method,
@@ -63,7 +75,7 @@ def predict(argv: list[str]) -> int:
             print(json.dumps(record) if args.json else f"{path}: error: {error}", flush=True)
             continue
         if args.overlay_dir:
-            Image.fromarray(result.overlay).save(args.overlay_dir / f"{Path(path).stem}_cam.png")
+            Image.fromarray(result.overlay).save(args.overlay_dir / _overlay_name(path, written))
         record = {"path": path, "digit": result.digit,
                   "probabilities": [round(float(p), 6) for p in result.probabilities],
                   "target": result.target, "method": args.method, "message": result.message,

@@ -48,7 +48,8 @@ class Explanation:
         class_cams: ``(10, h, w)`` float32 raw signed CAMs of every class (``layer4``, 7×7);
             zeros when blank.
         target_map: ``(h, w)`` float32 raw map of ``method`` on ``layer`` for ``target``.
-        cam: ``(H, W)`` float32 in [0, 1], the target's map in the input's own pixel frame.
+        cam: ``(H, W)`` float32 in [0, 1], the target's map in the input's own pixel frame
+            (``Prepared.picture``'s size: a photo over 1024 px is downscaled to 1024 first).
         cam_model: ``(28, 28)`` float32 in [0, 1], the same map over the model input.
         overlay: ``(H, W, 3)`` uint8 RGB, the map over the person's picture.
         model_input: ``(28, 28)`` uint8, what the model saw (white ink on black).

@@ -21,11 +21,30 @@ import numpy as np
 from .preprocess import MODEL_SIZE
 
 EPSILON = 1e-8
-COLORMAPS = {
+# Moreland's "coolwarm" diverging map (K. Moreland, "Diverging Color Maps for Scientific
+# Visualization", ISVC 2009; matplotlib's coolwarm), RGB at 17 evenly spaced points: blue for
+# 0, light grey for 0.5, red for 1. OpenCV has no diverging map (its "twilight" is cyclic: 0
+# and 1 would look the same, the strongest evidence against like the strongest for).
+_COOLWARM_RGB = [
+    (59, 76, 192), (78, 104, 216), (98, 130, 234), (119, 154, 247), (141, 176, 254),
+    (163, 194, 254), (185, 208, 249), (204, 217, 237), (221, 220, 220), (236, 211, 197),
+    (245, 196, 172), (247, 176, 147), (244, 152, 122), (235, 125, 98), (221, 95, 75),
+    (202, 59, 55), (180, 4, 38)]
+
+
+def _lookup_table(anchors_rgb: list[tuple[int, int, int]]) -> np.ndarray:
+    """Evenly spaced RGB anchors → ``(256, 1, 3)`` uint8 BGR table for ``cv2.applyColorMap``."""
+    anchors = np.asarray(anchors_rgb, np.float64)[:, ::-1]  # OpenCV tables are BGR
+    positions = np.linspace(0.0, 255.0, len(anchors))
+    table = np.stack([np.interp(np.arange(256), positions, anchors[:, c]) for c in range(3)], 1)
+    return table.round().astype(np.uint8)[:, None, :]
+
+
+COLORMAPS: dict[str, int | np.ndarray] = {
     "viridis": cv2.COLORMAP_VIRIDIS,  # perceptually uniform: the default
     "inferno": cv2.COLORMAP_INFERNO,
     "jet": cv2.COLORMAP_JET,
-    "coolwarm": cv2.COLORMAP_TWILIGHT_SHIFTED,  # diverging, for signed maps
+    "coolwarm": _lookup_table(_COOLWARM_RGB),  # diverging, for signed maps
 }
 SCALES = ("per_map", "shared", "signed")
 

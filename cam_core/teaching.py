@@ -71,8 +71,9 @@ def contrast(result: Explanation, prepared: Prepared, first: int, second: int,
     canvas = np.where(outside > 0, canvas, 0.5)  # outside the model's view: no evidence
     picture = render.overlay(prepared.picture, canvas, opacity, "coolwarm")
     gap = float(result.logits[first] - result.logits[second])
-    return picture, (f"Where the network sees more {first} than {second} (light/orange) and "
-                     f"more {second} than {first} (dark/blue). Logit gap: {gap:+.2f}.")
+    return picture, (f"Where the network sees more {first} than {second} (red) and more "
+                     f"{second} than {first} (blue); grey: no difference. "
+                     f"Logit gap: {gap:+.2f}.")
 
 
 @dataclass(frozen=True)

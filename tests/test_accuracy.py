@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from cam_core.strokes import pen_sketchpad_value, random_scribble, sketchpad_value
@@ -38,6 +39,16 @@ def test_light_on_dark_and_dark_on_light_agree(explainer, mnist_test):
     agree = sum(explainer.explain(image).digit == explainer.explain(255 - image).digit
                 for image in images[:50])
     assert agree == 50
+
+
+def test_upscaled_digits_read_like_the_originals(explainer, mnist_test):
+    """MNIST digits enlarged 10× as dark-on-light pictures (a tight, high-resolution scan):
+    their strokes, 20–40 px wide, must survive the lighting step."""
+    images, labels = mnist_test
+    right = sum(explainer.explain(255 - cv2.resize(image, None, fx=10, fy=10,
+                                                   interpolation=cv2.INTER_CUBIC)).digit == label
+                for image, label in zip(images[:200], labels[:200], strict=True))
+    assert right >= 196, f"{right}/200 upscaled MNIST digits read right"
 
 
 def test_scribbles_are_flagged_and_digits_are_not(explainer, mnist_test):

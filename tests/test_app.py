@@ -191,7 +191,10 @@ def test_browser_draw_clear_and_draw_again(server):
         page.wait_for_selector("#headline .big-digit", timeout=60_000)
         ink = page.evaluate(INK_PIXELS)
         page.get_by_role("tab", name="Upload").click()
+        # No photo uploaded yet: the drawing's result must not stay on screen as the photo's.
+        page.wait_for_function(HEADLINE_EMPTY, timeout=30_000)
         page.get_by_role("tab", name="Draw").click()
+        page.wait_for_selector("#headline .big-digit", timeout=60_000)
         assert page.evaluate(INK_PIXELS) == ink
         page.locator("#sketch button[aria-label='Undo']").click()
         page.wait_for_function(HEADLINE_EMPTY, timeout=30_000)

@@ -32,6 +32,17 @@ def test_predict_json_lines_and_overlays(photos, tmp_path):
         f"{p.stem}_cam.png" for p, _ in photos[:3])
 
 
+def test_overlays_of_same_named_files_are_all_kept(photos, tmp_path):
+    folders = [tmp_path / "a", tmp_path / "b"]
+    for folder, (photo, _) in zip(folders, photos[:2], strict=True):
+        folder.mkdir()
+        (folder / "digit.png").write_bytes(photo.read_bytes())
+    out = tmp_path / "out"
+    done = run_cli(*(str(f / "digit.png") for f in folders), "--overlay-dir", str(out))
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["digit_cam.png", "digit_cam_2.png"]
+
+
 def test_unreadable_file_is_reported_and_others_still_processed(photos, tmp_path):
     bad = tmp_path / "broken.png"
     bad.write_text("nope")

@@ -134,6 +134,14 @@ def test_hot_top_left_renders_red_in_rgb():
     assert cold[2] > cold[0]  # cold end blue
 
 
+def test_signed_colour_map_tells_for_from_against():
+    """coolwarm is diverging: strongest against (0) blue, none (0.5) grey, strongest for (1)
+    red; a cyclic map would paint 0 and 1 alike."""
+    against, neutral, for_ = render.colorize(np.array([[0.0, 0.5, 1.0]]), "coolwarm")[0].astype(int)
+    assert against[2] > against[0] + 100 and for_[0] > for_[2] + 100
+    assert neutral.max() - neutral.min() < 10 and neutral.min() > 200
+
+
 def test_constant_map_gives_zeros_not_nan():
     assert np.array_equal(render.normalize_map(np.full((7, 7), 3.0)), np.zeros((7, 7)))
     signed = render.normalize_map(np.zeros((7, 7)), "signed")

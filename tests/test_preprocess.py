@@ -7,6 +7,7 @@ import io
 import struct
 import zlib
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -80,6 +81,20 @@ def test_uneven_lighting_photo():
     prepared = prepare(photo)
     reference = prepare(dark_on_light(ink))
     assert np.corrcoef(prepared.model_input.ravel(), reference.model_input.ravel())[0, 1] > 0.85
+
+
+def test_thick_strokes_of_a_tight_crop_stay_solid():
+    """A digit in thick marker filling its picture: the lighting step must not take the
+    strokes' cores for paper (they came out faint before the opening was sized to them)."""
+    small = np.zeros((28, 28), np.float32)
+    cv2.polylines(small, [np.array([[6, 5], [22, 5], [12, 24]], np.int32)], False, 1.0, 3)
+    big = cv2.resize(small, None, fx=10, fy=10, interpolation=cv2.INTER_NEAREST)  # 30 px strokes
+    ink, _picture = preprocess.extract_ink(dark_on_light(big))
+    core = cv2.erode(big, np.ones((21, 21), np.uint8)) > 0.5  # the strokes less 10 px each side
+    assert ink[core].min() > 0.9
+    reference = prepare(dark_on_light(small)).model_input.astype(float)
+    got = prepare(dark_on_light(big)).model_input.astype(float)
+    assert np.corrcoef(got.ravel(), reference.ravel())[0, 1] > 0.95
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.float64, bool])
@@ -218,6 +233,19 @@ def test_transparent_rgba_with_black_stroke_is_the_digit():
     assert not prepared.blank
     assert np.corrcoef(prepared.model_input.ravel(),
                        prepare(dark_on_light(ink)).model_input.ravel())[0, 1] > 0.9
+
+
+def test_white_strokes_on_transparent_background_are_the_digit():
+    """A dark-mode drawing app exports light strokes on a clear background."""
+    ink = seven_ink()
+    rgba = np.zeros((400, 400, 4), np.uint8)
+    rgba[..., :3] = 255
+    rgba[..., 3] = (ink * 255).round().astype(np.uint8)
+    prepared = prepare(rgba)
+    assert not prepared.blank
+    reference = prepare(dark_on_light(ink))
+    assert np.corrcoef(prepared.model_input.ravel(), reference.model_input.ravel())[0, 1] > 0.95
+    assert prepared.picture[ink > 0.9].min() > 200 and prepared.picture[ink == 0].max() == 0
 
 
 def test_16_bit_png_is_scaled_not_clipped():

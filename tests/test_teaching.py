@@ -32,7 +32,10 @@ def test_contrast_is_antisymmetric(explainer, mnist_test):
     forward, _ = teaching.contrast(result, prepared, 7, 1, opacity=1.0)
     backward, _ = teaching.contrast(result, prepared, 1, 7, opacity=1.0)
     assert forward.shape == (28, 28, 3)
-    assert not np.array_equal(forward, backward)
+    # Evidence for 7 over 1 is red one way round and blue the other way round.
+    red = forward[:, :, 0].astype(int) - forward[:, :, 2] > 60
+    assert red.sum() >= 5
+    assert (backward[red][:, 2] > backward[red][:, 0]).all()
 
 
 def test_runner_up_is_the_second_most_probable(explainer, mnist_test):
