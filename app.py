@@ -17,6 +17,7 @@ from pathlib import Path
 
 import gradio as gr
 import numpy as np
+from gradio.data_classes import ImageData
 
 from cam_core import render, teaching, views
 from cam_core.engine import load_explainer
@@ -166,6 +167,25 @@ def _cap_malloc_arenas(arenas: int = 2) -> None:
 
 
 _cap_malloc_arenas()
+
+
+class UploadedImage(gr.Image):
+    """``gr.Image`` (``type="filepath"``) whose upload reaches the handler unopened, readable
+    or not, so that ``cam_core`` can say what is wrong with it.
+
+    Why: ``gr.Image`` opens every upload with PIL before any handler runs. A file PIL cannot
+    read (a renamed document, a HEIC photo) then failed the event with a bare "Error" and,
+    the live handler being batched, failed every other upload in the same batch with it.
+    Readable files are passed on exactly as ``gr.Image`` passes them (its path, unconverted).
+    """
+
+    is_template = True  # drawn by the browser's Image component, like gr.Sketchpad's base
+
+    def preprocess(self, payload: ImageData | None) -> str | None:
+        """The uploaded file's path on the server (as ``gr.Image`` gives it), None if empty."""
+        if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
+            return str(payload.path)
+        return super().preprocess(payload)
 
 
 try:  # load once at start; a missing file fails early, naming the training command
@@ -370,11 +390,11 @@ with gr.Blocks(title="What does the network look at?") as demo:
                     sketch = gr.HTML("", html_template=PEN_HTML, css_template=PEN_CSS,
                                      js_on_load=PEN_JS, elem_id="sketch", padding=False)
                 with gr.Tab("Upload", id="upload") as upload_tab:
-                    # filepath + image_mode=None: Gradio passes the file on unconverted and
-                    # cam_core reads it (EXIF, 16-bit, size limits, clear messages).
-                    upload = gr.Image(label="Photo or image of a digit", type="filepath",
-                                      image_mode=None, sources=["upload", "clipboard"],
-                                      elem_id="upload")
+                    # The file goes on unconverted and cam_core reads it (EXIF, 16-bit,
+                    # size limits, a clear message for what it cannot read).
+                    upload = UploadedImage(label="Photo or image of a digit", type="filepath",
+                                           image_mode=None, sources=["upload", "clipboard"],
+                                           elem_id="upload")
                     if EXAMPLES:
                         gr.Examples(EXAMPLES, inputs=upload, label="Examples")
             explain_button = gr.Button("Explain", variant="primary")

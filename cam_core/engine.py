@@ -49,7 +49,9 @@ class Explanation:
             zeros when blank.
         target_map: ``(h, w)`` float32 raw map of ``method`` on ``layer`` for ``target``.
         cam: ``(H, W)`` float32 in [0, 1], the target's map in the input's own pixel frame
-            (``Prepared.picture``'s size: a photo over 1024 px is downscaled to 1024 first).
+            (``Prepared.picture``'s size: a photo over 1024 px is downscaled to 1024 first);
+            min–max scaled, or for a diverging colour map signed, 0.5 = zero evidence
+            (``render.scale_for``).
         cam_model: ``(28, 28)`` float32 in [0, 1], the same map over the model input.
         overlay: ``(H, W, 3)`` uint8 RGB, the map over the person's picture.
         model_input: ``(28, 28)`` uint8, what the model saw (white ink on black).
@@ -216,8 +218,10 @@ class Explainer:
         digit = int(np.argmax(result.logits))
         chosen = digit if target is None else int(target)
         raw = result.maps[chosen] if method != "cam" else result.class_cams[chosen]
-        unit = render.normalize_map(raw)
-        cam = render.feature_to_canvas(unit, prepared.to_model, prepared.size)
+        scale = render.scale_for(colormap)
+        unit = render.normalize_map(raw, scale)
+        cam = render.feature_to_canvas(unit, prepared.to_model, prepared.size,
+                                       fill=0.5 if scale == "signed" else 0.0)
         ood = float(calibrate.energy_score(scaled[None])[0])
         not_a_digit = ood > self.ood_threshold
         return Explanation(

@@ -47,6 +47,17 @@ COLORMAPS: dict[str, int | np.ndarray] = {
     "coolwarm": _lookup_table(_COOLWARM_RGB),  # diverging, for signed maps
 }
 SCALES = ("per_map", "shared", "signed")
+DIVERGING = frozenset({"coolwarm"})  # colour maps whose middle means zero evidence
+
+
+def scale_for(colormap: str, scale: str = "per_map") -> str:
+    """The scale to draw a map with ``colormap``: ``"signed"`` for a diverging map, else ``scale``.
+
+    Why: a diverging map says "blue against, red for" only if its middle is zero evidence.
+    Min–max scaling puts the middle wherever the map's range does (on a drawn 7, 36 of the 47
+    cells with positive evidence for 7 came out blue).
+    """
+    return "signed" if colormap in DIVERGING else scale
 
 
 def normalize_map(raw: np.ndarray, scale: str = "per_map", low: float | None = None,
@@ -108,11 +119,13 @@ def model_to_canvas(model_map: np.ndarray, to_model: np.ndarray, canvas: tuple[i
 
 
 def feature_to_canvas(feature_map: np.ndarray, to_model: np.ndarray,
-                      canvas: tuple[int, int]) -> np.ndarray:
+                      canvas: tuple[int, int], fill: float = 0.0) -> np.ndarray:
     """A ``(h, w)`` feature-grid map in [0, 1] → the canvas frame, in one bilinear warp.
 
     The feature cell ``i`` covers model pixels ``[s·i, s·(i+1))`` with ``s = 28 / h``, so model
     pixel ``u`` is feature coordinate ``(u + 0.5) / s − 0.5`` (cv2's pixel-centre convention).
+    Canvas pixels outside the model's view get ``fill``: 0, or 0.5 for a signed map (no
+    evidence). Returns ``(H, W)`` float32 for ``canvas`` = ``(H, W)``.
     """
     stride_y = MODEL_SIZE / feature_map.shape[0]
     stride_x = MODEL_SIZE / feature_map.shape[1]
@@ -127,7 +140,7 @@ def feature_to_canvas(feature_map: np.ndarray, to_model: np.ndarray,
     composed[:, 2] += 1.0
     out = model_to_canvas(padded, composed, canvas)
     inside = _model_window(to_model, canvas)
-    return np.where(inside, out, 0.0).astype(np.float32)
+    return np.where(inside, out, fill).astype(np.float32)
 
 
 def _model_window(to_model: np.ndarray, canvas: tuple[int, int]) -> np.ndarray:

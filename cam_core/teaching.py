@@ -38,6 +38,7 @@ def class_map_tiles(result: Explanation, scale: str = "per_map", colormap: str =
             so they compare) or ``"signed"`` (0 evidence in the middle; use ``coolwarm``).
     """
     cams = result.class_cams
+    scale = render.scale_for(colormap, scale)
     if scale == "shared":
         low, high = float(cams.min()), float(cams.max())
         units = [render.normalize_map(c, "shared", low, high) for c in cams]
@@ -66,9 +67,7 @@ def contrast(result: Explanation, prepared: Prepared, first: int, second: int,
     """
     difference = result.class_cams[first] - result.class_cams[second]
     unit = render.normalize_map(difference, "signed")
-    canvas = render.feature_to_canvas(unit, prepared.to_model, prepared.size)
-    outside = render.feature_to_canvas(np.ones_like(unit), prepared.to_model, prepared.size)
-    canvas = np.where(outside > 0, canvas, 0.5)  # outside the model's view: no evidence
+    canvas = render.feature_to_canvas(unit, prepared.to_model, prepared.size, fill=0.5)
     picture = render.overlay(prepared.picture, canvas, opacity, "coolwarm")
     gap = float(result.logits[first] - result.logits[second])
     return picture, (f"Where the network sees more {first} than {second} (red) and more "

@@ -215,3 +215,23 @@ def test_drawing_pad_value_never_reads_a_file_on_the_server():
     # The same file through the Upload tab is read.
     assert "big-digit" in app.on_upload([photo], ["prediction"], ["cam"], ["layer4"], [0.5],
                                         ["viridis"])[0][0]
+
+
+def test_an_unreadable_upload_gets_its_own_message_and_spares_its_batch(tmp_path):
+    """gr.Image opened every upload with PIL before the handler: one unreadable file failed
+    the whole live batch, other students' good photos included, with a bare "Error"."""
+    import asyncio
+
+    import app
+
+    bad = tmp_path / "homework.png"
+    bad.write_text("a text file with an image's name")
+    files = [{"path": str(path), "orig_name": path.name, "meta": {"_type": "gradio.FileData"}}
+             for path in (ROOT / "examples" / "pen_7.png", bad)]
+    handler = next(fn for fn in app.demo.fns.values() if fn.fn is app.on_upload)
+    assert handler.batch  # the case that matters: both files in one call
+    inputs = [files, ["prediction"] * 2, ["cam"] * 2, ["layer4"] * 2, [0.5] * 2, ["viridis"] * 2]
+    output = asyncio.run(app.demo.process_api(handler, inputs, state=None, explicit_call=True))
+    good_headline, bad_headline = output["data"][0]
+    assert "big-digit" in good_headline and ">7<" in good_headline.replace(" ", "")
+    assert "big-digit" not in bad_headline and "image" in bad_headline.lower()

@@ -142,6 +142,19 @@ def test_signed_colour_map_tells_for_from_against():
     assert neutral.max() - neutral.min() < 10 and neutral.min() > 200
 
 
+def test_coolwarm_overlay_puts_zero_evidence_in_the_middle(explainer):
+    """With a diverging colour map the overlay's map is signed: cells with evidence for the
+    target are above 0.5 (red side), against it below (blue), outside the model's view 0.5."""
+    small_seven = render_strokes([np.array([[150, 150], [250, 150], [180, 280]], float)])
+    result = explainer.explain(255 - (255 * small_seven).astype(np.uint8), target=3,
+                               colormap="coolwarm")
+    raw = render.feature_to_model(result.target_map)
+    clear = np.abs(raw) > 1e-3 * np.abs(raw).max()
+    assert (raw[clear] > 0).any() and (raw[clear] < 0).any()
+    assert np.array_equal(raw[clear] > 0, result.cam_model[clear] > 0.5)
+    assert result.cam[0, 0] == pytest.approx(0.5)  # a corner of the pad the model never saw
+
+
 def test_constant_map_gives_zeros_not_nan():
     assert np.array_equal(render.normalize_map(np.full((7, 7), 3.0)), np.zeros((7, 7)))
     signed = render.normalize_map(np.zeros((7, 7)), "signed")

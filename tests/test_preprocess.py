@@ -221,6 +221,36 @@ def test_blank_inputs_say_draw_a_digit(name):
     assert np.isfinite(prepared.tensor).all()
 
 
+@pytest.mark.parametrize("side, pen", [(1000, 3), (2500, 6)])
+def test_thin_pen_on_a_large_page_is_a_full_weight_digit(side, pen):
+    """A ballpoint 7 on a photo of a page: a tiny share of the pixels, strokes far thinner than
+    MNIST's once fitted to 20 px. It must not be called too small, nor reach the model faint."""
+    ink = render_strokes([s * side / 400 for s in SEVEN], (side, side), brush=pen)
+    prepared = prepare(dark_on_light(ink))
+    assert not prepared.blank, prepared.message
+    strokes = prepared.model_input > 127
+    assert prepared.model_input.max() >= 200  # was at most ~50: a faint line
+    # Like the app's own brush (24 px on the 400 px pad), within a factor of about 1.5.
+    reference = (prepare(sketchpad_value(seven_ink())).model_input > 127).sum()
+    assert 0.65 * reference <= strokes.sum() <= 1.5 * reference
+
+
+def test_normal_strokes_are_not_thickened():
+    """The app's own brush and MNIST-weight strokes go through unchanged."""
+    ink = seven_ink()
+    solid = ink > 0.5
+    rows = np.flatnonzero(solid.any(axis=1))
+    extent = int(rows[-1] - rows[0] + 1)
+    assert preprocess._thicken_thin_strokes(ink, solid, extent) is ink
+
+
+def test_a_dot_is_too_small_and_says_what_to_do():
+    dot = np.full((400, 400), 255, np.uint8)
+    cv2.circle(dot, (200, 200), 12, 0, -1)  # one dab of the app's brush
+    prepared = prepare(dot)
+    assert prepared.blank and "too small" in prepared.message and "larger" in prepared.message
+
+
 def test_blank_message_for_nothing_drawn():
     assert prepare(None).message == BLANK_MESSAGE
 

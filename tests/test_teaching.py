@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import ROOT
 
 from cam_core import teaching
-from cam_core.preprocess import prepare
+from cam_core.preprocess import prepare, prepare_from_model_input
 
 
 def test_ten_tiles_in_each_scale(explainer, mnist_test):
@@ -38,6 +39,15 @@ def test_contrast_is_antisymmetric(explainer, mnist_test):
     assert (backward[red][:, 2] > backward[red][:, 0]).all()
 
 
+def test_a_diverging_colour_map_always_shows_the_signed_scale(explainer, mnist_test):
+    """Blue means "against" only when the middle of coolwarm is zero evidence."""
+    result = explainer.explain(mnist_test[0][0])
+    signed = teaching.class_map_tiles(result, "signed", "coolwarm")
+    for scale in ("per_map", "shared"):
+        tiles = teaching.class_map_tiles(result, scale, "coolwarm")
+        assert all(np.array_equal(a, b) for (a, _), (b, _) in zip(tiles, signed, strict=True))
+
+
 def test_runner_up_is_the_second_most_probable(explainer, mnist_test):
     result = explainer.explain(mnist_test[0][0])
     first, second = np.argsort(-result.probabilities)[:2]
@@ -61,6 +71,20 @@ def test_layer_comparison_gives_three_resolutions(explainer, mnist_test):
     views = teaching.layer_comparison(explainer, prepared, "layercam")
     assert [caption for _, caption in views] == ["layer2 (14×14)", "layer3 (7×7)",
                                                   "layer4 (7×7)"]
+
+
+def test_erasing_nothing_leaves_the_probability_even_for_faint_ink(explainer):
+    """The edited input is always run through the model: a faint model input (thin strokes)
+    once counted as blank, and the view reported "0.0% after erasing" the model never gave."""
+    drawn = explainer.explain(str(ROOT / "examples" / "pen_7.png"))
+    faint = (drawn.model_input * 0.25).astype(np.uint8)  # at most 63 of 255
+    result = explainer.explain(prepare_from_model_input(faint))
+    assert result.digit is not None
+    erased = teaching.erase_evidence(explainer, result, 0.0)
+    assert erased.after_cam == pytest.approx(erased.before, abs=1e-6)
+    assert erased.after_random == pytest.approx(erased.before, abs=1e-6)
+    everything = teaching.erase_evidence(explainer, result, 1.0)
+    assert 0.0 < everything.after_cam < 1.0  # the model's real answer on what is left
 
 
 def test_erasing_blank_is_refused(explainer):
