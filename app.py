@@ -195,8 +195,14 @@ except WeightsError as error:
 
 
 def _explain_many(images: list, targets: list[str], methods: list[str], layers: list[str],
-                  opacities: list[float], colormaps: list[str]) -> list[views.Panels]:
-    """Explain a batch of requests; each failure becomes its own message, never a traceback."""
+                  opacities: list[float], colormaps: list[str], live: bool = False,
+                  ) -> list[views.Panels]:
+    """Explain a batch of requests; each failure becomes its own message, never a traceback.
+
+    ``live`` (a pen stroke, a new upload): a method too slow to follow the pen (Score-CAM,
+    ~12 s a drawing on 2 CPU cores) gives the prediction without a heatmap and says to press
+    Explain; otherwise one student's choice would hold a worker of the whole class for minutes.
+    """
     panels: list[views.Panels | None] = [None] * len(images)
     groups: dict[tuple, list[int]] = {}
     for i, key in enumerate(zip(targets, methods, layers, opacities, colormaps, strict=True)):
@@ -205,11 +211,15 @@ def _explain_many(images: list, targets: list[str], methods: list[str], layers: 
         chosen = None if target in (None, "", PREDICTION) else int(target)
         if method == "cam" and layer != "layer4":
             layer = "layer4"  # CAM reads the fc weights, which see only layer4
+        note = ""
+        if live and method in METHODS and not METHODS[method].live:
+            note = f"{METHODS[method].label} is slow: press Explain to compute its heatmap."
+            method, layer, opacity = "cam", "layer4", 0.0  # the prediction only, no map shown
         try:
             results = explainer.explain_batch([images[i] for i in indices], chosen, method,
                                               layer, colormap, float(opacity))
             for i, result in zip(indices, results, strict=True):
-                panels[i] = views.panels(result, float(opacity), colormap)
+                panels[i] = views.panels(result, float(opacity), colormap, note)
         except (InputError, ValueError):
             for i in indices:  # retry one by one so one bad file does not fail the others
                 panels[i] = _explain_one(images[i], chosen, method, layer, opacity, colormap)
@@ -258,13 +268,14 @@ def on_draw(values, targets, methods, layers, opacities, colormaps):
         except InputError as error:
             images.append(None)
             refused[i] = views.error_panels(str(error))
-    panels = _explain_many(images, targets, methods, layers, opacities, colormaps)
+    panels = _explain_many(images, targets, methods, layers, opacities, colormaps, live=True)
     return _columns([refused.get(i, panel) for i, panel in enumerate(panels)])
 
 
 def on_upload(paths, targets, methods, layers, opacities, colormaps):
     """Batched live handler of the Upload tab (Gradio's own upload files)."""
-    return _columns(_explain_many(paths, targets, methods, layers, opacities, colormaps))
+    return _columns(_explain_many(paths, targets, methods, layers, opacities, colormaps,
+                                  live=True))
 
 
 def on_control(source, sketch, upload, target, method, layer, opacity, colormap):
@@ -279,6 +290,12 @@ def on_control(source, sketch, upload, target, method, layer, opacity, colormap)
 
 
 # ----------------------------------------------------------------------------- teaching views
+
+
+def cam_needs_layer4(method: str, layer: str) -> dict:
+    """CAM reads the fc weights, which see only layer4: with CAM the Layer control goes back
+    there, so it never names a layer the map is not from."""
+    return gr.update(value="layer4") if method == "cam" and layer != "layer4" else gr.update()
 
 
 def _current(source: str, sketch, upload, target: str = PREDICTION, method: str = "cam",
@@ -420,7 +437,7 @@ with gr.Blocks(title="What does the network look at?") as demo:
     with gr.Accordion("Controls", open=True), gr.Row():
         target = gr.Dropdown(TARGET_CHOICES, value=PREDICTION, label="Class to explain")
         method = gr.Dropdown(METHOD_CHOICES, value="cam", label="Method",
-                             info="Score-CAM runs 512 extra passes: slow")
+                             info="Score-CAM: 512 extra passes, ~10 s; on Explain only")
         layer = gr.Dropdown(list(FEATURE_LAYERS[1:]), value="layer4", label="Layer",
                             info="CAM needs layer4")
         opacity = gr.Slider(0, 1, value=0.5, step=0.05, label="Heatmap opacity")
@@ -475,9 +492,8 @@ with gr.Blocks(title="What does the network look at?") as demo:
                 show_progress="hidden", trigger_mode="always_last", api_visibility="private")
     sketch.change(on_draw, inputs=[sketch, *controls], **live)
     upload.change(on_upload, inputs=[upload, *controls], **live)
-    # CAM reads the fc weights, which see only layer4: choosing CAM moves the layer there.
-    method.change(lambda m: gr.update(value="layer4") if m == "cam" else gr.update(),
-                  method, layer, api_visibility="private")
+    for control in (method, layer):
+        control.change(cam_needs_layer4, [method, layer], layer, api_visibility="private")
     for control in controls:
         control.change(on_control, [source, sketch, upload, *controls], outputs,
                        show_progress="hidden", trigger_mode="always_last",

@@ -63,19 +63,24 @@ def predict(argv: list[str]) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if args.overlay_dir:
-        args.overlay_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            args.overlay_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            print(f"error: cannot use {args.overlay_dir} for overlays: {error}", file=sys.stderr)
+            return 2
     failed, written = False, set()
     for path in args.images:
         try:
             result = explainer.explain(path, target=args.target, method=args.method,
                                        layer=args.layer)
+            if args.overlay_dir:
+                Image.fromarray(result.overlay).save(
+                    args.overlay_dir / _overlay_name(path, written))
         except (InputError, OSError) as error:
             failed = True
             record = {"path": path, "error": str(error)}
             print(json.dumps(record) if args.json else f"{path}: error: {error}", flush=True)
             continue
-        if args.overlay_dir:
-            Image.fromarray(result.overlay).save(args.overlay_dir / _overlay_name(path, written))
         record = {"path": path, "digit": result.digit,
                   "probabilities": [round(float(p), 6) for p in result.probabilities],
                   "target": result.target, "method": args.method, "message": result.message,

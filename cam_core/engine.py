@@ -58,6 +58,8 @@ class Explanation:
         logits: ``(10,)`` float32, raw logits.
         pooled_features: ``(512,)`` float32, global average pooling of the layer4 feature
             maps (what ``fc`` reads: ``logits = fc.weight @ pooled_features + fc.bias``).
+            ``logits``, ``pooled_features``, ``class_cams`` and ``target_map`` are shared with
+            the engine's cache and read-only (copy them to edit).
         ood_score: energy score of the temperature-scaled logits (higher = less digit-like).
         not_a_digit: True when ``ood_score`` is above the threshold stored with the weights.
         method, layer: the map's method name and layer.
@@ -127,12 +129,17 @@ class Explainer:
         picked = [int(np.argmax(logits_np[i])) if t is None else int(t)
                   for i, t in enumerate(targets)]
         if chosen.name == "cam":
-            maps = [{t: cams_np[i, t]} for i, t in enumerate(picked)]
+            raw_np = cams_np[np.arange(len(picked)), picked]  # (N, 7, 7), a copy
         else:
             _, raw = target_map(self.model, inputs, torch.tensor(picked, device=self.device),
                                 chosen, layer)
             raw_np = raw.float().cpu().numpy()
-            maps = [{t: raw_np[i]} for i, t in enumerate(picked)]
+        # Cached and handed to every caller of the same input: read-only (before any view is
+        # taken, as views keep their own flag), so that a caller editing one in place cannot
+        # change what the next caller is told.
+        for array in (logits_np, pooled_np, cams_np, raw_np):
+            array.setflags(write=False)
+        maps = [{t: raw_np[i]} for i, t in enumerate(picked)]
         return [ModelResult(logits_np[i], pooled_np[i], cams_np[i], maps[i])
                 for i in range(len(picked))]
 
@@ -188,7 +195,8 @@ class Explainer:
 
         Raises:
             cam_core.preprocess.InputError: unreadable input (message meant for the person).
-            ValueError: unknown method/layer/colour map, or ``target`` not in 0–9.
+            ValueError: unknown method/layer/colour map, ``target`` not in 0–9 or ``opacity``
+                outside [0, 1] (all checked before the model runs).
         """
         return self.explain_batch([image], target, method, layer, colormap, opacity)[0]
 
@@ -198,8 +206,10 @@ class Explainer:
         """Explain several inputs with one batched forward pass; arguments as :meth:`explain`."""
         if target is not None and not (isinstance(target, int | np.integer) and 0 <= target <= 9):
             raise ValueError(f"target must be a digit 0–9 or None, got {target!r}")
-        get_method(method, layer)  # fail early with a clear message
+        get_method(method, layer)  # fail early with a clear message, before the model runs
         render.colorize(np.zeros((1, 1)), colormap)
+        if not 0.0 <= opacity <= 1.0:
+            raise ValueError(f"opacity must be in [0, 1], got {opacity}")
         prepared = [p if isinstance(p, Prepared) else prepare(p) for p in images]
         live = [i for i, p in enumerate(prepared) if not p.blank]
         results = self._cached([prepared[i] for i in live], method, layer,

@@ -22,11 +22,13 @@ Scorer = Callable[[torch.Tensor], torch.Tensor]
 
 class Method:
     """A CAM method. Subclasses set ``name``, ``label``, ``uses_gradients`` and ``layers`` and
-    override :meth:`map` (or :meth:`channel_weights` for weighted sums of feature maps)."""
+    override :meth:`map` (or :meth:`channel_weights` for weighted sums of feature maps).
+    ``live`` is False for a method too slow to recompute on every pen stroke."""
 
     name = ""
     label = ""
     uses_gradients = True
+    live = True
     layers: tuple[str, ...] = FEATURE_LAYERS[1:]
 
     def channel_weights(self, features: torch.Tensor, gradients: torch.Tensor) -> torch.Tensor:
@@ -129,7 +131,7 @@ class ScoreCAM(Method):
     extra forward pass per channel (512 on ``layer4``): slow, not for live drawing.
     """
 
-    name, label, uses_gradients = "scorecam", "Score-CAM", False
+    name, label, uses_gradients, live = "scorecam", "Score-CAM", False, False
     batch_size = 64
 
     def map(self, features: torch.Tensor, gradients: torch.Tensor | None,

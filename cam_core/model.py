@@ -121,10 +121,21 @@ def _read_metadata(path: Path) -> dict[str, str]:
 
 
 def resolve_device(device: str | torch.device | None) -> torch.device:
-    """``None``/``"auto"`` → CUDA when available, else CPU; anything else as given."""
+    """``None``/``"auto"`` → CUDA when available, else CPU; anything else as given.
+
+    Raises: ValueError for a name torch does not know (``"gpu"``) or a CUDA device on a
+    machine without one, with what to pass instead.
+    """
     if device is None or device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+    try:
+        resolved = torch.device(device)
+    except RuntimeError as error:
+        raise ValueError(f"Unknown device {device!r}: use cpu, cuda or auto.") from error
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"Device {device!r} asked for, but this machine has no CUDA GPU: "
+                         "use cpu or auto.")
+    return resolved
 
 
 @functools.lru_cache(maxsize=4)

@@ -134,7 +134,11 @@ def erase_evidence(explainer: Explainer, result: Explanation, fraction: float,
 def layer_comparison(explainer: Explainer, prepared: Prepared, method: str = "gradcam",
                      target: int | None = None, colormap: str = "viridis",
                      ) -> list[tuple[np.ndarray, str]]:
-    """``method`` on layer2 (14×14), layer3 (7×7) and layer4 (7×7): overlays with captions."""
+    """``method`` on layer2 (14×14), layer3 (7×7) and layer4 (7×7): overlays with captions.
+
+    Returns three ``((H, W, 3) uint8 RGB overlay, caption)`` pairs. Raises ValueError for a
+    method that is not defined on all three layers (``"cam"`` reads only layer4).
+    """
     out = []
     for layer in ("layer2", "layer3", "layer4"):
         result = explainer.explain(prepared, target=target, method=method, layer=layer,

@@ -52,16 +52,26 @@ def probability_frame(probabilities: np.ndarray, digit: int | None) -> pd.DataFr
     })
 
 
-def headline(result: Explanation) -> str:
-    """HTML headline: the big digit and its probability, or what to do instead."""
+def headline(result: Explanation, note: str = "") -> str:
+    """HTML headline: the big digit and its probability, or what to do instead.
+
+    ``note`` (plain text) is added as a hint, e.g. why the heatmap is not shown yet.
+    """
     if result.digit is None:
         return f"<div class='digit-card'><p class='hint'>{html.escape(result.message)}</p></div>"
     percent = 100 * float(result.probabilities[result.digit])
-    note = f"<p class='warn'>{html.escape(result.message)}</p>" if result.message else ""
-    explained = "" if result.target == result.digit else (
-        f"<p class='hint'>Heatmap shows the evidence for <b>{result.target}</b>.</p>")
+    warning = f"<p class='warn'>{html.escape(result.message)}</p>" if result.message else ""
+    explained = ""
+    if result.target is not None and result.target != result.digit:
+        # Each map is stretched to the full colour range: without the number, a class with
+        # almost no evidence would look as convincing as the prediction.
+        chance = 100 * float(result.probabilities[result.target])
+        explained = (f"<p class='hint'>Heatmap shows the evidence for <b>{result.target}</b> "
+                     f"({chance:.1f}% probable), stretched to the full colour range: weak "
+                     f"evidence looks as bright as strong.</p>")
+    hint = f"<p class='hint'>{html.escape(note)}</p>" if note else ""
     return (f"<div class='digit-card'><span class='big-digit'>{result.digit}</span>"
-            f"<span class='prob'>{percent:.1f}% sure</span>{note}{explained}</div>")
+            f"<span class='prob'>{percent:.1f}% sure</span>{warning}{explained}{hint}</div>")
 
 
 def model_view(result: Explanation, opacity: float, colormap: str) -> np.ndarray:
@@ -72,9 +82,10 @@ def model_view(result: Explanation, opacity: float, colormap: str) -> np.ndarray
     return render.enlarge(blended, MODEL_VIEW_SIDE)
 
 
-def panels(result: Explanation, opacity: float = 0.5, colormap: str = "viridis") -> Panels:
-    """All display values for one explanation."""
-    return Panels(headline=headline(result),
+def panels(result: Explanation, opacity: float = 0.5, colormap: str = "viridis",
+           note: str = "") -> Panels:
+    """All display values for one explanation (``note``: see :func:`headline`)."""
+    return Panels(headline=headline(result, note),
                   chart=probability_frame(result.probabilities, result.digit),
                   overlay=result.overlay, model_view=model_view(result, opacity, colormap))
 

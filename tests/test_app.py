@@ -235,3 +235,30 @@ def test_an_unreadable_upload_gets_its_own_message_and_spares_its_batch(tmp_path
     good_headline, bad_headline = output["data"][0]
     assert "big-digit" in good_headline and ">7<" in good_headline.replace(" ", "")
     assert "big-digit" not in bad_headline and "image" in bad_headline.lower()
+
+
+def test_score_cam_waits_for_the_explain_button():
+    """Score-CAM (~12 s a drawing here) is not recomputed on every stroke: the live path gives
+    the prediction, no heatmap, and says how to get one; Explain computes it."""
+    import app
+
+    photo = str(ROOT / "examples" / "pen_7.png")
+    headline, _chart, overlay, _view = app.on_upload([photo], ["prediction"], ["scorecam"],
+                                                     ["layer4"], [0.5], ["viridis"])
+    assert "big-digit" in headline[0] and "press Explain" in headline[0]
+    picture = app.prepare(photo).picture
+    assert np.array_equal(overlay[0], picture)  # the drawing without a map
+    assert app.cam_needs_layer4("cam", "layer2") == {"__type__": "update", "value": "layer4"}
+    assert app.cam_needs_layer4("gradcam", "layer2") == {"__type__": "update"}
+
+
+def test_explaining_another_class_says_how_probable_it_is():
+    """Each map fills the colour range: the headline must say when the explained class is a
+    long shot, or a map of almost no evidence looks as convincing as the prediction's."""
+    import app
+
+    photo = str(ROOT / "examples" / "pen_7.png")
+    headline = app.on_upload([photo], ["0"], ["cam"], ["layer4"], [0.5], ["viridis"])[0][0]
+    assert "evidence for <b>0</b> (0.0% probable)" in headline and "as bright" in headline
+    own = app.on_upload([photo], ["7"], ["cam"], ["layer4"], [0.5], ["viridis"])[0][0]
+    assert "probable" not in own  # the prediction itself: nothing to warn about

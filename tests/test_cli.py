@@ -59,3 +59,14 @@ def test_unreadable_file_is_reported_and_others_still_processed(photos, tmp_path
 def test_cam_on_layer2_is_a_usage_error(photos):
     done = run_cli(str(photos[0][0]), "--layer", "layer2")
     assert done.returncode == 2 and "layer4" in done.stderr
+
+
+def test_ordinary_mistakes_give_one_line_not_a_traceback(tmp_path):
+    photo = str(ROOT / "examples" / "pen_7.png")
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a folder")
+    for args, says in ((["--device", "gpu"], "Unknown device"),
+                       (["--overlay-dir", str(a_file)], "cannot use")):
+        done = run_cli(photo, *args)
+        assert done.returncode == 2 and says in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr

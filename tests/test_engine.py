@@ -280,3 +280,15 @@ def test_all_methods_run_on_a_drawing(untrained: Explainer):
             result = untrained.explain((255 - ink * 255).astype(np.uint8), method=name,
                                        layer=layer)
             assert result.cam.shape == (400, 400) and np.isfinite(result.cam).all()
+
+
+def test_cached_results_cannot_be_changed_by_a_caller(explainer):
+    """The arrays an explanation shares with the cache are read-only: a notebook that edits
+    them in place must not change what the next caller of the same drawing is told."""
+    drawing = render_strokes([np.array([[110, 80], [290, 80], [170, 330]], float)])
+    first = explainer.explain(255 - (255 * drawing).astype(np.uint8), method="gradcam")
+    for shared in (first.logits, first.class_cams, first.target_map, first.pooled_features):
+        with pytest.raises(ValueError, match="read-only"):
+            shared[...] = 0
+    again = explainer.explain(255 - (255 * drawing).astype(np.uint8), method="gradcam")
+    assert again.digit == first.digit and np.array_equal(again.logits, first.logits)
