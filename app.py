@@ -437,7 +437,7 @@ with gr.Blocks(title="What does the network look at?") as demo:
     with gr.Accordion("Controls", open=True), gr.Row():
         target = gr.Dropdown(TARGET_CHOICES, value=PREDICTION, label="Class to explain")
         method = gr.Dropdown(METHOD_CHOICES, value="cam", label="Method",
-                             info="Score-CAM: 512 extra passes, ~10 s; on Explain only")
+                             info="Score-CAM is slow: on Explain only")
         layer = gr.Dropdown(list(FEATURE_LAYERS[1:]), value="layer4", label="Layer",
                             info="CAM needs layer4")
         opacity = gr.Slider(0, 1, value=0.5, step=0.05, label="Heatmap opacity")
