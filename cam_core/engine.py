@@ -28,7 +28,7 @@ import torch
 
 from . import calibrate, render
 from .methods import CAM, get_method, target_map
-from .model import DigitResNet, load_model, resolve_device
+from .model import FEATURE_LAYERS, DigitResNet, load_model, resolve_device
 from .preprocess import MODEL_SIZE, Prepared, prepare
 
 NOT_A_DIGIT_MESSAGE = ("This does not look like a digit I know. Here is what the network "
@@ -120,8 +120,13 @@ class Explainer:
         """One batched forward pass for (N, 1, 28, 28) inputs; CAMs of all classes always."""
         chosen = get_method(method, layer)
         inputs = torch.from_numpy(np.ascontiguousarray(tensors)).to(self.device)
-        with torch.inference_mode():
-            logits, features = self.model(inputs)  # (N, 10), (N, 512, 7, 7)
+        # no_grad, not inference_mode: a gradient method starts its backward pass from these
+        # feature maps instead of running the trunk a second time (inference tensors cannot
+        # take part in autograd).
+        with torch.no_grad():
+            by_layer = self.model.features(inputs)  # layer1 … layer4
+            features = by_layer[-1]  # (N, 512, 7, 7)
+            logits = self.model.head(features)  # (N, 10)
             class_cams = CAM.all_classes(features, self.model.fc.weight)  # (N, 10, 7, 7)
         logits_np = logits.float().cpu().numpy()
         pooled_np = features.mean(dim=(2, 3)).float().cpu().numpy()  # (N, 512)
@@ -132,7 +137,7 @@ class Explainer:
             raw_np = cams_np[np.arange(len(picked)), picked]  # (N, 7, 7), a copy
         else:
             _, raw = target_map(self.model, inputs, torch.tensor(picked, device=self.device),
-                                chosen, layer)
+                                chosen, layer, by_layer[FEATURE_LAYERS.index(layer)])
             raw_np = raw.float().cpu().numpy()
         # Cached and handed to every caller of the same input: read-only (before any view is
         # taken, as views keep their own flag), so that a caller editing one in place cannot

@@ -173,15 +173,19 @@ def get_method(name: str, layer: str) -> Method:
 
 
 def target_map(model: DigitResNet, inputs: torch.Tensor, targets: torch.Tensor,
-               method: Method, layer: str) -> tuple[torch.Tensor, torch.Tensor]:
+               method: Method, layer: str, features: torch.Tensor | None = None,
+               ) -> tuple[torch.Tensor, torch.Tensor]:
     """Run the model once and return ``(logits (B, 10), map (B, h, w))`` for ``targets``.
 
     The trunk runs to ``layer`` without gradients; from there the rest of the network runs with
     the layer's features as a leaf tensor, so ``torch.autograd.grad`` gives ∂y_c/∂A without any
-    hook or any ``.grad`` left on parameters.
+    hook or any ``.grad`` left on parameters. ``features``: ``layer``'s feature maps
+    ``(B, K, h, w)`` of ``inputs`` when the caller already has them (computed without gradient
+    tracking, not in inference mode); the trunk is then not run again.
     """
-    with torch.no_grad():
-        features = model.features(inputs, upto=layer)[-1]  # (B, K, h, w)
+    if features is None:
+        with torch.no_grad():
+            features = model.features(inputs, upto=layer)[-1]  # (B, K, h, w)
     if not method.uses_gradients:
         with torch.no_grad():
             logits = _rest(model, features, layer)

@@ -292,3 +292,20 @@ def test_cached_results_cannot_be_changed_by_a_caller(explainer):
             shared[...] = 0
     again = explainer.explain(255 - (255 * drawing).astype(np.uint8), method="gradcam")
     assert again.digit == first.digit and np.array_equal(again.logits, first.logits)
+
+
+def test_every_method_runs_the_trunk_once(untrained: Explainer):
+    """Gradient methods start their backward pass from the features of the one forward pass
+    that gave the prediction and the ten CAMs; they used to run the whole network twice."""
+    fresh = Explainer(untrained.model, untrained.device, cache_size=0)
+    drawing = render_strokes([np.array([[110, 80], [290, 80], [170, 330]], float)])
+    calls = []
+    handle = untrained.model.conv1.register_forward_hook(lambda *_: calls.append(1))
+    try:
+        for method, layer in (("cam", "layer4"), ("gradcam", "layer4"), ("gradcam", "layer2"),
+                              ("layercam", "layer3"), ("hirescam", "layer4")):
+            calls.clear()
+            fresh.explain(255 - (255 * drawing).astype(np.uint8), method=method, layer=layer)
+            assert len(calls) == 1, f"{method} on {layer} ran the trunk {len(calls)} times"
+    finally:
+        handle.remove()
