@@ -33,7 +33,8 @@ def _predict_parser() -> argparse.ArgumentParser:
                         help="class 0–9 to explain (default: the prediction)")
     parser.add_argument("--method", default="cam", choices=sorted(METHODS))
     parser.add_argument("--layer", default="layer4", choices=FEATURE_LAYERS[1:])
-    parser.add_argument("--overlay-dir", type=Path, help="write <stem>_cam.png overlays here")
+    parser.add_argument("--overlay-dir", type=Path,
+                        help="write <stem>_cam.png overlays here (none for a blank input)")
     parser.add_argument("--weights", help="safetensors file (default: weights/)")
     parser.add_argument("--device", default=None, help="cpu, cuda or auto (default)")
     return parser
@@ -49,6 +50,12 @@ def _overlay_name(image_path: str, taken: set[str]) -> str:
         name = f"{stem}_cam_{number}.png"
     taken.add(name)
     return name
+
+
+def _print_error(path: str, error: str, as_json: bool) -> None:
+    """One line for a file that could not be explained: JSON ``{"path", "error"}`` or text."""
+    print(json.dumps({"path": path, "error": error}) if as_json else f"{path}: error: {error}",
+          flush=True)
 
 
 def predict(argv: list[str]) -> int:
@@ -73,13 +80,17 @@ def predict(argv: list[str]) -> int:
         try:
             result = explainer.explain(path, target=args.target, method=args.method,
                                        layer=args.layer)
-            if args.overlay_dir:
+            if args.overlay_dir and result.digit is not None:
                 Image.fromarray(result.overlay).save(
                     args.overlay_dir / _overlay_name(path, written))
         except (InputError, OSError) as error:
             failed = True
-            record = {"path": path, "error": str(error)}
-            print(json.dumps(record) if args.json else f"{path}: error: {error}", flush=True)
+            _print_error(path, str(error), args.json)
+            continue
+        except Exception as error:  # a bug on one file must not cost the rest of the batch
+            failed = True
+            _print_error(path, f"internal error ({type(error).__name__}: {error}); please "
+                         "report it with this file", args.json)
             continue
         record = {"path": path, "digit": result.digit,
                   "probabilities": [round(float(p), 6) for p in result.probabilities],
@@ -90,6 +101,9 @@ def predict(argv: list[str]) -> int:
         else:
             shown = "blank" if result.digit is None else (
                 f"{result.digit} ({100 * result.probabilities[result.digit]:.1f}%)")
+            if result.digit is not None and result.target != result.digit:
+                shown += (f", explaining {result.target} "
+                          f"({100 * result.probabilities[result.target]:.1f}%)")
             note = f"  {result.message}" if result.message else ""
             print(f"{path}: {shown}{note}", flush=True)
     return 1 if failed else 0

@@ -245,8 +245,10 @@ def _background(grey: np.ndarray, side: float) -> np.ndarray:
     """
     height, width = grey.shape
     scale = min(1.0, LIGHTING_SIDE / max(height, width))
-    small = grey if scale == 1.0 else cv2.resize(grey, None, fx=scale, fy=scale,
-                                                 interpolation=cv2.INTER_AREA)
+    # At least one pixel each way: a 5000×2 strip would otherwise shrink to zero rows.
+    small = grey if scale == 1.0 else cv2.resize(
+        grey, (max(1, round(width * scale)), max(1, round(height * scale))),
+        interpolation=cv2.INTER_AREA)
     diameter = max(3, int(side * scale)) | 1
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (diameter, diameter))
     background = cv2.morphologyEx(small, cv2.MORPH_OPEN, kernel)

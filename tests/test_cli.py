@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 from conftest import ROOT, weights_path
+from PIL import Image
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -70,3 +71,36 @@ def test_ordinary_mistakes_give_one_line_not_a_traceback(tmp_path):
         done = run_cli(photo, *args)
         assert done.returncode == 2 and says in done.stderr, done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_text_names_the_explained_class_and_blank_gets_no_overlay(photos, tmp_path):
+    blank = tmp_path / "blank.png"
+    Image.new("L", (200, 200), 255).save(blank)
+    photo, label = photos[0]
+    target = (label + 1) % 10
+    out = tmp_path / "out"
+    done = run_cli(str(blank), str(photo), "--target", str(target), "--overlay-dir", str(out))
+    assert done.returncode == 0, done.stderr
+    blank_line, photo_line = done.stdout.splitlines()
+    assert "blank" in blank_line
+    assert photo_line.startswith(f"{photo}: {label} (") and f"explaining {target} (" in photo_line
+    assert [p.name for p in out.iterdir()] == [f"{photo.stem}_cam.png"]
+
+
+def test_an_unexpected_error_on_one_file_does_not_stop_the_batch(monkeypatch, capsys):
+    """A bug met on one file is reported on that file's line; the others are still explained."""
+    from cam_core import cli, engine
+
+    class Explainer:
+        def explain(self, image, **_):
+            if image == "bad.png":
+                raise RuntimeError("boom")
+            return engine._blank_explanation(engine.prepare(None), "cam", "layer4")
+
+    monkeypatch.setattr(engine, "load_explainer", lambda *_: Explainer())
+    assert cli.predict(["bad.png", "good.png", "--json"]) == 1
+    first, second = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    assert first == {"path": "bad.png",
+                     "error": "internal error (RuntimeError: boom); please report it with "
+                              "this file"}
+    assert second["path"] == "good.png" and second["digit"] is None

@@ -365,6 +365,17 @@ def test_unsupported_values_raise_input_error(bad):
         prepare(bad)
 
 
+@pytest.mark.parametrize("shape", [(1, 400), (400, 1), (2, 640), (3, 1000), (2, 5000),
+                                   (3000, 3)])
+def test_long_thin_strips_are_read_not_a_crash(shape):
+    """A strip 64 px or more long and under about 1/320 as wide used to shrink to zero rows in
+    the lighting estimate (OpenCV error, 'Something went wrong' in the app)."""
+    strip = np.full(shape, 255, np.uint8)
+    strip[shape[0] // 2, :] = 0
+    prepared = prepare(strip)
+    assert prepared.tensor.shape == (1, 28, 28) and np.isfinite(prepared.tensor).all()
+
+
 def test_digit_far_right_of_wide_canvas_maps_back_right():
     ink = seven_ink(canvas=(300, 600), shift=(330, -20), scale=0.8)
     prepared = prepare(dark_on_light(ink))
