@@ -200,7 +200,7 @@ def _explain_many(images: list, targets: list[str], methods: list[str], layers: 
     """Explain a batch of requests; each failure becomes its own message, never a traceback.
 
     ``live`` (a pen stroke, a new upload): a method too slow to follow the pen (Score-CAM,
-    ~12 s a drawing on 2 CPU cores) gives the prediction without a heatmap and says to press
+    12–20 s a drawing on 2 CPU cores) gives the prediction without a heatmap and says to press
     Explain; otherwise one student's choice would hold a worker of the whole class for minutes.
     """
     panels: list[views.Panels | None] = [None] * len(images)
@@ -211,23 +211,40 @@ def _explain_many(images: list, targets: list[str], methods: list[str], layers: 
         chosen = None if target in (None, "", PREDICTION) else int(target)
         if method == "cam" and layer != "layer4":
             layer = "layer4"  # CAM reads the fc weights, which see only layer4
-        note = ""
         if live and method in METHODS and not METHODS[method].live:
+            # A map already computed (on Explain) is shown; the others wait for Explain.
+            waiting = [i for i in indices if explainer.needs_model(images[i], chosen, method,
+                                                                   layer)]
             note = f"{METHODS[method].label} is slow: press Explain to compute its heatmap."
-            method, layer, opacity = "cam", "layer4", 0.0  # the prediction only, no map shown
-        try:
-            results = explainer.explain_batch([images[i] for i in indices], chosen, method,
-                                              layer, colormap, float(opacity))
-            for i, result in zip(indices, results, strict=True):
-                panels[i] = views.panels(result, float(opacity), colormap, note)
-        except (InputError, ValueError):
-            for i in indices:  # retry one by one so one bad file does not fail the others
-                panels[i] = _explain_one(images[i], chosen, method, layer, opacity, colormap)
-        except Exception:
-            LOG.exception("explain failed")
-            for i in indices:
-                panels[i] = views.error_panels(SERVER_ERROR)
+            _explain_group(images, [i for i in indices if i not in waiting], chosen, method,
+                           layer, float(opacity), colormap, "", panels)
+            # The prediction only (CAM's pass, no map shown) and the note.
+            _explain_group(images, waiting, chosen, "cam", "layer4", 0.0, colormap, note,
+                           panels)
+        else:
+            _explain_group(images, indices, chosen, method, layer, float(opacity), colormap,
+                           "", panels)
     return panels  # type: ignore[return-value]
+
+
+def _explain_group(images: list, indices: list[int], target: int | None, method: str,
+                   layer: str, opacity: float, colormap: str, note: str,
+                   panels: list[views.Panels | None]) -> None:
+    """Explain ``images[i]`` for ``i`` in ``indices`` in one batch, filling ``panels[i]``."""
+    if not indices:
+        return
+    try:
+        results = explainer.explain_batch([images[i] for i in indices], target, method, layer,
+                                          colormap, opacity)
+        for i, result in zip(indices, results, strict=True):
+            panels[i] = views.panels(result, opacity, colormap, note)
+    except (InputError, ValueError):
+        for i in indices:  # retry one by one so one bad file does not fail the others
+            panels[i] = _explain_one(images[i], target, method, layer, opacity, colormap)
+    except Exception:
+        LOG.exception("explain failed")
+        for i in indices:
+            panels[i] = views.error_panels(SERVER_ERROR)
 
 
 def _explain_one(image, target: int | None, method: str, layer: str, opacity: float,
@@ -278,15 +295,25 @@ def on_upload(paths, targets, methods, layers, opacities, colormaps):
                                   live=True))
 
 
-def on_control(source, sketch, upload, target, method, layer, opacity, colormap):
-    """A control changed: re-render the current input (the engine's cache skips the model)."""
+def on_explain(source, sketch, upload, target, method, layer, opacity, colormap,
+               live: bool = False):
+    """Explain pressed: explain the input on screen with every control as set, Score-CAM too."""
     try:
         image = _on_screen(source, sketch, upload)
     except InputError as error:
         p = views.error_panels(str(error))
     else:
-        p = _explain_many([image], [target], [method], [layer], [opacity], [colormap])[0]
+        p = _explain_many([image], [target], [method], [layer], [opacity], [colormap],
+                          live=live)[0]
     return p.headline, p.chart, p.overlay, p.model_view
+
+
+def on_setting(source, sketch, upload, target, method, layer, opacity, colormap):
+    """A control changed or a tab was selected: re-render the input on screen (the engine's
+    cache skips the model). A slow method's map not yet computed waits for Explain, as after
+    a stroke."""
+    return on_explain(source, sketch, upload, target, method, layer, opacity, colormap,
+                      live=True)
 
 
 # ----------------------------------------------------------------------------- teaching views
@@ -483,23 +510,25 @@ with gr.Blocks(title="What does the network look at?") as demo:
     controls = [target, method, layer, opacity, colormap]
     outputs = [headline, chart, overlay, model_view]
 
+    # Explain's answer can take seconds (Score-CAM): any newer drawing, upload, setting or tab
+    # cancels it, so that it cannot land on top of the newer input's answer.
+    explaining = explain_button.click(on_explain, [source, sketch, upload, *controls], outputs,
+                                      api_visibility="private")
+    newer = dict(cancels=[explaining], api_visibility="private")
     # A tab switch changes what is on screen: show that input's result, not the other tab's.
     for tab, name in ((draw_tab, "draw"), (upload_tab, "upload")):
-        tab.select(lambda name=name: name, None, source, api_visibility="private").then(
-            on_control, [source, sketch, upload, *controls], outputs, show_progress="hidden",
+        tab.select(lambda name=name: name, None, source, **newer).then(
+            on_setting, [source, sketch, upload, *controls], outputs, show_progress="hidden",
             api_visibility="private")
     live = dict(outputs=outputs, batch=True, max_batch_size=MAX_BATCH,
-                show_progress="hidden", trigger_mode="always_last", api_visibility="private")
+                show_progress="hidden", trigger_mode="always_last", **newer)
     sketch.change(on_draw, inputs=[sketch, *controls], **live)
     upload.change(on_upload, inputs=[upload, *controls], **live)
     for control in (method, layer):
         control.change(cam_needs_layer4, [method, layer], layer, api_visibility="private")
     for control in controls:
-        control.change(on_control, [source, sketch, upload, *controls], outputs,
-                       show_progress="hidden", trigger_mode="always_last",
-                       api_visibility="private")
-    explain_button.click(on_control, [source, sketch, upload, *controls], outputs,
-                         api_visibility="private")
+        control.change(on_setting, [source, sketch, upload, *controls], outputs,
+                       show_progress="hidden", trigger_mode="always_last", **newer)
 
     current = [source, sketch, upload]
     private = dict(api_visibility="private")

@@ -210,7 +210,7 @@ def test_drawing_pad_value_never_reads_a_file_on_the_server():
     headline, _chart, overlay, _model_view = app.on_draw(
         [photo], ["prediction"], ["cam"], ["layer4"], [0.5], ["viridis"])
     assert "not a drawing" in headline[0] and (overlay[0] == 255).all()  # a blank page
-    assert "not a drawing" in app.on_control("draw", photo, None, "prediction", "cam",
+    assert "not a drawing" in app.on_explain("draw", photo, None, "prediction", "cam",
                                              "layer4", 0.5, "viridis")[0]
     # The same file through the Upload tab is read.
     assert "big-digit" in app.on_upload([photo], ["prediction"], ["cam"], ["layer4"], [0.5],
@@ -250,6 +250,43 @@ def test_score_cam_waits_for_the_explain_button():
     assert np.array_equal(overlay[0], picture)  # the drawing without a map
     assert app.cam_needs_layer4("cam", "layer2") == {"__type__": "update", "value": "layer4"}
     assert app.cam_needs_layer4("gradcam", "layer2") == {"__type__": "update"}
+
+
+def test_a_setting_change_shows_a_slow_map_only_once_explained(monkeypatch):
+    """Choosing a slow method (or moving a slider) must not start it: the dropdown says
+    "on Explain only". Once Explain has computed the map, settings re-render it from the cache.
+    Grad-CAM stands in for Score-CAM here (same path, 12 s less)."""
+    import app
+
+    monkeypatch.setattr(app.METHODS["gradcam"], "live", False)
+    photo = str(ROOT / "examples" / "pen_5.png")
+    picture = app.prepare(photo).picture
+    settings = ("upload", None, photo, "prediction", "gradcam", "layer3", 0.6, "viridis")
+    app.explainer._cache.clear()
+    headline, _chart, overlay, _view = app.on_setting(*settings)
+    assert "press Explain" in headline and np.array_equal(overlay, picture)
+    headline, _chart, overlay, _view = app.on_explain(*settings)
+    assert "press Explain" not in headline and not np.array_equal(overlay, picture)
+    shown = overlay
+    headline, _chart, overlay, _view = app.on_setting(*settings)  # e.g. the colour map moved
+    assert "press Explain" not in headline and np.array_equal(overlay, shown)
+
+
+def test_newer_input_or_setting_cancels_a_pending_explain():
+    """Explain can take seconds (Score-CAM): its answer for an old drawing must not land on top
+    of a newer drawing's. Every event that changes what is asked cancels it."""
+    import app
+
+    fns = list(app.demo.fns.values())
+    explaining = next(fn for fn in fns if fn.fn is app.on_explain)
+    cancelling = {tuple(fn.targets) for fn in fns if explaining._id in fn.cancels}
+    by_id = {fn._id: fn for fn in fns}
+    for handler in (app.on_draw, app.on_upload, app.on_setting):
+        uses = [fn for fn in fns if fn.fn is handler]
+        assert uses
+        for fn in uses:
+            trigger = by_id[fn.trigger_after] if fn.trigger_after is not None else fn
+            assert tuple(trigger.targets) in cancelling, (handler.__name__, fn.targets)
 
 
 def test_explaining_another_class_says_how_probable_it_is():
