@@ -199,9 +199,10 @@ def _explain_many(images: list, targets: list[str], methods: list[str], layers: 
                   ) -> list[views.Panels]:
     """Explain a batch of requests; each failure becomes its own message, never a traceback.
 
-    ``live`` (a pen stroke, a new upload): a method too slow to follow the pen (Score-CAM,
-    12–20 s a drawing on 2 CPU cores) gives the prediction without a heatmap and says to press
-    Explain; otherwise one student's choice would hold a worker of the whole class for minutes.
+    ``live`` (a pen stroke, a new upload, a control changed): a method too slow to follow the
+    pen (Score-CAM, 12–20 s a drawing on 2 CPU cores) gives the prediction without a heatmap and
+    says to press Explain, unless its map is already cached; otherwise one student's choice
+    would hold a worker of the whole class for minutes.
     """
     panels: list[views.Panels | None] = [None] * len(images)
     groups: dict[tuple, list[int]] = {}

@@ -18,6 +18,7 @@ import base64
 import binascii
 import contextlib
 import io
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,12 +35,18 @@ MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # of MNIST train pixels in [0, 1]
 MIN_DIGIT_EXTENT = 0.08  # ink spanning under 8% of the picture's longer side: a speck
 MIN_MODEL_STROKE = 1.5  # thinner strokes (pixels, after the fit to 28×28) are thickened
 MAX_PIXELS = 40_000_000  # refuse larger images before decoding them (decompression bombs)
+# JPEGs are decoded at 1/2–1/8 scale when that still leaves WORK_SIDE (libjpeg's DCT scaling,
+# Pillow's draft mode), so a phone's 48–200 MP photo costs a few megapixels of memory; the
+# decoded size is then held to MAX_PIXELS like any other image.
+MAX_JPEG_PIXELS = 256_000_000
 MAX_PAD_URL = 2_000_000  # the pad's 400×400 PNG is 5–30 KB; far more is not from the pad
 WORK_SIDE = 1024  # photos are downscaled to at most this side before any processing
 LIGHTING_SIDE = 160  # the lighting (smooth by nature) is estimated at this side: fast at any size
 BLANK_MESSAGE = "Draw a digit (or upload a photo of one) to see what the network sees."
 
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow raises DecompressionBombError above 2× this
+# Pillow warns above this and raises DecompressionBombError above 2× this; the checks in
+# _open_pil refuse too-large images first, with a message that says their size.
+Image.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS // 2
 
 
 class InputError(ValueError):
@@ -95,10 +102,16 @@ def _open_pil(source: str | os.PathLike | bytes) -> Image.Image:
         # under concurrent requests), and the size check below refuses such images first.
         image = Image.open(handle)
         width, height = image.size  # read from the header, before decoding
+        if image.format == "JPEG" and width * height <= MAX_JPEG_PIXELS:
+            scale = WORK_SIDE / max(width, height)
+            if scale < 0.5:  # decode at the smallest 1/2^k scale still ≥ WORK_SIDE
+                image.draft(image.mode, (math.ceil(width * scale), math.ceil(height * scale)))
+                width, height = image.size
         if width * height > MAX_PIXELS:
             raise InputError(
                 f"The image is {width}×{height} pixels, too large to read safely "
-                f"(at most {MAX_PIXELS // 1_000_000} megapixels). Send a smaller photo.")
+                f"(at most {MAX_PIXELS // 1_000_000} megapixels, "
+                f"{MAX_JPEG_PIXELS // 1_000_000} for a JPEG). Send a smaller photo.")
         if getattr(image, "is_animated", False):
             image = next(ImageSequence.Iterator(image))  # first frame of a GIF/APNG
         image.load()
@@ -106,8 +119,9 @@ def _open_pil(source: str | os.PathLike | bytes) -> Image.Image:
     except InputError:
         raise
     except Image.DecompressionBombError as error:
-        raise InputError("The image declares too many pixels to read safely. "
-                         "Send a smaller photo.") from error
+        raise InputError(f"The image declares too many pixels to read safely (at most "
+                         f"{MAX_PIXELS // 1_000_000} megapixels, {MAX_JPEG_PIXELS // 1_000_000} "
+                         "for a JPEG). Send a smaller photo.") from error
     except UnidentifiedImageError as error:
         raise InputError("That file is not an image Pillow can read. Send a PNG or JPEG "
                          "of a digit.") from error

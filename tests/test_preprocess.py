@@ -333,6 +333,21 @@ def test_decompression_bomb_refused_before_decoding():
         prepare(_png_declaring(20000, 20000))
 
 
+def test_a_48_megapixel_phone_jpeg_is_read_at_reduced_scale():
+    """Phones save 48–50 MP photos; JPEG decodes them at 1/4 scale (draft mode), so they are
+    read, not refused, and cost a few megapixels of memory. Other formats keep the 40 MP cap."""
+    page = np.full((6000, 8000), 235, np.uint8)
+    cv2.line(page, (2600, 1500), (5200, 1500), 30, 160)
+    cv2.line(page, (5200, 1500), (3600, 4500), 30, 160)  # a 7 in thick marker
+    data = cv2.imencode(".jpg", page, [cv2.IMWRITE_JPEG_QUALITY, 80])[1].tobytes()
+    opened = preprocess._open_pil(data)
+    assert opened.size == (2000, 1500)  # the smallest 1/2^k scale still ≥ 1024
+    prepared = prepare(data)
+    assert not prepared.blank and max(prepared.size) <= preprocess.WORK_SIDE
+    with pytest.raises(InputError, match="8000×6000 pixels, too large"):
+        prepare(_png_declaring(8000, 6000))
+
+
 def test_truncated_png():
     data = png_bytes(Image.fromarray(dark_on_light(seven_ink())))
     with pytest.raises(InputError, match="damaged or truncated"):
