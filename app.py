@@ -146,6 +146,7 @@ if (typeof props.value === 'string' && props.value.startsWith('data:image/')) {
 CSS = """
 .digit-card {text-align: center; padding: 0.5em;}
 .big-digit {font-size: 6em; font-weight: 700; line-height: 1; display: block;}
+.big-digit.guess {font-size: 3.5em; color: #9e9e9e;}
 .prob {font-size: 1.4em;}
 .warn {color: #b3261e; font-weight: 600;}
 .hint {color: #555; font-size: 1.1em;}

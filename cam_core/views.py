@@ -70,8 +70,12 @@ def headline(result: Explanation, note: str = "") -> str:
                      f"({chance:.1f}% probable), stretched to the full colour range: weak "
                      f"evidence looks as bright as strong.</p>")
     hint = f"<p class='hint'>{html.escape(note)}</p>" if note else ""
-    return (f"<div class='digit-card'><span class='big-digit'>{result.digit}</span>"
-            f"<span class='prob'>{percent:.1f}% sure</span>{warning}{explained}{hint}</div>")
+    # Not a digit: the network's best guess is still shown (students learn from it), but
+    # greyed and named a guess, so a scribble's "9" at 10% does not read as an answer.
+    style, sure = ("big-digit guess", "best guess") if result.not_a_digit else ("big-digit",
+                                                                                 "sure")
+    return (f"<div class='digit-card'><span class='{style}'>{result.digit}</span>"
+            f"<span class='prob'>{percent:.1f}% {sure}</span>{warning}{explained}{hint}</div>")
 
 
 def model_view(result: Explanation, opacity: float, colormap: str) -> np.ndarray:

@@ -299,3 +299,21 @@ def test_explaining_another_class_says_how_probable_it_is():
     assert "evidence for <b>0</b> (0.0% probable)" in headline and "as bright" in headline
     own = app.on_upload([photo], ["7"], ["cam"], ["layer4"], [0.5], ["viridis"])[0][0]
     assert "probable" not in own  # the prediction itself: nothing to warn about
+
+
+def test_a_scribble_shows_a_greyed_best_guess_not_an_answer():
+    """A scribble's top class at ~10% must not look like the answer to a real digit."""
+    import app
+    from cam_core import views
+    from cam_core.strokes import random_scribble, sketchpad_value
+
+    rng = np.random.default_rng(3)
+    scribbles = [app.explainer.explain(sketchpad_value(random_scribble(rng))) for _ in range(5)]
+    flagged = [r for r in scribbles if r.not_a_digit]
+    assert flagged
+    for result in flagged:
+        shown = views.headline(result)
+        assert "big-digit guess" in shown and "best guess" in shown and "sure" not in shown
+    digit = app.explainer.explain(str(ROOT / "examples" / "pen_7.png"))
+    assert not digit.not_a_digit and "% sure" in views.headline(digit)
+    assert "guess" not in views.headline(digit)

@@ -309,3 +309,21 @@ def test_every_method_runs_the_trunk_once(untrained: Explainer):
             assert len(calls) == 1, f"{method} on {layer} ran the trunk {len(calls)} times"
     finally:
         handle.remove()
+
+
+def test_needs_model_says_when_explain_would_run_the_network(untrained: Explainer):
+    fresh = Explainer(untrained.model, untrained.device)
+    drawing = 255 - (255 * render_strokes([np.array([[110, 80], [290, 80], [170, 330]],
+                                                    float)])).astype(np.uint8)
+    assert fresh.needs_model(drawing, None, "gradcam", "layer3")
+    fresh.explain(drawing, method="gradcam", layer="layer3")
+    assert not fresh.needs_model(drawing, None, "gradcam", "layer3")  # the predicted class
+    predicted = fresh.explain(drawing, method="gradcam", layer="layer3").digit
+    other = (predicted + 1) % 10
+    assert fresh.needs_model(drawing, other, "gradcam", "layer3")  # another class's map
+    assert fresh.needs_model(drawing, None, "gradcam", "layer2")  # another layer
+    assert fresh.needs_model(drawing, other, "cam", "layer4")
+    fresh.explain(drawing, method="cam")
+    assert not fresh.needs_model(drawing, other, "cam", "layer4")  # CAM caches all ten classes
+    assert not fresh.needs_model(np.full((50, 50), 255, np.uint8), None, "scorecam")  # blank
+    assert not fresh.needs_model(b"not an image", None, "scorecam")  # explain raises at once
