@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import functools
 import logging
 import os
 from pathlib import Path
@@ -337,8 +338,14 @@ def _current(source: str, sketch, upload, target: str = PREDICTION, method: str 
     return prepared, explainer.explain(prepared, target=chosen, method=method, layer=layer)
 
 
+def clear_teaching() -> tuple:
+    """A new input: every teaching view empties, so none shows results of the previous one."""
+    return [], None, "", "", [], [], ""
+
+
 def _guarded(handler):
     """Run a teaching-view handler; bad input becomes a notice, never a traceback."""
+    @functools.wraps(handler)
     def run(*args):
         try:
             return handler(*args)
@@ -531,6 +538,12 @@ with gr.Blocks(title="What does the network look at?") as demo:
     for control in controls:
         control.change(on_setting, [source, sketch, upload, *controls], outputs,
                        show_progress="hidden", trigger_mode="always_last", **newer)
+
+    teaching_views = [ten_gallery, contrast_image, contrast_text, erase_text, erase_gallery,
+                      layer_gallery, numbers_text]
+    for new_input in (sketch.change, upload.change, draw_tab.select, upload_tab.select):
+        new_input(clear_teaching, None, teaching_views, queue=False, show_progress="hidden",
+                  api_visibility="private")
 
     current = [source, sketch, upload]
     private = dict(api_visibility="private")

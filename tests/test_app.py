@@ -317,3 +317,21 @@ def test_a_scribble_shows_a_greyed_best_guess_not_an_answer():
     digit = app.explainer.explain(str(ROOT / "examples" / "pen_7.png"))
     assert not digit.not_a_digit and "% sure" in views.headline(digit)
     assert "guess" not in views.headline(digit)
+
+
+def test_a_new_input_empties_the_teaching_views():
+    """After a new drawing, upload or tab, no teaching view may still show the old input's."""
+    import app
+
+    fns = list(app.demo.fns.values())
+    clears = [fn for fn in fns if fn.fn is app.clear_teaching]
+    triggers = {tuple(fn.targets) for fn in clears}
+    for handler in (app.on_draw, app.on_upload):
+        for fn in (f for f in fns if f.fn is handler):
+            assert tuple(fn.targets) in triggers
+    teaching_outputs = {block._id for fn in clears for block in fn.outputs}
+    for handler in (app.ten_maps, app.why_not, app.erase, app.layers, app.numbers):
+        button = next(fn for fn in fns if getattr(fn.fn, "__wrapped__", None) is handler)
+        assert {block._id for block in button.outputs} <= teaching_outputs
+    for fn in clears:
+        assert len(app.clear_teaching()) == len(fn.outputs)
