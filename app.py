@@ -9,12 +9,15 @@ controls. All image maths lives in ``cam_core``.
 from __future__ import annotations
 
 import argparse
+import base64
+import binascii
 import contextlib
 import ctypes
 import functools
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 import numpy as np
@@ -24,7 +27,7 @@ from cam_core import render, teaching, views
 from cam_core.engine import load_explainer
 from cam_core.methods import METHODS
 from cam_core.model import FEATURE_LAYERS, WeightsError
-from cam_core.preprocess import InputError, pad_drawing, prepare
+from cam_core.preprocess import InputError, Prepared, pad_drawing, prepare
 from cam_core.render import COLORMAPS
 from cam_core.strokes import BRUSH_WIDTH, CANVAS_SIZE
 
@@ -183,9 +186,17 @@ class UploadedImage(gr.Image):
 
     is_template = True  # drawn by the browser's Image component, like gr.Sketchpad's base
 
-    def preprocess(self, payload: ImageData | None) -> str | None:
-        """The uploaded file's path on the server (as ``gr.Image`` gives it), None if empty."""
-        if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
+    def preprocess(self, payload: ImageData | None) -> str | bytes | None:
+        """The uploaded file's path on the server (as ``gr.Image`` gives it), the bytes of an
+        image sent as a ``data:`` URL (an API client may), None if empty."""
+        url = (payload.url or "") if payload is not None else ""
+        if url[:5].lower() == "data:":
+            # gr.Image would decode it with PIL here, before cam_core can check its size;
+            # damaged base64 becomes b"", which cam_core reports as not an image.
+            with contextlib.suppress(binascii.Error, ValueError):
+                return base64.b64decode(url.partition(",")[2], validate=True)
+            return b""
+        if payload is not None and payload.path:
             return str(payload.path)
         return super().preprocess(payload)
 
@@ -216,8 +227,12 @@ def _explain_many(images: list, targets: list[str], methods: list[str], layers: 
             layer = "layer4"  # CAM reads the fc weights, which see only layer4
         if live and method in METHODS and not METHODS[method].live:
             # A map already computed (on Explain) is shown; the others wait for Explain.
-            waiting = [i for i in indices if explainer.needs_model(images[i], chosen, method,
-                                                                   layer)]
+            # Each input is read once here; one that cannot be read is explained as it is
+            # (explain then says why at once, without running the slow method).
+            images = [_prepared(image) if i in indices else image
+                      for i, image in enumerate(images)]
+            waiting = [i for i in indices if isinstance(images[i], Prepared)
+                       and explainer.needs_model(images[i], chosen, method, layer)]
             note = f"{METHODS[method].label} is slow: press Explain to compute its heatmap."
             _explain_group(images, [i for i in indices if i not in waiting], chosen, method,
                            layer, float(opacity), colormap, "", panels)
@@ -228,6 +243,14 @@ def _explain_many(images: list, targets: list[str], methods: list[str], layers: 
             _explain_group(images, indices, chosen, method, layer, float(opacity), colormap,
                            "", panels)
     return panels  # type: ignore[return-value]
+
+
+def _prepared(image: Any) -> Prepared | Any:
+    """``prepare(image)``, or ``image`` unchanged when that fails (explain reports why)."""
+    try:
+        return prepare(image)
+    except Exception:  # explain meets the same error in its own handler and reports it
+        return image
 
 
 def _explain_group(images: list, indices: list[int], target: int | None, method: str,
@@ -519,18 +542,34 @@ with gr.Blocks(title="What does the network look at?") as demo:
     controls = [target, method, layer, opacity, colormap]
     outputs = [headline, chart, overlay, model_view]
 
+    current = [source, sketch, upload]
+    private = dict(api_visibility="private")
+    teaching_clicks = [
+        ten_button.click(_guarded(ten_maps), [*current, scale, colormap], ten_gallery,
+                         **private),
+        contrast_button.click(_guarded(why_not), [*current, first, second],
+                              [contrast_image, contrast_text], **private),
+        erase_button.click(_guarded(erase), [*current, percent, followed],
+                           [erase_text, erase_gallery], **private),
+        layer_button.click(_guarded(layers), [*current, layer_method, colormap], layer_gallery,
+                           **private),
+        numbers_button.click(_guarded(numbers), [*current, target], numbers_text, **private),
+    ]
+
     # Explain's answer can take seconds (Score-CAM): any newer drawing, upload, setting or tab
-    # cancels it, so that it cannot land on top of the newer input's answer.
+    # cancels it, so that it cannot land on top of the newer input's answer. A newer input
+    # also cancels the teaching views still computing for the old one.
     explaining = explain_button.click(on_explain, [source, sketch, upload, *controls], outputs,
                                       api_visibility="private")
     newer = dict(cancels=[explaining], api_visibility="private")
+    new_input = dict(cancels=[explaining, *teaching_clicks], api_visibility="private")
     # A tab switch changes what is on screen: show that input's result, not the other tab's.
     for tab, name in ((draw_tab, "draw"), (upload_tab, "upload")):
-        tab.select(lambda name=name: name, None, source, **newer).then(
+        tab.select(lambda name=name: name, None, source, **new_input).then(
             on_setting, [source, sketch, upload, *controls], outputs, show_progress="hidden",
             api_visibility="private")
     live = dict(outputs=outputs, batch=True, max_batch_size=MAX_BATCH,
-                show_progress="hidden", trigger_mode="always_last", **newer)
+                show_progress="hidden", trigger_mode="always_last", **new_input)
     sketch.change(on_draw, inputs=[sketch, *controls], **live)
     upload.change(on_upload, inputs=[upload, *controls], **live)
     for control in (method, layer):
@@ -541,20 +580,9 @@ with gr.Blocks(title="What does the network look at?") as demo:
 
     teaching_views = [ten_gallery, contrast_image, contrast_text, erase_text, erase_gallery,
                       layer_gallery, numbers_text]
-    for new_input in (sketch.change, upload.change, draw_tab.select, upload_tab.select):
-        new_input(clear_teaching, None, teaching_views, queue=False, show_progress="hidden",
-                  api_visibility="private")
-
-    current = [source, sketch, upload]
-    private = dict(api_visibility="private")
-    ten_button.click(_guarded(ten_maps), [*current, scale, colormap], ten_gallery, **private)
-    contrast_button.click(_guarded(why_not), [*current, first, second],
-                          [contrast_image, contrast_text], **private)
-    erase_button.click(_guarded(erase), [*current, percent, followed], [erase_text, erase_gallery],
-                       **private)
-    layer_button.click(_guarded(layers), [*current, layer_method, colormap], layer_gallery,
-                       **private)
-    numbers_button.click(_guarded(numbers), [*current, target], numbers_text, **private)
+    for changed in (sketch.change, upload.change, draw_tab.select, upload_tab.select):
+        changed(clear_teaching, None, teaching_views, queue=False, show_progress="hidden",
+                api_visibility="private")
 
     with gr.Row(visible=False):  # the /explain API for gradio_client, not shown on the page
         api_image = gr.File(type="filepath")  # any file: cam_core says what is wrong with it

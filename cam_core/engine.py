@@ -3,7 +3,8 @@ activation maps, and the picture of the chosen one over the person's own drawing
 
 Thread-safe by construction: the model is read-only (eval mode, gradients off), gradient
 methods take ``torch.autograd.grad`` on a leaf tensor inside the call, and the only shared
-state is a small LRU of model results guarded by a lock.
+state is a small LRU of model results guarded by a lock (and a gate that lets one slow
+Score-CAM run compute at a time).
 
 Example::
 
@@ -14,6 +15,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import threading
@@ -34,6 +36,10 @@ from .preprocess import MODEL_SIZE, InputError, Prepared, prepare
 NOT_A_DIGIT_MESSAGE = ("This does not look like a digit I know. Here is what the network "
                        "looked at anyway.")
 CACHE_SIZE = 128
+# Score-CAM runs at most this many at once per process (each takes the CPU for 12–20 s): the
+# server's concurrency limit does not hold them, because a request cancelled by a newer one
+# frees its slot while its thread goes on computing (Python threads cannot be stopped).
+SLOW_RUNS = 1
 
 
 @dataclass(frozen=True)
@@ -101,10 +107,12 @@ class Explainer:
         model: a trained :class:`~cam_core.model.DigitResNet` in eval mode.
         device: where the model lives.
         cache_size: model results kept in the LRU (0 turns the cache off).
+        slow_runs: how many runs of a slow method (``live`` False: Score-CAM) may compute
+            at once; the others wait, then find their map in the cache if it was the same.
     """
 
     def __init__(self, model: DigitResNet, device: torch.device,
-                 cache_size: int = CACHE_SIZE) -> None:
+                 cache_size: int = CACHE_SIZE, slow_runs: int = SLOW_RUNS) -> None:
         self.model = model
         self.cache_size = cache_size
         self.device = device
@@ -112,6 +120,7 @@ class Explainer:
         self.ood_threshold = float(model.metadata.get("ood_threshold", "inf"))
         self._cache: OrderedDict[tuple, ModelResult] = OrderedDict()
         self._lock = threading.Lock()
+        self._slow_gate = threading.BoundedSemaphore(slow_runs)
 
     # ------------------------------------------------------------------ model side
 
@@ -151,6 +160,12 @@ class Explainer:
     def _cached(self, prepared: Sequence[Prepared], method: str, layer: str,
                 targets: Sequence[int | None]) -> list[ModelResult]:
         """Answer from the LRU where the same input, method and layer were seen before."""
+        live = get_method(method, layer).live
+        with contextlib.nullcontext() if live else self._slow_gate:
+            return self._lookup_or_run(prepared, method, layer, targets)
+
+    def _lookup_or_run(self, prepared: Sequence[Prepared], method: str, layer: str,
+                       targets: Sequence[int | None]) -> list[ModelResult]:
         keys = [_cache_key(p, method, layer) for p in prepared]
         results: list[ModelResult | None] = []
         with self._lock:

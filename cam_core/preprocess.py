@@ -20,13 +20,14 @@ import contextlib
 import io
 import math
 import os
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
-from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+from PIL import Image, ImageOps, ImageSequence, JpegImagePlugin, UnidentifiedImageError
 
 MODEL_SIZE = 28  # side of the model input, pixels
 FIT_SIZE = 20  # MNIST fits the digit's longer side into this many pixels
@@ -35,18 +36,23 @@ MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # of MNIST train pixels in [0, 1]
 MIN_DIGIT_EXTENT = 0.08  # ink spanning under 8% of the picture's longer side: a speck
 MIN_MODEL_STROKE = 1.5  # thinner strokes (pixels, after the fit to 28×28) are thickened
 MAX_PIXELS = 40_000_000  # refuse larger images before decoding them (decompression bombs)
-# JPEGs are decoded at 1/2–1/8 scale when that still leaves WORK_SIDE (libjpeg's DCT scaling,
-# Pillow's draft mode), so a phone's 48–200 MP photo costs a few megapixels of memory; the
-# decoded size is then held to MAX_PIXELS like any other image.
+# Baseline JPEGs are decoded at 1/2–1/8 scale when that still leaves WORK_SIDE (libjpeg's DCT
+# scaling, Pillow's draft mode), so a phone's 48–200 MP photo costs a few megapixels of memory;
+# the decoded size is then held to MAX_PIXELS like any other image. Progressive JPEGs are not:
+# libjpeg keeps every coefficient of the full-size image while it decodes them, at any scale.
 MAX_JPEG_PIXELS = 256_000_000
 MAX_PAD_URL = 2_000_000  # the pad's 400×400 PNG is 5–30 KB; far more is not from the pad
 WORK_SIDE = 1024  # photos are downscaled to at most this side before any processing
 LIGHTING_SIDE = 160  # the lighting (smooth by nature) is estimated at this side: fast at any size
+_SIZE_LIMITS = (f"at most {MAX_PIXELS // 1_000_000} megapixels; a JPEG as cameras save it "
+                f"(baseline) up to {MAX_JPEG_PIXELS // 1_000_000}")
 BLANK_MESSAGE = "Draw a digit (or upload a photo of one) to see what the network sees."
 
-# Pillow warns above this and raises DecompressionBombError above 2× this; the checks in
-# _open_pil refuse too-large images first, with a message that says their size.
-Image.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS // 2
+# Pillow warns above this and raises DecompressionBombError above 2× this = MAX_PIXELS: the
+# guard for decoders that open images inside images (an ICO's embedded PNG) and for Pillow used
+# by libraries (Gradio). _open_pil refuses too-large images first, with a message that says
+# their size, and opens baseline JPEGs past this guard so that they can be drafted.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS // 2
 
 
 class InputError(ValueError):
@@ -100,9 +106,9 @@ def _open_pil(source: str | os.PathLike | bytes) -> Image.Image:
     try:
         # No warnings filter for Pillow's bomb warning: it is process-global (not thread-safe
         # under concurrent requests), and the size check below refuses such images first.
-        image = Image.open(handle)
+        image = _open_header(handle)
         width, height = image.size  # read from the header, before decoding
-        if image.format == "JPEG" and width * height <= MAX_JPEG_PIXELS:
+        if _draftable(image) and width * height <= MAX_JPEG_PIXELS:
             scale = WORK_SIDE / max(width, height)
             if scale < 0.5:  # decode at the smallest 1/2^k scale still ≥ WORK_SIDE
                 image.draft(image.mode, (math.ceil(width * scale), math.ceil(height * scale)))
@@ -110,8 +116,7 @@ def _open_pil(source: str | os.PathLike | bytes) -> Image.Image:
         if width * height > MAX_PIXELS:
             raise InputError(
                 f"The image is {width}×{height} pixels, too large to read safely "
-                f"(at most {MAX_PIXELS // 1_000_000} megapixels, "
-                f"{MAX_JPEG_PIXELS // 1_000_000} for a JPEG). Send a smaller photo.")
+                f"({_SIZE_LIMITS}). Send a smaller photo.")
         if getattr(image, "is_animated", False):
             image = next(ImageSequence.Iterator(image))  # first frame of a GIF/APNG
         image.load()
@@ -119,15 +124,38 @@ def _open_pil(source: str | os.PathLike | bytes) -> Image.Image:
     except InputError:
         raise
     except Image.DecompressionBombError as error:
-        raise InputError(f"The image declares too many pixels to read safely (at most "
-                         f"{MAX_PIXELS // 1_000_000} megapixels, {MAX_JPEG_PIXELS // 1_000_000} "
-                         "for a JPEG). Send a smaller photo.") from error
+        raise InputError(f"The image declares too many pixels to read safely "
+                         f"({_SIZE_LIMITS}). Send a smaller photo.") from error
     except UnidentifiedImageError as error:
         raise InputError("That file is not an image Pillow can read. Send a PNG or JPEG "
                          "of a digit.") from error
     except (OSError, SyntaxError, ValueError) as error:
         raise InputError(f"The image file is damaged or truncated ({error}). "
                          "Save it again and re-send it.") from error
+
+
+def _open_header(handle: io.BytesIO) -> Image.Image:
+    """Parse the image's header, decoding no pixels yet.
+
+    A JPEG (or MPO, the JPEG with extra frames many phones save) is opened by its plugin
+    directly: ``Image.open`` refuses anything over the global MAX_PIXELS guard before draft
+    mode could reduce it.
+    """
+    if handle.getbuffer()[:3] == b"\xff\xd8\xff":  # the JPEG start-of-image marker
+        try:
+            image = JpegImagePlugin.jpeg_factory(handle)
+        except (SyntaxError, IndexError, TypeError, ValueError, OSError, struct.error):
+            image = None  # a damaged header: Image.open below reports it as usual
+        if image is not None and _draftable(image):
+            return image
+        handle.seek(0)  # progressive: no draft saving, so Pillow's own guard applies
+    return Image.open(handle)
+
+
+def _draftable(image: Image.Image) -> bool:
+    """Whether decoding at reduced scale saves memory: baseline JPEGs (and MPOs) only."""
+    return (isinstance(image, JpegImagePlugin.JpegImageFile)
+            and not image.info.get("progressive") and not image.info.get("progression"))
 
 
 def _pil_to_array(image: Image.Image) -> np.ndarray:

@@ -55,14 +55,15 @@ def probability_frame(probabilities: np.ndarray, digit: int | None) -> pd.DataFr
 def headline(result: Explanation, note: str = "") -> str:
     """HTML headline: the big digit and its probability, or what to do instead.
 
-    ``note`` (plain text) is added as a hint, e.g. why the heatmap is not shown yet.
+    ``note`` (plain text) is added as a hint, e.g. why the heatmap is not shown yet (no
+    heatmap is then described).
     """
     if result.digit is None:
         return f"<div class='digit-card'><p class='hint'>{html.escape(result.message)}</p></div>"
     percent = 100 * float(result.probabilities[result.digit])
     warning = f"<p class='warn'>{html.escape(result.message)}</p>" if result.message else ""
     explained = ""
-    if result.target is not None and result.target != result.digit:
+    if result.target is not None and result.target != result.digit and not note:
         # Each map is stretched to the full colour range: without the number, a class with
         # almost no evidence would look as convincing as the prediction.
         chance = 100 * float(result.probabilities[result.target])

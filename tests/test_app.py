@@ -335,3 +335,76 @@ def test_a_new_input_empties_the_teaching_views():
         assert {block._id for block in button.outputs} <= teaching_outputs
     for fn in clears:
         assert len(app.clear_teaching()) == len(fn.outputs)
+
+
+def test_a_new_input_cancels_teaching_views_still_computing():
+    """A teaching view still computing for the old drawing must not land after the new
+    drawing emptied the views (see the test above)."""
+    import app
+
+    fns = list(app.demo.fns.values())
+    for handler in (app.ten_maps, app.why_not, app.erase, app.layers, app.numbers):
+        button = next(fn for fn in fns if getattr(fn.fn, "__wrapped__", None) is handler)
+        cancelling = {tuple(fn.targets) for fn in fns if button._id in fn.cancels}
+        for clear in (fn for fn in fns if fn.fn is app.clear_teaching):
+            assert tuple(clear.targets) in cancelling, (handler.__name__, clear.targets)
+
+
+def test_live_slow_method_reads_each_input_once_and_survives_a_bug(monkeypatch):
+    """The Score-CAM check (is its map cached?) and the explanation share one decoding; a
+    bug met while reading becomes the server's message, not an unhandled error."""
+    import app
+    import cam_core.engine
+
+    photo = str(ROOT / "examples" / "pen_7.png")
+    calls = []
+
+    real = app.prepare
+
+    def counted(image):
+        calls.append(image)
+        return real(image)
+
+    monkeypatch.setattr(app, "prepare", counted)
+    monkeypatch.setattr(cam_core.engine, "prepare", counted)
+    headline = app.on_upload([photo], ["prediction"], ["scorecam"], ["layer4"], [0.5],
+                             ["viridis"])[0][0]
+    assert "press Explain" in headline and len(calls) == 1
+
+    def broken(image):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(app, "prepare", broken)
+    monkeypatch.setattr(cam_core.engine, "prepare", broken)
+    headline = app.on_upload([photo], ["prediction"], ["scorecam"], ["layer4"], [0.5],
+                             ["viridis"])[0][0]
+    assert app.SERVER_ERROR in headline
+
+
+def test_a_deferred_heatmap_is_not_described():
+    """With Score-CAM waiting for Explain no heatmap is shown, so the headline must not say
+    what "the heatmap" shows."""
+    import app
+
+    photo = str(ROOT / "examples" / "pen_7.png")
+    headline = app.on_upload([photo], ["3"], ["scorecam"], ["layer4"], [0.5], ["viridis"])[0][0]
+    assert "press Explain" in headline and "Heatmap shows" not in headline
+
+
+def test_an_image_sent_as_a_data_url_is_read_by_cam_core():
+    """gr.Image decodes a data: URL with PIL before any check; the upload hands its bytes to
+    cam_core instead, which refuses a bomb with its own message."""
+    import base64
+
+    from gradio.data_classes import ImageData
+
+    import app
+
+    component = app.UploadedImage(type="filepath")
+    photo = (ROOT / "examples" / "pen_7.png").read_bytes()
+    url = "data:image/png;base64," + base64.b64encode(photo).decode()
+    assert component.preprocess(ImageData(url=url)) == photo
+    assert component.preprocess(ImageData(url="data:image/png;base64,@@@")) == b""
+    headline = app.on_upload([b""], ["prediction"], ["cam"], ["layer4"], [0.5],
+                             ["viridis"])[0][0]
+    assert "not an image" in headline

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import resource
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -327,3 +328,42 @@ def test_needs_model_says_when_explain_would_run_the_network(untrained: Explaine
     assert not fresh.needs_model(drawing, other, "cam", "layer4")  # CAM caches all ten classes
     assert not fresh.needs_model(np.full((50, 50), 255, np.uint8), None, "scorecam")  # blank
     assert not fresh.needs_model(b"not an image", None, "scorecam")  # explain raises at once
+
+
+def _count_concurrent_runs(explainer: Explainer, method: str, threads: int = 4) -> int:
+    """How many ``_run`` calls overlapped when ``threads`` requests for different drawings
+    arrived at once (each run held 0.3 s so that overlap, if allowed, is certain; CAM's maths
+    stands in for the method's, which the gate does not look at)."""
+    running, most, lock = [0], [0], threading.Lock()
+    real_run = explainer._run
+
+    def slow_run(tensors, method, layer, targets):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            time.sleep(0.3)
+            return real_run(tensors, "cam", "layer4", targets)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    explainer._run = slow_run  # type: ignore[method-assign]
+    drawings = [255 - (255 * render_strokes([np.array([[110, 80 + 20 * i], [290, 80],
+                                                       [170, 330]], float)])).astype(np.uint8)
+                for i in range(threads)]
+    workers = [threading.Thread(target=explainer.explain, args=(d,), kwargs=dict(method=method))
+               for d in drawings]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return most[0]
+
+
+def test_slow_method_runs_one_at_a_time(untrained: Explainer):
+    """A cancelled Explain frees its place in the server's queue while its thread goes on
+    computing Score-CAM: the engine itself must keep such runs from piling up on the CPU."""
+    assert _count_concurrent_runs(Explainer(untrained.model, untrained.device), "scorecam") == 1
+    # Live methods are not held back (the count above is the gate's doing, not the test's).
+    assert _count_concurrent_runs(Explainer(untrained.model, untrained.device), "cam") > 1

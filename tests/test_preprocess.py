@@ -344,8 +344,49 @@ def test_a_48_megapixel_phone_jpeg_is_read_at_reduced_scale():
     assert opened.size == (2000, 1500)  # the smallest 1/2^k scale still ≥ 1024
     prepared = prepare(data)
     assert not prepared.blank and max(prepared.size) <= preprocess.WORK_SIDE
-    with pytest.raises(InputError, match="8000×6000 pixels, too large"):
+    with pytest.raises(InputError, match=r"too many pixels to read safely \(at most 40"):
         prepare(_png_declaring(8000, 6000))
+
+
+def _jpeg_declaring(width: int, height: int, progressive: bool) -> bytes:
+    """A small JPEG whose frame header claims ``width``×``height`` (the rest is truncated)."""
+    data = bytearray(png_bytes(Image.new("L", (80, 60), 200), format="JPEG",
+                               progressive=progressive))
+    start = data.index(b"\xff\xc2" if progressive else b"\xff\xc0")  # SOF2 / SOF0
+    data[start + 5:start + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
+def test_a_progressive_jpeg_keeps_the_40_megapixel_cap():
+    """Draft mode saves no memory on a progressive JPEG (libjpeg holds all its coefficients
+    at full size), so a large one is refused like a PNG; a baseline one is drafted."""
+    with pytest.raises(InputError, match=r"8000×6000|too many pixels"):
+        prepare(_jpeg_declaring(8000, 6000, progressive=True))
+    assert preprocess._open_pil(_jpeg_declaring(8000, 6000, progressive=False)).size == (
+        2000, 1500)
+
+
+def test_an_mpo_phone_photo_is_drafted_like_a_jpeg():
+    """Many phones save MPO (a JPEG with extra frames): it is decoded at reduced scale too."""
+    page = np.full((2000, 3000, 3), 230, np.uint8)
+    cv2.line(page, (1000, 500), (2000, 500), (20, 20, 20), 80)
+    cv2.line(page, (2000, 500), (1300, 1600), (20, 20, 20), 80)
+    buffer = io.BytesIO()
+    Image.fromarray(page).save(buffer, "MPO", save_all=True,
+                               append_images=[Image.fromarray(page)])
+    opened = preprocess._open_pil(buffer.getvalue())
+    assert opened.format == "MPO" and opened.size == (1500, 1000)
+    assert not prepare(buffer.getvalue()).blank
+
+
+def test_an_image_inside_an_image_is_held_to_the_cap():
+    """An ICO's size says 256×256 but its embedded PNG may declare 48 MP: Pillow decodes that
+    inside ``Image.open``, where only Pillow's own guard (set to MAX_PIXELS) can refuse it."""
+    png = _png_declaring(8000, 6000)
+    ico = struct.pack("<HHH", 0, 1, 1) + struct.pack("<BBBBHHII", 0, 0, 0, 0, 1, 32,
+                                                     len(png), 22) + png
+    with pytest.raises(InputError, match="too many pixels"):
+        prepare(ico)
 
 
 def test_truncated_png():
