@@ -9,8 +9,6 @@ controls. All image maths lives in ``cam_core``.
 from __future__ import annotations
 
 import argparse
-import base64
-import binascii
 import contextlib
 import ctypes
 import functools
@@ -24,7 +22,7 @@ import numpy as np
 from gradio.data_classes import ImageData
 
 from cam_core import render, teaching, views
-from cam_core.engine import load_explainer
+from cam_core.engine import ServerBusy, load_explainer
 from cam_core.methods import METHODS
 from cam_core.model import FEATURE_LAYERS, WeightsError
 from cam_core.preprocess import InputError, Prepared, pad_drawing, prepare
@@ -186,16 +184,13 @@ class UploadedImage(gr.Image):
 
     is_template = True  # drawn by the browser's Image component, like gr.Sketchpad's base
 
-    def preprocess(self, payload: ImageData | None) -> str | bytes | None:
-        """The uploaded file's path on the server (as ``gr.Image`` gives it), the bytes of an
-        image sent as a ``data:`` URL (an API client may), None if empty."""
+    def preprocess(self, payload: ImageData | None) -> str | None:
+        """The uploaded file's path on the server (as ``gr.Image`` gives it), or the image's
+        ``data:`` URL as sent (an API client may): cam_core decodes and checks it, where
+        gr.Image would decode it with PIL before any check. None if empty."""
         url = (payload.url or "") if payload is not None else ""
         if url[:5].lower() == "data:":
-            # gr.Image would decode it with PIL here, before cam_core can check its size;
-            # damaged base64 becomes b"", which cam_core reports as not an image.
-            with contextlib.suppress(binascii.Error, ValueError):
-                return base64.b64decode(url.partition(",")[2], validate=True)
-            return b""
+            return url
         if payload is not None and payload.path:
             return str(payload.path)
         return super().preprocess(payload)
@@ -227,12 +222,12 @@ def _explain_many(images: list, targets: list[str], methods: list[str], layers: 
             layer = "layer4"  # CAM reads the fc weights, which see only layer4
         if live and method in METHODS and not METHODS[method].live:
             # A map already computed (on Explain) is shown; the others wait for Explain.
-            # Each input is read once here; one that cannot be read is explained as it is
-            # (explain then says why at once, without running the slow method).
+            # Each input is read once here; one that cannot be read waits too (its explain
+            # then says why, and never runs the slow method live).
             images = [_prepared(image) if i in indices else image
                       for i, image in enumerate(images)]
-            waiting = [i for i in indices if isinstance(images[i], Prepared)
-                       and explainer.needs_model(images[i], chosen, method, layer)]
+            waiting = [i for i in indices if not isinstance(images[i], Prepared)
+                       or explainer.needs_model(images[i], chosen, method, layer)]
             note = f"{METHODS[method].label} is slow: press Explain to compute its heatmap."
             _explain_group(images, [i for i in indices if i not in waiting], chosen, method,
                            layer, float(opacity), colormap, "", panels)
@@ -264,13 +259,9 @@ def _explain_group(images: list, indices: list[int], target: int | None, method:
                                           colormap, opacity)
         for i, result in zip(indices, results, strict=True):
             panels[i] = views.panels(result, opacity, colormap, note)
-    except (InputError, ValueError):
-        for i in indices:  # retry one by one so one bad file does not fail the others
-            panels[i] = _explain_one(images[i], target, method, layer, opacity, colormap)
-    except Exception:
-        LOG.exception("explain failed")
+    except Exception:  # a bad file or a bug: one by one, so that it fails no other input
         for i in indices:
-            panels[i] = views.error_panels(SERVER_ERROR)
+            panels[i] = _explain_one(images[i], target, method, layer, opacity, colormap)
 
 
 def _explain_one(image, target: int | None, method: str, layer: str, opacity: float,
@@ -279,7 +270,7 @@ def _explain_one(image, target: int | None, method: str, layer: str, opacity: fl
     try:
         result = explainer.explain(image, target, method, layer, colormap, float(opacity))
         return views.panels(result, float(opacity), colormap)
-    except (InputError, ValueError) as error:
+    except (InputError, ValueError, ServerBusy) as error:
         return views.error_panels(str(error))
     except Exception:
         LOG.exception("explain failed")
@@ -287,7 +278,8 @@ def _explain_one(image, target: int | None, method: str, layer: str, opacity: fl
 
 
 def _on_screen(source: str, sketch: str | None, upload: str | None) -> bytes | str | None:
-    """The input shown now: the pad's PNG bytes (None when empty) or the uploaded file's path.
+    """The input shown now: the pad's PNG bytes (None when empty) or the upload (its path on
+    the server, or the data: URL an API client sent).
 
     Raises InputError when the pad's value is not a drawing (see ``pad_drawing``).
     """

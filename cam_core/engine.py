@@ -15,7 +15,6 @@ Example::
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import threading
@@ -40,6 +39,14 @@ CACHE_SIZE = 128
 # server's concurrency limit does not hold them, because a request cancelled by a newer one
 # frees its slot while its thread goes on computing (Python threads cannot be stopped).
 SLOW_RUNS = 1
+# Slow runs admitted (computing or waiting) per process; more are refused with ServerBusy.
+# Cancelled requests keep their place (their threads wait on), so without a bound abandoned
+# runs could pile up without end.
+SLOW_WAITING = 4
+
+
+class ServerBusy(RuntimeError):
+    """Too many slow-method runs (Score-CAM) are already admitted; the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +115,8 @@ class Explainer:
         device: where the model lives.
         cache_size: model results kept in the LRU (0 turns the cache off).
         slow_runs: how many runs of a slow method (``live`` False: Score-CAM) may compute
-            at once; the others wait, then find their map in the cache if it was the same.
+            at once; the others wait (at most ``SLOW_WAITING`` admitted in all), then find
+            their map in the cache if it was the same. Cached maps never wait.
     """
 
     def __init__(self, model: DigitResNet, device: torch.device,
@@ -121,6 +129,7 @@ class Explainer:
         self._cache: OrderedDict[tuple, ModelResult] = OrderedDict()
         self._lock = threading.Lock()
         self._slow_gate = threading.BoundedSemaphore(slow_runs)
+        self._waiting, self._waiting_lock = 0, threading.Lock()
 
     # ------------------------------------------------------------------ model side
 
@@ -159,14 +168,30 @@ class Explainer:
 
     def _cached(self, prepared: Sequence[Prepared], method: str, layer: str,
                 targets: Sequence[int | None]) -> list[ModelResult]:
-        """Answer from the LRU where the same input, method and layer were seen before."""
-        live = get_method(method, layer).live
-        with contextlib.nullcontext() if live else self._slow_gate:
-            return self._lookup_or_run(prepared, method, layer, targets)
-
-    def _lookup_or_run(self, prepared: Sequence[Prepared], method: str, layer: str,
-                       targets: Sequence[int | None]) -> list[ModelResult]:
+        """Answer from the LRU where the same input, method and layer were seen before; run
+        the model for the rest (a slow method behind the gate, see ``SLOW_RUNS``)."""
         keys = [_cache_key(p, method, layer) for p in prepared]
+        results = self._lookup(keys, targets)
+        if None not in results or get_method(method, layer).live:
+            return self._fill(results, prepared, keys, method, layer, targets)
+        with self._waiting_lock:
+            if self._waiting >= SLOW_WAITING:
+                raise ServerBusy(f"{get_method(method, layer).label} is busy with other "
+                                 "drawings on this server; press Explain again in a minute, or "
+                                 "pick a faster method.")
+            self._waiting += 1
+        try:
+            with self._slow_gate:
+                # The run this one waited behind may have been for the same input.
+                return self._fill(self._lookup(keys, targets), prepared, keys, method, layer,
+                                  targets)
+        finally:
+            with self._waiting_lock:
+                self._waiting -= 1
+
+    def _lookup(self, keys: Sequence[tuple], targets: Sequence[int | None],
+                ) -> list[ModelResult | None]:
+        """The cached result of each key (None where missing), marked as recently used."""
         results: list[ModelResult | None] = []
         with self._lock:
             for key, target in zip(keys, targets, strict=True):
@@ -174,6 +199,12 @@ class Explainer:
                 if hit is not None:
                     self._cache.move_to_end(key)
                 results.append(hit)
+        return results
+
+    def _fill(self, results: list[ModelResult | None], prepared: Sequence[Prepared],
+              keys: Sequence[tuple], method: str, layer: str,
+              targets: Sequence[int | None]) -> list[ModelResult]:
+        """Run the model for the missing results in one batch and cache them."""
         missing = [i for i, r in enumerate(results) if r is None]
         if missing:
             fresh = self._run(np.stack([prepared[i].tensor for i in missing]), method, layer,
@@ -238,6 +269,8 @@ class Explainer:
             cam_core.preprocess.InputError: unreadable input (message meant for the person).
             ValueError: unknown method/layer/colour map, ``target`` not in 0–9 or ``opacity``
                 outside [0, 1] (all checked before the model runs).
+            ServerBusy: a slow method's map is not cached and ``SLOW_WAITING`` runs of slow
+                methods are already admitted (message meant for the person).
         """
         return self.explain_batch([image], target, method, layer, colormap, opacity)[0]
 

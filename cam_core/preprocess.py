@@ -38,10 +38,12 @@ MIN_MODEL_STROKE = 1.5  # thinner strokes (pixels, after the fit to 28×28) are 
 MAX_PIXELS = 40_000_000  # refuse larger images before decoding them (decompression bombs)
 # Baseline JPEGs are decoded at 1/2–1/8 scale when that still leaves WORK_SIDE (libjpeg's DCT
 # scaling, Pillow's draft mode), so a phone's 48–200 MP photo costs a few megapixels of memory;
-# the decoded size is then held to MAX_PIXELS like any other image. Progressive JPEGs are not:
-# libjpeg keeps every coefficient of the full-size image while it decodes them, at any scale.
+# the decoded size is then held to MAX_PIXELS like any other image. Progressive JPEGs, and
+# those with one scan per colour, are not: libjpeg keeps every coefficient of the full-size
+# image while it decodes them, at any scale (see _is_sequential_interleaved_jpeg).
 MAX_JPEG_PIXELS = 256_000_000
 MAX_PAD_URL = 2_000_000  # the pad's 400×400 PNG is 5–30 KB; far more is not from the pad
+MAX_DATA_URL = 14_000_000  # other data URLs: the app's 10 MB upload limit, as base64
 WORK_SIDE = 1024  # photos are downscaled to at most this side before any processing
 LIGHTING_SIDE = 160  # the lighting (smooth by nature) is estimated at this side: fast at any size
 _SIZE_LIMITS = (f"at most {MAX_PIXELS // 1_000_000} megapixels; a JPEG as cameras save it "
@@ -106,9 +108,9 @@ def _open_pil(source: str | os.PathLike | bytes) -> Image.Image:
     try:
         # No warnings filter for Pillow's bomb warning: it is process-global (not thread-safe
         # under concurrent requests), and the size check below refuses such images first.
-        image = _open_header(handle)
+        image, draftable = _open_header(handle)
         width, height = image.size  # read from the header, before decoding
-        if _draftable(image) and width * height <= MAX_JPEG_PIXELS:
+        if draftable and width * height <= MAX_JPEG_PIXELS:
             scale = WORK_SIDE / max(width, height)
             if scale < 0.5:  # decode at the smallest 1/2^k scale still ≥ WORK_SIDE
                 image.draft(image.mode, (math.ceil(width * scale), math.ceil(height * scale)))
@@ -134,28 +136,52 @@ def _open_pil(source: str | os.PathLike | bytes) -> Image.Image:
                          "Save it again and re-send it.") from error
 
 
-def _open_header(handle: io.BytesIO) -> Image.Image:
+def _open_header(handle: io.BytesIO) -> tuple[Image.Image, bool]:
     """Parse the image's header, decoding no pixels yet.
 
-    A JPEG (or MPO, the JPEG with extra frames many phones save) is opened by its plugin
+    Returns the image and whether decoding it at reduced scale (draft mode) saves memory. Such
+    a JPEG (or MPO, the JPEG with extra frames many phones save) is opened by its plugin
     directly: ``Image.open`` refuses anything over the global MAX_PIXELS guard before draft
-    mode could reduce it.
+    mode could reduce it. Every other image meets that guard.
     """
-    if handle.getbuffer()[:3] == b"\xff\xd8\xff":  # the JPEG start-of-image marker
+    with handle.getbuffer() as data:
+        draftable = _is_sequential_interleaved_jpeg(data)
+    if draftable:
         try:
-            image = JpegImagePlugin.jpeg_factory(handle)
+            return JpegImagePlugin.jpeg_factory(handle), True
         except (SyntaxError, IndexError, TypeError, ValueError, OSError, struct.error):
-            image = None  # a damaged header: Image.open below reports it as usual
-        if image is not None and _draftable(image):
-            return image
-        handle.seek(0)  # progressive: no draft saving, so Pillow's own guard applies
-    return Image.open(handle)
+            handle.seek(0)  # a damaged header: Image.open below reports it as usual
+    return Image.open(handle), False
 
 
-def _draftable(image: Image.Image) -> bool:
-    """Whether decoding at reduced scale saves memory: baseline JPEGs (and MPOs) only."""
-    return (isinstance(image, JpegImagePlugin.JpegImageFile)
-            and not image.info.get("progressive") and not image.info.get("progression"))
+def _is_sequential_interleaved_jpeg(data: memoryview) -> bool:
+    """Whether ``data`` is a sequential (baseline or extended) JPEG whose first scan carries
+    every colour component of the frame.
+
+    Only then does libjpeg decode at reduced scale in a few rows of memory. A progressive
+    JPEG, or a sequential one with a scan per component, makes it keep every DCT coefficient
+    of the full-size image (2 bytes per pixel per component) whatever the scale. Segment
+    layout from ITU-T T.81, B.1.1.2 (markers), B.2.2 (frame header: Nf at byte 9), B.2.3
+    (scan header: Ns at byte 4). Anything unexpected answers False (the safe side).
+    """
+    if bytes(data[:2]) != b"\xff\xd8":  # start of image
+        return False
+    position, components = 2, None
+    while position + 4 < len(data):
+        if data[position] != 0xFF:
+            return False
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            position += 1
+            continue
+        if marker in (0xC0, 0xC1):  # sequential DCT frame header
+            components = data[position + 9] if position + 9 < len(data) else None
+        elif 0xC2 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            return False  # progressive, lossless or arithmetic-coded frames
+        elif marker == 0xDA:  # the first scan header
+            return components is not None and data[position + 4] == components
+        position += 2 + int.from_bytes(data[position + 2:position + 4], "big")
+    return False
 
 
 def _pil_to_array(image: Image.Image) -> np.ndarray:
@@ -192,13 +218,16 @@ def load_image(source: Any) -> np.ndarray:
     """Read any supported input into a uint8 array, grey ``(H, W)`` or RGBA ``(H, W, 4)``.
 
     Accepts PIL images, numpy arrays ``(H, W)``, ``(H, W, 3)`` or ``(H, W, 4)`` in uint8,
-    uint16, bool or float (``[0, 1]`` or ``[0, 255]``), file paths and bytes (the drawing pad's
-    value is decoded to bytes by :func:`pad_drawing` first). EXIF orientation
+    uint16, bool or float (``[0, 1]`` or ``[0, 255]``), file paths, bytes and base64 image
+    ``data:`` URLs (:func:`data_url_bytes`; the drawing pad's value goes through
+    :func:`pad_drawing` first). EXIF orientation
     is applied, 16-bit images are rescaled (not clipped), animated images give their first frame.
 
     Raises:
         InputError: unreadable, damaged, too large, or of an unsupported shape.
     """
+    if isinstance(source, str) and source[:5].lower() == "data:":
+        return _pil_to_array(_open_pil(data_url_bytes(source)))
     if isinstance(source, str | os.PathLike | bytes | bytearray):
         if isinstance(source, str | os.PathLike) and not _is_file(source):
             raise InputError(f"No file at {str(source)[:200]}.")
@@ -247,18 +276,34 @@ def pad_drawing(value: Any) -> bytes | None:
     if url[:5].lower() != "data:":
         raise InputError("The drawing pad sent something that is not a drawing; reload the "
                          "page and draw again.")
-    header, _, payload = url.partition(",")
+    return data_url_bytes(url, MAX_PAD_URL, "drawing")
+
+
+def data_url_bytes(url: str, max_chars: int = MAX_DATA_URL, name: str = "image") -> bytes:
+    """The bytes of a ``data:image/…;base64,…`` URL (prefix in any case; line breaks in the
+    base64, as MIME wraps it, are allowed).
+
+    Args:
+        url: the data URL.
+        max_chars: longest base64 part accepted, characters.
+        name: what the messages call it ("image", "drawing").
+
+    Raises:
+        InputError: not a base64 image data URL, too long, or damaged; the message is for
+            the person.
+    """
+    header, _, payload = url.strip().partition(",")
     header = header.lower()
     if not (header.startswith("data:image/") and header.endswith(";base64")):
-        raise InputError("The drawing arrived in a form this app cannot read (expected a "
-                         "base64 image data URL); reload the page and draw again.")
-    if len(payload) > MAX_PAD_URL:
-        raise InputError(f"The drawing is too large to process (over {MAX_PAD_URL:,} "
+        raise InputError(f"The {name} arrived in a form this app cannot read (expected a "
+                         "base64 image data URL); send it again.")
+    if len(payload) > max_chars:
+        raise InputError(f"The {name} is too large to process (over {max_chars:,} "
                          "characters).")
     try:
-        return base64.b64decode(payload, validate=True)
+        return base64.b64decode("".join(payload.split()), validate=True)
     except (binascii.Error, ValueError) as error:  # ValueError: non-ASCII characters
-        raise InputError("The drawing arrived damaged (bad base64); draw it again.") from error
+        raise InputError(f"The {name} arrived damaged (bad base64); send it again.") from error
 
 
 # ----------------------------------------------------------------------------- ink

@@ -392,19 +392,59 @@ def test_a_deferred_heatmap_is_not_described():
 
 
 def test_an_image_sent_as_a_data_url_is_read_by_cam_core():
-    """gr.Image decodes a data: URL with PIL before any check; the upload hands its bytes to
-    cam_core instead, which refuses a bomb with its own message."""
+    """gr.Image decodes a data: URL with PIL before any check; the upload hands it to cam_core
+    instead, which reads MIME-wrapped base64 and says what is wrong with a bad one."""
     import base64
+    import textwrap
 
     from gradio.data_classes import ImageData
 
     import app
 
     component = app.UploadedImage(type="filepath")
-    photo = (ROOT / "examples" / "pen_7.png").read_bytes()
-    url = "data:image/png;base64," + base64.b64encode(photo).decode()
-    assert component.preprocess(ImageData(url=url)) == photo
-    assert component.preprocess(ImageData(url="data:image/png;base64,@@@")) == b""
-    headline = app.on_upload([b""], ["prediction"], ["cam"], ["layer4"], [0.5],
-                             ["viridis"])[0][0]
-    assert "not an image" in headline
+    photo = base64.b64encode((ROOT / "examples" / "pen_7.png").read_bytes()).decode()
+    wrapped = "data:image/png;base64," + "\r\n".join(textwrap.wrap(photo, 76))
+    assert component.preprocess(ImageData(url=wrapped)) == wrapped
+
+    def headline(url: str) -> str:
+        return app.on_upload([component.preprocess(ImageData(url=url))], ["prediction"],
+                             ["cam"], ["layer4"], [0.5], ["viridis"])[0][0]
+
+    assert ">7<" in headline(wrapped).replace(" ", "")
+    assert "bad base64" in headline("data:image/png;base64,@@@")
+    bomb = base64.b64encode(_png_declaring_size(8000, 6000)).decode()
+    assert "too many pixels" in headline("data:image/png;base64," + bomb)
+
+
+def _png_declaring_size(width: int, height: int) -> bytes:
+    """A PNG header that declares ``width``×``height`` pixels (its data is a stub)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0,
+                                                               0, 0, 0))
+            + chunk(b"IEND", b""))
+
+
+def test_a_bug_on_one_input_fails_no_other_in_its_batch(monkeypatch):
+    """The live handlers batch several people's inputs: a bug met on one must give that one
+    the server's message and the others their answers."""
+    import app
+    import cam_core.engine
+
+    good = str(ROOT / "examples" / "pen_7.png")
+    bad = str(ROOT / "examples" / "pen_5.png")
+    real = cam_core.engine.prepare
+
+    def buggy(image):
+        if image == bad:
+            raise RuntimeError("a bug")
+        return real(image)
+
+    monkeypatch.setattr(cam_core.engine, "prepare", buggy)
+    headlines = app.on_upload([good, bad], ["prediction"] * 2, ["cam"] * 2, ["layer4"] * 2,
+                              [0.5] * 2, ["viridis"] * 2)[0]
+    assert ">7<" in headlines[0].replace(" ", "") and app.SERVER_ERROR in headlines[1]

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from cam_core import render
+from cam_core import engine, render
 from cam_core.engine import Explainer
 from cam_core.methods import CAM, METHODS, get_method, target_map
 from cam_core.preprocess import prepare, to_tensor
@@ -367,3 +367,42 @@ def test_slow_method_runs_one_at_a_time(untrained: Explainer):
     assert _count_concurrent_runs(Explainer(untrained.model, untrained.device), "scorecam") == 1
     # Live methods are not held back (the count above is the gate's doing, not the test's).
     assert _count_concurrent_runs(Explainer(untrained.model, untrained.device), "cam") > 1
+
+
+def test_a_cached_slow_map_never_waits_and_the_queue_is_bounded(untrained: Explainer):
+    """The gate is for computing: a Score-CAM map already cached is answered at once while
+    another drawing's run computes, and beyond SLOW_WAITING admitted runs the next is told the
+    server is busy (cancelled requests keep their threads, so they must not pile up)."""
+    fresh = Explainer(untrained.model, untrained.device)
+    drawings = [255 - (255 * render_strokes([np.array([[110, 80 + 20 * i], [290, 80],
+                                                       [170, 330]], float)])).astype(np.uint8)
+                for i in range(engine.SLOW_WAITING + 2)]
+    real_run, release = fresh._run, threading.Event()
+
+    def held_run(tensors, method, layer, targets):
+        release.wait(10)  # the slow run, held until the test lets it go
+        return real_run(tensors, "cam", "layer4", targets)
+
+    fresh._run = held_run  # type: ignore[method-assign]
+    release.set()
+    fresh.explain(drawings[0], method="scorecam")  # cached from now on
+    release.clear()
+    workers = [threading.Thread(target=fresh.explain, args=(d,), kwargs=dict(method="scorecam"))
+               for d in drawings[1:engine.SLOW_WAITING + 1]]
+    for worker in workers:
+        worker.start()
+    deadline = time.time() + 5
+    while fresh._waiting < engine.SLOW_WAITING and time.time() < deadline:
+        time.sleep(0.01)
+    try:
+        started = time.perf_counter()
+        assert fresh.explain(drawings[0], method="scorecam").digit is not None
+        assert time.perf_counter() - started < 2  # did not wait for the held run
+        with pytest.raises(engine.ServerBusy, match="press Explain again"):
+            fresh.explain(drawings[-1], method="scorecam")
+    finally:
+        release.set()
+        for worker in workers:
+            worker.join()
+    assert fresh._waiting == 0
+    fresh.explain(drawings[-1], method="scorecam")  # room again once they are done

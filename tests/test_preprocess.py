@@ -366,6 +366,38 @@ def test_a_progressive_jpeg_keeps_the_40_megapixel_cap():
         2000, 1500)
 
 
+def _grey_baseline_jpeg(width: int, height: int, interleaved: bool) -> bytes:
+    """A valid baseline (SOF0) 3-component JPEG of flat grey, hand-encoded (ITU-T T.81):
+    one scan with every component (as cameras save), or one scan per component (legal too)."""
+    def segment(marker: int, payload: bytes) -> bytes:
+        return struct.pack(">HH", marker, len(payload) + 2) + payload
+
+    one_code = bytes([1] + [0] * 15)  # a Huffman table with one 1-bit code
+    data = (b"\xff\xd8" + segment(0xFFDB, b"\x00" + b"\x01" * 64)
+            + segment(0xFFC0, struct.pack(">BHHB", 8, height, width, 3)
+                      + b"".join(bytes([c, 0x11, 0]) for c in (1, 2, 3)))
+            + segment(0xFFC4, b"\x00" + one_code + b"\x00")  # DC: difference 0
+            + segment(0xFFC4, b"\x10" + one_code + b"\x00"))  # AC: end of block
+    blocks = ((width + 7) // 8) * ((height + 7) // 8)
+    scans = [(1, 2, 3)] if interleaved else [(1,), (2,), (3,)]
+    for scan in scans:
+        bits = 2 * len(scan) * blocks  # "0" for DC, "0" for EOB, per block
+        header = bytes([len(scan)]) + b"".join(bytes([c, 0]) for c in scan) + b"\x00\x3f\x00"
+        data += segment(0xFFDA, header) + b"\x00" * (bits // 8) + (b"\x03" if bits % 8 else b"")
+    return data + b"\xff\xd9"
+
+
+def test_a_jpeg_with_a_scan_per_colour_keeps_the_40_megapixel_cap():
+    """Such a baseline JPEG makes libjpeg hold every coefficient at full size (a 144 MP one
+    took 833 MB at 1/8 scale), like a progressive one: it is not drafted past the cap."""
+    with pytest.raises(InputError, match="too many pixels"):
+        prepare(_grey_baseline_jpeg(8000, 6000, interleaved=False))
+    assert preprocess._open_pil(_grey_baseline_jpeg(8000, 6000, interleaved=True)).size == (
+        2000, 1500)
+    small = preprocess._open_pil(_grey_baseline_jpeg(800, 600, interleaved=False))
+    assert small.size == (800, 600)  # under the cap it is read as usual
+
+
 def test_an_mpo_phone_photo_is_drafted_like_a_jpeg():
     """Many phones save MPO (a JPEG with extra frames): it is decoded at reduced scale too."""
     page = np.full((2000, 3000, 3), 230, np.uint8)
