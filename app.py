@@ -259,22 +259,34 @@ def _explain_group(images: list, indices: list[int], target: int | None, method:
                                           colormap, opacity)
         for i, result in zip(indices, results, strict=True):
             panels[i] = views.panels(result, opacity, colormap, note)
-    except Exception:  # a bad file or a bug: one by one, so that it fails no other input
-        for i in indices:
-            panels[i] = _explain_one(images[i], target, method, layer, opacity, colormap)
+    except Exception as error:
+        if len(indices) == 1:
+            panels[indices[0]] = _failure_panels(error)
+            return
+        if not isinstance(error, InputError | ValueError | ServerBusy):
+            LOG.exception("explain failed for a batch; retrying its inputs one by one")
+        for i in indices:  # one bad file or one bug must fail no other input of the batch
+            panels[i] = _explain_one(images[i], target, method, layer, opacity, colormap, note)
 
 
 def _explain_one(image, target: int | None, method: str, layer: str, opacity: float,
-                 colormap: str) -> views.Panels:
+                 colormap: str, note: str = "") -> views.Panels:
     """One request on its own: its own message on bad input, a generic one on a server bug."""
     try:
         result = explainer.explain(image, target, method, layer, colormap, float(opacity))
-        return views.panels(result, float(opacity), colormap)
-    except (InputError, ValueError, ServerBusy) as error:
+        return views.panels(result, float(opacity), colormap, note)
+    except Exception as error:
+        return _failure_panels(error)
+
+
+def _failure_panels(error: Exception) -> views.Panels:
+    """What the person sees when explaining failed: the message meant for them (bad input,
+    server busy), or a generic one for a bug (logged with its traceback; call inside the
+    ``except`` block)."""
+    if isinstance(error, InputError | ValueError | ServerBusy):
         return views.error_panels(str(error))
-    except Exception:
-        LOG.exception("explain failed")
-        return views.error_panels(SERVER_ERROR)
+    LOG.exception("explain failed")
+    return views.error_panels(SERVER_ERROR)
 
 
 def _on_screen(source: str, sketch: str | None, upload: str | None) -> bytes | str | None:

@@ -116,7 +116,8 @@ class Explainer:
         cache_size: model results kept in the LRU (0 turns the cache off).
         slow_runs: how many runs of a slow method (``live`` False: Score-CAM) may compute
             at once; the others wait (at most ``SLOW_WAITING`` admitted in all), then find
-            their map in the cache if it was the same. Cached maps never wait.
+            their map in the cache if it was the same. A call whose maps are all cached
+            never waits.
     """
 
     def __init__(self, model: DigitResNet, device: torch.device,

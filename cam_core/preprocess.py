@@ -148,9 +148,14 @@ def _open_header(handle: io.BytesIO) -> tuple[Image.Image, bool]:
         draftable = _is_sequential_interleaved_jpeg(data)
     if draftable:
         try:
-            return JpegImagePlugin.jpeg_factory(handle), True
+            image = JpegImagePlugin.jpeg_factory(handle)
         except (SyntaxError, IndexError, TypeError, ValueError, OSError, struct.error):
-            handle.seek(0)  # a damaged header: Image.open below reports it as usual
+            image = None  # a damaged header: Image.open below reports it as usual
+        # Pillow's own reading of the header must agree (a second guard on progressive).
+        if image is not None and not (image.info.get("progressive")
+                                      or image.info.get("progression")):
+            return image, True
+        handle.seek(0)
     return Image.open(handle), False
 
 
@@ -160,28 +165,32 @@ def _is_sequential_interleaved_jpeg(data: memoryview) -> bool:
 
     Only then does libjpeg decode at reduced scale in a few rows of memory. A progressive
     JPEG, or a sequential one with a scan per component, makes it keep every DCT coefficient
-    of the full-size image (2 bytes per pixel per component) whatever the scale. Segment
-    layout from ITU-T T.81, B.1.1.2 (markers), B.2.2 (frame header: Nf at byte 9), B.2.3
-    (scan header: Ns at byte 4). Anything unexpected answers False (the safe side).
+    of the full-size image (2 bytes per pixel per component) whatever the scale. Markers are
+    read as libjpeg reads them (bytes before a marker skipped, as ``next_marker`` does); layout
+    from ITU-T T.81, B.1.1.2 (markers), B.2.2 (frame header: Nf at byte 9), B.2.3 (scan header:
+    Ns at byte 4). Only the segments a camera writes before its first scan are accepted;
+    anything else answers False (the safe side: the image then meets the 40 MP guard).
     """
     if bytes(data[:2]) != b"\xff\xd8":  # start of image
         return False
     position, components = 2, None
-    while position + 4 < len(data):
-        if data[position] != 0xFF:
+    while True:
+        while position < len(data) and data[position] != 0xFF:
+            position += 1  # junk before a marker
+        while position < len(data) and data[position] == 0xFF:
+            position += 1  # fill bytes
+        if position + 3 > len(data):
             return False
-        marker = data[position + 1]
-        if marker == 0xFF:  # fill byte before a marker
-            position += 1
+        marker = data[position]
+        if marker == 0x00:  # a stuffed zero: junk too
             continue
         if marker in (0xC0, 0xC1):  # sequential DCT frame header
-            components = data[position + 9] if position + 9 < len(data) else None
-        elif 0xC2 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            return False  # progressive, lossless or arithmetic-coded frames
+            components = data[position + 8] if position + 8 < len(data) else None
         elif marker == 0xDA:  # the first scan header
-            return components is not None and data[position + 4] == components
-        position += 2 + int.from_bytes(data[position + 2:position + 4], "big")
-    return False
+            return components is not None and data[position + 3] == components
+        elif not (0xE0 <= marker <= 0xEF or marker in (0xFE, 0xDB, 0xC4, 0xDD)):
+            return False  # not APPn, COM, DQT, DHT or DRI: progressive, lossless, odd
+        position += 1 + int.from_bytes(data[position + 1:position + 3], "big")
 
 
 def _pil_to_array(image: Image.Image) -> np.ndarray:
@@ -297,13 +306,21 @@ def data_url_bytes(url: str, max_chars: int = MAX_DATA_URL, name: str = "image")
     if not (header.startswith("data:image/") and header.endswith(";base64")):
         raise InputError(f"The {name} arrived in a form this app cannot read (expected a "
                          "base64 image data URL); send it again.")
-    if len(payload) > max_chars:
-        raise InputError(f"The {name} is too large to process (over {max_chars:,} "
-                         "characters).")
+    too_large = InputError(f"The {name} is too large to process (over {max_chars:,} "
+                           "base64 characters).")
+    if len(payload) > max_chars * 1.1:  # room for line breaks, checked exactly below
+        raise too_large
+    damaged = f"The {name} arrived damaged (bad base64); send it again."
     try:
-        return base64.b64decode("".join(payload.split()), validate=True)
-    except (binascii.Error, ValueError) as error:  # ValueError: non-ASCII characters
-        raise InputError(f"The {name} arrived damaged (bad base64); send it again.") from error
+        compact = payload.encode("ascii").translate(None, b" \t\r\n")  # one copy, not one per line
+    except UnicodeEncodeError as error:
+        raise InputError(damaged) from error
+    if len(compact) > max_chars:
+        raise too_large
+    try:
+        return base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise InputError(damaged) from error
 
 
 # ----------------------------------------------------------------------------- ink

@@ -448,3 +448,33 @@ def test_a_bug_on_one_input_fails_no_other_in_its_batch(monkeypatch):
     headlines = app.on_upload([good, bad], ["prediction"] * 2, ["cam"] * 2, ["layer4"] * 2,
                               [0.5] * 2, ["viridis"] * 2)[0]
     assert ">7<" in headlines[0].replace(" ", "") and app.SERVER_ERROR in headlines[1]
+
+
+def test_an_unreadable_upload_leaves_its_batchmates_their_score_cam_note(tmp_path):
+    """With Score-CAM waiting for Explain, one unreadable file in a live batch must not take
+    the "press Explain" note from the other people's answers."""
+    import app
+
+    bad = tmp_path / "homework.png"
+    bad.write_text("not an image")
+    headlines = app.on_upload([str(ROOT / "examples" / "pen_7.png"), str(bad)],
+                              ["prediction"] * 2, ["scorecam"] * 2, ["layer4"] * 2, [0.5] * 2,
+                              ["viridis"] * 2)[0]
+    assert "press Explain" in headlines[0] and "not an image" in headlines[1]
+
+
+def test_a_single_failed_request_is_not_run_twice(monkeypatch):
+    """Retrying one by one is for batches: a lone request that failed (after a 15 s Score-CAM,
+    say) gets its message at once instead of a second run."""
+    import app
+
+    calls = []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(app.explainer, "explain_batch", failing)
+    headline = app.on_explain("upload", None, str(ROOT / "examples" / "pen_7.png"),
+                              "prediction", "cam", "layer4", 0.5, "viridis")[0]
+    assert app.SERVER_ERROR in headline and len(calls) == 1

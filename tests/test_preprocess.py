@@ -398,6 +398,44 @@ def test_a_jpeg_with_a_scan_per_colour_keeps_the_40_megapixel_cap():
     assert small.size == (800, 600)  # under the cap it is read as usual
 
 
+def test_jpeg_markers_are_read_as_libjpeg_reads_them():
+    """The draft decision must see the file as the decoder will: junk bytes before a marker
+    are skipped (a phone photo with them is still drafted), and a marker the camera would not
+    write before its first scan (here a restart marker, which has no length, hiding a fake
+    baseline header from a naive reader in a comment) sends the file to the 40 MP guard."""
+    baseline = _jpeg_declaring(8000, 6000, progressive=False)
+    tables = baseline.index(b"\xff\xdb")
+    padded = baseline[:tables] + b"\x00\x00" + baseline[tables:]
+    assert preprocess._open_pil(padded).size == (2000, 1500)
+
+    progressive = _jpeg_declaring(8000, 6000, progressive=True)
+    app0 = progressive[2:4 + struct.unpack(">H", progressive[4:6])[0]]
+    landing = 4 + 0xFFE0  # where a reader taking FF D0 for a segment with a length lands
+    fake = (b"\xff\xc0" + struct.pack(">HBHHB", 17, 8, 6000, 8000, 3)
+            + b"".join(bytes([c, 0x11, 0]) for c in (1, 2, 3))
+            + b"\xff\xda" + struct.pack(">HB", 12, 3) + b"\x01\x00\x02\x11\x03\x11\x00\x3f\x00")
+    comment = b"\x00" * (landing - (4 + len(app0) + 4)) + fake + b"\x00" * 8
+    crafted = (b"\xff\xd8\xff\xd0" + app0 + b"\xff\xfe" + struct.pack(">H", len(comment) + 2)
+               + comment + progressive[2 + len(app0):])
+    with pytest.raises(InputError, match="too many pixels"):
+        prepare(crafted)
+
+
+def test_data_urls_read_mime_line_breaks_and_say_what_is_wrong():
+    photo = png_bytes(Image.fromarray(dark_on_light(seven_ink())))
+    encoded = base64.b64encode(photo).decode()
+    wrapped = "data:image/png;base64," + "\r\n".join(
+        encoded[i:i + 76] for i in range(0, len(encoded), 76))
+    assert preprocess.data_url_bytes(wrapped, max_chars=len(encoded)) == photo  # breaks free
+    with pytest.raises(InputError, match="too large"):
+        preprocess.data_url_bytes(wrapped, max_chars=len(encoded) - 4)
+    with pytest.raises(InputError, match="bad base64"):
+        preprocess.data_url_bytes("data:image/png;base64,iVBORw0K\u00e9GgoA")
+    with pytest.raises(InputError, match="cannot read"):
+        preprocess.data_url_bytes("data:text/plain;base64,aGVsbG8=")
+    assert not prepare(wrapped).blank  # prepare takes data URLs as they come
+
+
 def test_an_mpo_phone_photo_is_drafted_like_a_jpeg():
     """Many phones save MPO (a JPEG with extra frames): it is decoded at reduced scale too."""
     page = np.full((2000, 3000, 3), 230, np.uint8)
