@@ -36,6 +36,9 @@ METHOD_CHOICES = [(m.label, m.name) for m in METHODS.values()]
 TARGET_CHOICES = [("the prediction", PREDICTION)] + [(str(d), str(d)) for d in range(10)]
 MAX_BATCH = 16
 SERVER_ERROR = "Something went wrong on the server; please try again."
+# Failures whose message is written for the person (bad input or settings, server busy);
+# any other exception is a bug: logged, and the person gets SERVER_ERROR.
+PERSON_ERRORS = (InputError, ValueError, ServerBusy)
 # The drawing pad: a plain HTML canvas instead of gr.Sketchpad. Measured in headless Chromium,
 # the Sketchpad spent ~700 ms after each pen-up exporting three PNGs through PixiJS and
 # uploading them before the request even left the page (pen-up → overlay p50 1,355 ms); this
@@ -263,7 +266,7 @@ def _explain_group(images: list, indices: list[int], target: int | None, method:
         if len(indices) == 1:
             panels[indices[0]] = _failure_panels(error)
             return
-        if not isinstance(error, InputError | ValueError | ServerBusy):
+        if not isinstance(error, PERSON_ERRORS):
             LOG.exception("explain failed for a batch; retrying its inputs one by one")
         for i in indices:  # one bad file or one bug must fail no other input of the batch
             panels[i] = _explain_one(images[i], target, method, layer, opacity, colormap, note)
@@ -283,7 +286,7 @@ def _failure_panels(error: Exception) -> views.Panels:
     """What the person sees when explaining failed: the message meant for them (bad input,
     server busy), or a generic one for a bug (logged with its traceback; call inside the
     ``except`` block)."""
-    if isinstance(error, InputError | ValueError | ServerBusy):
+    if isinstance(error, PERSON_ERRORS):
         return views.error_panels(str(error))
     LOG.exception("explain failed")
     return views.error_panels(SERVER_ERROR)

@@ -5,6 +5,8 @@ named by DIGIT_CAM_WEIGHTS)."""
 from __future__ import annotations
 
 import os
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -66,3 +68,14 @@ def photos() -> list[tuple[Path, int]]:
 def pendigits() -> list[datasets.PenDigit]:
     need(datasets.SHARED_DATA / "pendigits" / "pendigits-orig.tra")
     return datasets.load_pendigits()
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A PNG whose header declares ``width``×``height`` pixels (its data is a stub): what a
+    decompression bomb looks like before decoding."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 100)) + chunk(b"IEND", b""))

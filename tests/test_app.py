@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ARTIFACTS, ROOT, weights_path
+from conftest import ARTIFACTS, ROOT, png_declaring, weights_path
 from PIL import Image
 
 from cam_core.strokes import render_strokes
@@ -412,21 +412,8 @@ def test_an_image_sent_as_a_data_url_is_read_by_cam_core():
 
     assert ">7<" in headline(wrapped).replace(" ", "")
     assert "bad base64" in headline("data:image/png;base64,@@@")
-    bomb = base64.b64encode(_png_declaring_size(8000, 6000)).decode()
+    bomb = base64.b64encode(png_declaring(8000, 6000)).decode()
     assert "too many pixels" in headline("data:image/png;base64," + bomb)
-
-
-def _png_declaring_size(width: int, height: int) -> bytes:
-    """A PNG header that declares ``width``×``height`` pixels (its data is a stub)."""
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0,
-                                                               0, 0, 0))
-            + chunk(b"IEND", b""))
 
 
 def test_a_bug_on_one_input_fails_no_other_in_its_batch(monkeypatch):

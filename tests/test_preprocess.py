@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 import io
 import struct
-import zlib
 
 import cv2
 import numpy as np
 import pytest
+from conftest import png_declaring
 from PIL import Image
 
 from cam_core import preprocess
@@ -319,18 +319,9 @@ def test_jpeg_with_exif_orientation_6_is_turned_upright():
     assert np.corrcoef(prepared.model_input.ravel(), reference.model_input.ravel())[0, 1] > 0.9
 
 
-def _png_declaring(width: int, height: int) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(b"\x00" * 100)) + chunk(b"IEND", b""))
-
-
 def test_decompression_bomb_refused_before_decoding():
     with pytest.raises(InputError, match=r"too large|too many pixels"):
-        prepare(_png_declaring(20000, 20000))
+        prepare(png_declaring(20000, 20000))
 
 
 def test_a_48_megapixel_phone_jpeg_is_read_at_reduced_scale():
@@ -345,7 +336,7 @@ def test_a_48_megapixel_phone_jpeg_is_read_at_reduced_scale():
     prepared = prepare(data)
     assert not prepared.blank and max(prepared.size) <= preprocess.WORK_SIDE
     with pytest.raises(InputError, match=r"too many pixels to read safely \(at most 40"):
-        prepare(_png_declaring(8000, 6000))
+        prepare(png_declaring(8000, 6000))
 
 
 def _jpeg_declaring(width: int, height: int, progressive: bool) -> bytes:
@@ -452,7 +443,7 @@ def test_an_mpo_phone_photo_is_drafted_like_a_jpeg():
 def test_an_image_inside_an_image_is_held_to_the_cap():
     """An ICO's size says 256×256 but its embedded PNG may declare 48 MP: Pillow decodes that
     inside ``Image.open``, where only Pillow's own guard (set to MAX_PIXELS) can refuse it."""
-    png = _png_declaring(8000, 6000)
+    png = png_declaring(8000, 6000)
     ico = struct.pack("<HHH", 0, 1, 1) + struct.pack("<BBBBHHII", 0, 0, 0, 0, 1, 32,
                                                      len(png), 22) + png
     with pytest.raises(InputError, match="too many pixels"):
