@@ -3,8 +3,10 @@ normalisation (:func:`cam_core.preprocess.normalize_ink`), so training and servi
 
 Digits: MNIST with random affine warps (rotation, aspect, shear), stroke thickness changes and
 hard/soft edges; pendigits pen trajectories replayed with the app's brush at random sizes.
+Pen replays may be restyled the way writers elsewhere write (:mod:`cam_core.styles`).
 Outliers (for outlier exposure, Hendrycks et al., ICLR 2019): Fashion-MNIST items, random
-scribbles and letters that do not look like digits.
+scribbles, letters that do not look like digits, and what students leave on a pad
+(:mod:`cam_core.marks`: dots, dashes, faces, hearts, stars, crossed-out digits).
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from . import marks, styles
 from .datasets import PenDigit
-from .preprocess import MODEL_SIZE, normalize_ink
+from .preprocess import MODEL_SIZE, normalize_ink, prepare_ink
 from .strokes import BRUSH_WIDTH, CANVAS_SIZE, place_pen_strokes, random_scribble, render_strokes
 
 UPSAMPLE = 4  # MNIST is warped at 112×112 so thickness changes are gentler than one 28-px step
@@ -23,6 +26,13 @@ LETTERS = "AEFHKMNPRUVWXYaefhkmnrtuvwxy"  # letters unlike any digit (no O, I, S
 def _fit(ink: np.ndarray) -> np.ndarray:
     normalised = normalize_ink(ink)
     return np.zeros((MODEL_SIZE, MODEL_SIZE), np.float32) if normalised is None else normalised[0]
+
+
+def _fit_as_app(ink: np.ndarray) -> np.ndarray:
+    """Pad ink → the 28×28 image the app's ``prepare_ink`` gives (thin pens thickened); a mark
+    the app would refuse as too small is fitted anyway (what the network would see of it)."""
+    prepared = prepare_ink(ink)
+    return _fit(ink) if prepared.blank else prepared.model_input / np.float32(255)
 
 
 def _random_affine(rng: np.random.Generator, size: int, strength: float = 1.0) -> np.ndarray:
@@ -58,10 +68,15 @@ def augment_mnist(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
     return _fit(ink)
 
 
-def replay_pendigit(rng: np.random.Generator, digit: PenDigit) -> np.ndarray:
-    """Pen strokes replayed with the app's brush at a random size, place and slant."""
+def replay_pendigit(rng: np.random.Generator, digit: PenDigit, style_share: float = 0.0
+                    ) -> np.ndarray:
+    """Pen strokes replayed with the app's brush at a random size, place and slant; with
+    probability ``style_share`` restyled as writers elsewhere write that digit."""
     placed = place_pen_strokes(digit.strokes, height_fraction=rng.uniform(0.3, 0.9),
                                centre=tuple(rng.uniform(0.3, 0.7, 2)))
+    # Drawn only when asked, so older recipes replay their exact random stream.
+    if style_share > 0 and digit.label in styles.STYLES and rng.random() < style_share:
+        placed = styles.restyle(rng, placed, digit.label)
     matrix = _random_affine(rng, CANVAS_SIZE, strength=0.6)
     matrix[:, :2] /= 0.7  # no shrink needed for strokes: they are warped as points
     matrix[:, 2] = (np.eye(2) - matrix[:, :2]) @ np.array([CANVAS_SIZE / 2] * 2)
@@ -95,8 +110,15 @@ def random_letter(rng: np.random.Generator) -> np.ndarray:
     return _fit(ink)
 
 
-def random_outlier(rng: np.random.Generator, fashion: np.ndarray | None) -> np.ndarray:
-    """One outlier sample: Fashion-MNIST (when given), a scribble or a letter."""
+def random_outlier(rng: np.random.Generator, fashion: np.ndarray | None,
+                   marks_share: float = 0.0,
+                   pen_digits: list[tuple[np.ndarray, ...]] | None = None) -> np.ndarray:
+    """One outlier sample (28, 28) float32 in [0, 1]: with probability ``marks_share`` a mark a
+    student leaves (``pen_digits`` strokes give the crossed-out digits), else Fashion-MNIST
+    (when given), a scribble or a letter."""
+    if marks_share > 0 and rng.random() < marks_share:
+        ink, _ = marks.random_mark(rng, pen_digits)
+        return _fit_as_app(ink)
     pick = rng.random()
     if fashion is not None and pick < 0.45:
         return augment_fashion(rng, fashion[rng.integers(len(fashion))])

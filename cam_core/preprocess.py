@@ -35,6 +35,7 @@ FIT_SIZE = 20  # MNIST fits the digit's longer side into this many pixels
 CENTRE = 14.0  # MNIST's mean centre of mass, (x, y) in pixel-index coordinates
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # of MNIST train pixels in [0, 1]
 MIN_DIGIT_EXTENT = 0.08  # ink spanning under 8% of the picture's longer side: a speck
+MIN_DIGIT_STROKES = 3.0  # ink spanning fewer stroke widths than this: a dot, a dash, a blob
 MIN_MODEL_STROKE = 1.5  # thinner strokes (pixels, after the fit to 28×28) are thickened
 MAX_PIXELS = 40_000_000  # refuse larger images before decoding them (decompression bombs)
 # Baseline JPEGs are decoded at 1/2–1/8 scale when that still leaves WORK_SIDE (libjpeg's DCT
@@ -375,6 +376,17 @@ def _stroke_width(ink: np.ndarray) -> float:
     return 2.0 * float(np.percentile(distance[mask > 0], 95))
 
 
+def _mean_stroke_width(solid: np.ndarray) -> float:
+    """Mean stroke width in pixels of a boolean ink mask ``(H, W)``: 2 × area / perimeter
+    (outer and hole contours). A stroke of length L and width w has area ≈ Lw and perimeter
+    ≈ 2L; a filled blob of diameter D gives D/2. Unlike the distance-transform width, crossings
+    and small filled loops barely raise it, so a small 8 is not taken for a blob."""
+    mask = solid.astype(np.uint8)
+    contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    perimeter = sum(cv2.arcLength(contour, True) for contour in contours)
+    return 2.0 * float(mask.sum()) / max(perimeter, 1.0)
+
+
 def _flatten_lighting(grey: np.ndarray) -> np.ndarray:
     """Subtract the paper's uneven lighting from grey ``(H, W)`` float32 in [0, 1], ink bright.
 
@@ -564,7 +576,8 @@ def prepare_ink(ink: np.ndarray, picture: np.ndarray | None = None) -> Prepared:
     """Ink ``(H, W)`` float32 in [0, 1] (1 = full ink) → :class:`Prepared`.
 
     Blank, with a message a person can act on, when there is no ink or it spans under
-    ``MIN_DIGIT_EXTENT`` of the picture's longer side (a dot, dust: too small to be a digit).
+    ``MIN_DIGIT_EXTENT`` of the picture's longer side (a dot, dust: too small to be a digit), or
+    under ``MIN_DIGIT_STROKES`` of its own stroke widths (a dash or blob, at any size).
     Strokes that would come out thinner than ``MIN_MODEL_STROKE`` px are thickened first.
     ``picture`` ``(H, W, 3)`` uint8 is what the person sees (the ink in black on white if None).
     """
@@ -577,7 +590,10 @@ def prepare_ink(ink: np.ndarray, picture: np.ndarray | None = None) -> Prepared:
     extent = max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1
     # Why the extent and not the amount of ink: a thin pen on a large photo covers a tiny
     # share of the pixels yet is a full-size digit; a dot is small in both.
-    if extent < MIN_DIGIT_EXTENT * max(ink.shape) or solid.sum() < 3:
+    # And in stroke widths: a dash one or two brush widths long becomes a fat oval once fitted
+    # into 20×20 and was read as a confident 0; every digit is several strokes long.
+    if (extent < MIN_DIGIT_EXTENT * max(ink.shape) or solid.sum() < 3
+            or extent < MIN_DIGIT_STROKES * _mean_stroke_width(solid)):
         return _blank(ink, picture, "That is too small to read: draw the digit larger, "
                                     "filling most of the box, or crop the photo to the digit.")
     normalised = normalize_ink(_thicken_thin_strokes(ink, solid, extent))

@@ -65,6 +65,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="share of the MNIST digits given as they are, without warp or "
                              "re-fit (MNIST is already normalised the app's way); a last, "
                              "low-rate fine-tune with some clean digits lifts MNIST accuracy")
+    parser.add_argument("--style-share", type=float, default=0.0,
+                        help="share of pen replays of 1, 2, 4, 7, 9 restyled as writers "
+                             "elsewhere write them (cam_core.styles: flags, bases, loops, "
+                             "crossbars, tails)")
+    parser.add_argument("--marks-share", type=float, default=0.0,
+                        help="share of outliers that are marks students leave (cam_core.marks: "
+                             "dots, dashes, faces, hearts, stars, crossed-out digits)")
     parser.add_argument("--lr", type=float, default=0.1, help="peak SGD learning rate")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
@@ -112,6 +119,7 @@ class Batches:
             pen = []
             print("pendigits not found: training on MNIST only", file=sys.stderr)
         self.pen = pen
+        self.pen_strokes = [d.strokes for d in pen]  # crossed-out digits for outlier exposure
         self.fashion = None
         if args.outliers:
             try:
@@ -132,7 +140,7 @@ class Batches:
         for index in picked:
             if self.pen and rng.random() < args.pen_share:
                 pen = self.pen[rng.integers(len(self.pen))]
-                digits.append(augment.replay_pendigit(rng, pen))
+                digits.append(augment.replay_pendigit(rng, pen, args.style_share))
                 labels.append(pen.label)
             else:
                 # Drawn only when asked, so older recipes replay their exact random stream.
@@ -141,7 +149,8 @@ class Batches:
                 digits.append(image / np.float32(255) if clean
                               else augment.augment_mnist(rng, image))
                 labels.append(int(self.labels[index]))
-        outliers = [augment.random_outlier(rng, self.fashion) for _ in range(args.outliers)]
+        outliers = [augment.random_outlier(rng, self.fashion, args.marks_share, self.pen_strokes)
+                    for _ in range(args.outliers)]
         return (_stack(digits), torch.tensor(labels),
                 _stack(outliers) if outliers else torch.zeros(0, 1, MODEL_SIZE, MODEL_SIZE))
 
