@@ -22,7 +22,8 @@ import numpy as np
 from gradio.data_classes import ImageData
 
 from cam_core import render, teaching, views
-from cam_core.engine import ServerBusy, load_explainer
+from cam_core.engine import load_explainer
+from cam_core.errors import PersonError
 from cam_core.methods import METHODS
 from cam_core.model import FEATURE_LAYERS, WeightsError
 from cam_core.preprocess import InputError, Prepared, pad_drawing, prepare
@@ -38,7 +39,7 @@ MAX_BATCH = 16
 SERVER_ERROR = "Something went wrong on the server; please try again."
 # Failures whose message is written for the person (bad input or settings, server busy);
 # any other exception is a bug: logged, and the person gets SERVER_ERROR.
-PERSON_ERRORS = (InputError, ValueError, ServerBusy)
+PERSON_ERRORS = (PersonError,)
 # The drawing pad: a plain HTML canvas instead of gr.Sketchpad. Measured in headless Chromium,
 # the Sketchpad spent ~700 ms after each pen-up exporting three PNGs through PixiJS and
 # uploading them before the request even left the page (pen-up → overlay p50 1,355 ms); this
@@ -360,10 +361,10 @@ def cam_needs_layer4(method: str, layer: str) -> dict:
 
 def _current(source: str, sketch, upload, target: str = PREDICTION, method: str = "cam",
              layer: str = "layer4"):
-    """(prepared input, explanation) of what is on screen now; raises InputError/ValueError."""
+    """(prepared input, explanation) of what is on screen now; raises PersonError."""
     prepared = prepare(_on_screen(source, sketch, upload))
     if prepared.blank:
-        raise ValueError(prepared.message)
+        raise PersonError(prepared.message)
     chosen = None if target in (None, "", PREDICTION) else int(target)
     return prepared, explainer.explain(prepared, target=chosen, method=method, layer=layer)
 
@@ -379,7 +380,7 @@ def _guarded(handler):
     def run(*args):
         try:
             return handler(*args)
-        except (InputError, ValueError) as error:
+        except PersonError as error:
             gr.Warning(str(error))
         except Exception:
             LOG.exception("teaching view failed")
@@ -404,7 +405,7 @@ def why_not(source, sketch, upload, first: str, second: str) -> tuple[np.ndarray
     second_digit = (teaching.runner_up(result, first_digit) if second == "runner-up"
                     else int(second))
     if first_digit == second_digit:
-        raise ValueError("Pick two different digits to compare.")
+        raise PersonError("Pick two different digits to compare.")
     return teaching.contrast(result, prepared, first_digit, second_digit)
 
 
@@ -451,7 +452,7 @@ def api_explain(image_path: str | None) -> tuple[dict, np.ndarray | None]:
     """The ``/explain`` API: an image file → (result JSON, overlay image)."""
     try:
         result = explainer.explain(image_path)
-    except (InputError, ValueError) as error:
+    except PersonError as error:
         return {"digit": None, "probabilities": [0.0] * 10, "message": str(error)}, None
     return ({"digit": result.digit, "probabilities": [float(p) for p in result.probabilities],
              "target": result.target, "message": result.message,

@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from . import calibrate, render
+from .errors import ServerBusy
 from .methods import CAM, get_method, target_map
 from .model import FEATURE_LAYERS, DigitResNet, load_model, resolve_device
 from .preprocess import MODEL_SIZE, InputError, Prepared, prepare
@@ -43,10 +44,6 @@ SLOW_RUNS = 1
 # Cancelled requests keep their place (their threads wait on), so without a bound abandoned
 # runs could pile up without end.
 SLOW_WAITING = 4
-
-
-class ServerBusy(RuntimeError):
-    """Too many slow-method runs (Score-CAM) are already admitted; the message says what to do."""
 
 
 @dataclass(frozen=True)

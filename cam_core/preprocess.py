@@ -30,6 +30,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, ImageSequence, JpegImagePlugin, UnidentifiedImageError
 
+from .errors import InputError
+
 MODEL_SIZE = 28  # side of the model input, pixels
 FIT_SIZE = 20  # MNIST fits the digit's longer side into this many pixels
 CENTRE = 14.0  # MNIST's mean centre of mass, (x, y) in pixel-index coordinates
@@ -57,10 +59,6 @@ BLANK_MESSAGE = "Draw a digit (or upload a photo of one) to see what the network
 # by libraries (Gradio). _open_pil refuses too-large images first, with a message that says
 # their size, and opens baseline JPEGs past this guard so that they can be drafted.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS // 2
-
-
-class InputError(ValueError):
-    """The input cannot be read as an image; the message says what to send instead."""
 
 
 @dataclass(frozen=True)

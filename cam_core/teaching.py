@@ -17,6 +17,7 @@ import numpy as np
 
 from . import render
 from .engine import Explainer, Explanation
+from .errors import PersonError
 from .preprocess import Prepared, prepare_from_model_input
 
 TILE = 112  # side of one small-multiple tile, pixels
@@ -109,7 +110,7 @@ def erase_evidence(explainer: Explainer, result: Explanation, fraction: float,
     Raises ValueError for a blank explanation or a fraction outside [0, 1].
     """
     if result.digit is None or result.target is None:
-        raise ValueError("Draw a digit first: there is no evidence to erase.")
+        raise PersonError("Draw a digit first: there is no evidence to erase.")
     if not 0.0 <= fraction <= 1.0:
         raise ValueError(f"fraction must be in [0, 1], got {fraction}")
     ink = np.flatnonzero(result.model_input.ravel() > 40)

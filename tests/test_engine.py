@@ -106,7 +106,9 @@ def test_cam_refuses_other_layers():
 
 def test_corner_blob_on_non_square_canvas_peaks_in_that_corner(untrained: Explainer):
     canvas = (300, 500)  # height 300, width 500
-    ink = render_strokes([np.array([[440.0, 240.0], [470.0, 270.0], [440, 270]])], canvas, 20)
+    # A small 7 in the corner (a blob that size is refused as too small since stroke widths
+    # count: it spans under three of them).
+    ink = render_strokes([np.array([[420.0, 210.0], [480.0, 210.0], [440, 290]])], canvas, 10)
     prepared = prepare((255 - ink * 255).astype(np.uint8))
     # A map hot in the bottom-right feature cell must come back bottom-right on the canvas.
     unit = np.zeros((7, 7), np.float32)

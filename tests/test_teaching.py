@@ -7,6 +7,7 @@ import pytest
 from conftest import ROOT
 
 from cam_core import teaching
+from cam_core.errors import PersonError
 from cam_core.preprocess import prepare, prepare_from_model_input
 
 
@@ -88,7 +89,7 @@ def test_erasing_nothing_leaves_the_probability_even_for_faint_ink(explainer):
 
 
 def test_erasing_blank_is_refused(explainer):
-    with pytest.raises(ValueError, match="Draw a digit"):
+    with pytest.raises(PersonError, match="Draw a digit"):
         teaching.erase_evidence(explainer, explainer.explain(None), 0.2)
 
 
