@@ -41,6 +41,12 @@ def write_card(weights: Path = DEFAULT_WEIGHTS, out: Path | None = None) -> str:
         "(uniform target) on Fashion-MNIST train, generated scribbles and letters. Pendigits "
         "writers 26–30, MNIST test, USPS, the photos, Kannada-MNIST and Fashion-MNIST test are "
         "never trained on.",
+        *([f"- {100 * style:.0f}% of the pen replays of 1, 2, 4, 7 and 9 restyled as writers "
+           "elsewhere write them (`cam_core.styles`: flags, bases, loops, crossbars, tails)"]
+          if (style := train.get("style_share")) else []),
+        *([f"- {100 * share:.0f}% of the outliers are marks students leave (`cam_core.marks`: "
+           "dots, dashes, ticks, blobs, faces, hearts, stars, shapes, crossed-out digits)"]
+          if (share := train.get("marks_share")) else []),
         *([f"- {100 * clean:.0f}% of the MNIST digits of each batch given as they are (no "
            "warp, no re-fit: MNIST is already normalised the app's way)"]
           if (clean := train.get("clean_share")) else []),
@@ -71,6 +77,17 @@ def write_card(weights: Path = DEFAULT_WEIGHTS, out: Path | None = None) -> str:
         for row in evaluation.get("ood", []):
             lines.append(f"| {row['set']} | {row['n']} | {row['auroc']:.4f} | "
                          f"{_pct(row['flagged'])} |")
+        if evaluation.get("styles"):
+            lines += ["", "| regional style (held-back writers 26–30) | images | top-1 | "
+                      "flagged |", "| --- | ---: | ---: | ---: |"]
+            lines += [f"| {r['style']} | {r['n']} | {_pct(r['accuracy'])} | "
+                      f"{_pct(r['flagged'])} |" for r in evaluation["styles"]]
+        if evaluation.get("marks"):
+            lines += ["", "| not a digit (what students leave) | images | refused as too "
+                      "small | flagged | given a confident digit |",
+                      "| --- | ---: | ---: | ---: | ---: |"]
+            lines += [f"| {r['set']} | {r['n']} | {_pct(r['refused'])} | {_pct(r['flagged'])} "
+                      f"| {_pct(r['confident'])} |" for r in evaluation["marks"]]
         calib = evaluation.get("calibration", {})
         if calib:
             lines += ["", f"Calibration on MNIST test (ECE, 15 bins): before "

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -27,7 +28,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import calibrate, render
+from . import calibrate, render, zerogpu
 from .errors import ServerBusy
 from .methods import CAM, get_method, target_map
 from .model import FEATURE_LAYERS, DigitResNet, load_model, resolve_device
@@ -104,6 +105,65 @@ class ModelResult:
     maps: dict[int, np.ndarray]  # target → raw (h, w) map of the method (CAM: from class_cams)
 
 
+# Explainer id → the explainer (weakly: a dropped explainer frees its model).
+_EXPLAINERS: weakref.WeakValueDictionary[int, Explainer] = weakref.WeakValueDictionary()
+
+
+def _model_pass(model_key: int, tensors: np.ndarray, method: str, layer: str,
+                targets: Sequence[int | None]) -> list[ModelResult]:
+    """One batched forward pass for ``(N, 1, 28, 28)`` inputs: logits, pooled features, all
+    ten CAMs, and ``method``'s map on ``layer`` for each target (None = the prediction).
+
+    A module-level function of picklable arguments, because on ZeroGPU it runs in a worker
+    process (:mod:`cam_core.zerogpu`); the model is found by ``model_key``.
+    """
+    explainer = _EXPLAINERS[model_key]
+    model, device = explainer.model, explainer.device
+    chosen = get_method(method, layer)
+    inputs = torch.from_numpy(np.ascontiguousarray(tensors)).to(device)
+    # no_grad, not inference_mode: a gradient method starts its backward pass from these
+    # feature maps instead of running the trunk a second time (inference tensors cannot
+    # take part in autograd).
+    with torch.no_grad():
+        by_layer = model.features(inputs)  # layer1 … layer4
+        features = by_layer[-1]  # (N, 512, 7, 7)
+        logits = model.head(features)  # (N, 10)
+        class_cams = CAM.all_classes(features, model.fc.weight)  # (N, 10, 7, 7)
+    logits_np = logits.float().cpu().numpy()
+    pooled_np = features.mean(dim=(2, 3)).float().cpu().numpy()  # (N, 512)
+    cams_np = class_cams.float().cpu().numpy()
+    picked = [int(np.argmax(logits_np[i])) if t is None else int(t)
+              for i, t in enumerate(targets)]
+    if chosen.name == "cam":
+        raw_np = cams_np[np.arange(len(picked)), picked]  # (N, 7, 7), a copy
+    else:
+        _, raw = target_map(model, inputs, torch.tensor(picked, device=device),
+                            chosen, layer, by_layer[FEATURE_LAYERS.index(layer)])
+        raw_np = raw.float().cpu().numpy()
+    # Cached and handed to every caller of the same input: read-only (before any view is
+    # taken, as views keep their own flag), so that a caller editing one in place cannot
+    # change what the next caller is told.
+    for array in (logits_np, pooled_np, cams_np, raw_np):
+        array.setflags(write=False)
+    maps = [{t: raw_np[i]} for i, t in enumerate(picked)]
+    return [ModelResult(logits_np[i], pooled_np[i], cams_np[i], maps[i])
+            for i in range(len(picked))]
+
+
+@zerogpu.gpu_task(zerogpu.LIVE_SECONDS)
+def _live_pass(model_key: int, tensors: np.ndarray, method: str, layer: str,
+               targets: Sequence[int | None]) -> list[ModelResult]:
+    """:func:`_model_pass` for live methods: a short GPU lease on ZeroGPU."""
+    return _model_pass(model_key, tensors, method, layer, targets)
+
+
+@zerogpu.gpu_task(zerogpu.SLOW_SECONDS)
+def _slow_pass(model_key: int, tensors: np.ndarray, method: str, layer: str,
+               targets: Sequence[int | None]) -> list[ModelResult]:
+    """:func:`_model_pass` for Score-CAM: a longer GPU lease on ZeroGPU."""
+    return _model_pass(model_key, tensors, method, layer, targets)
+
+
 class Explainer:
     """Explains digits with one model. Build it with :func:`load_explainer` (cached).
 
@@ -128,41 +188,16 @@ class Explainer:
         self._lock = threading.Lock()
         self._slow_gate = threading.BoundedSemaphore(slow_runs)
         self._waiting, self._waiting_lock = 0, threading.Lock()
+        _EXPLAINERS[id(self)] = self
 
     # ------------------------------------------------------------------ model side
 
     def _run(self, tensors: np.ndarray, method: str, layer: str,
              targets: Sequence[int | None]) -> list[ModelResult]:
-        """One batched forward pass for (N, 1, 28, 28) inputs; CAMs of all classes always."""
-        chosen = get_method(method, layer)
-        inputs = torch.from_numpy(np.ascontiguousarray(tensors)).to(self.device)
-        # no_grad, not inference_mode: a gradient method starts its backward pass from these
-        # feature maps instead of running the trunk a second time (inference tensors cannot
-        # take part in autograd).
-        with torch.no_grad():
-            by_layer = self.model.features(inputs)  # layer1 … layer4
-            features = by_layer[-1]  # (N, 512, 7, 7)
-            logits = self.model.head(features)  # (N, 10)
-            class_cams = CAM.all_classes(features, self.model.fc.weight)  # (N, 10, 7, 7)
-        logits_np = logits.float().cpu().numpy()
-        pooled_np = features.mean(dim=(2, 3)).float().cpu().numpy()  # (N, 512)
-        cams_np = class_cams.float().cpu().numpy()
-        picked = [int(np.argmax(logits_np[i])) if t is None else int(t)
-                  for i, t in enumerate(targets)]
-        if chosen.name == "cam":
-            raw_np = cams_np[np.arange(len(picked)), picked]  # (N, 7, 7), a copy
-        else:
-            _, raw = target_map(self.model, inputs, torch.tensor(picked, device=self.device),
-                                chosen, layer, by_layer[FEATURE_LAYERS.index(layer)])
-            raw_np = raw.float().cpu().numpy()
-        # Cached and handed to every caller of the same input: read-only (before any view is
-        # taken, as views keep their own flag), so that a caller editing one in place cannot
-        # change what the next caller is told.
-        for array in (logits_np, pooled_np, cams_np, raw_np):
-            array.setflags(write=False)
-        maps = [{t: raw_np[i]} for i, t in enumerate(picked)]
-        return [ModelResult(logits_np[i], pooled_np[i], cams_np[i], maps[i])
-                for i in range(len(picked))]
+        """One batched model pass (see :func:`_model_pass`), on ZeroGPU with a GPU lease as
+        long as the method needs."""
+        model_pass = _live_pass if get_method(method, layer).live else _slow_pass
+        return model_pass(id(self), tensors, method, layer, targets)
 
     def _cached(self, prepared: Sequence[Prepared], method: str, layer: str,
                 targets: Sequence[int | None]) -> list[ModelResult]:

@@ -21,12 +21,14 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from . import calibrate, card, datasets
+from . import calibrate, card, datasets, marks, styles
 from .model import DEFAULT_WEIGHTS, DigitResNet, load_model
-from .preprocess import prepare, to_tensor
-from .strokes import pen_sketchpad_value, random_scribble, sketchpad_value
+from .preprocess import prepare, prepare_ink, to_tensor
+from .strokes import pen_ink, place_pen_strokes, random_scribble, render_strokes
 
 SCRIBBLE_SEED = 20261129  # evaluation scribbles; training draws from (seed, step) streams
+MARKS_SEED = 20261203  # evaluation marks and styles (training's come from (seed, step) streams)
+TINY_SPAN = (0.02, 0.09)  # "tiny marks" as the issue measured them: 2–9% of the pad
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -66,6 +68,61 @@ def _accuracy_row(name: str, logits: np.ndarray, labels: np.ndarray, temperature
             "flagged": float((energy > threshold).mean())}
 
 
+def _judge(model: DigitResNet, inks: list[np.ndarray], desc: str, temperature: float,
+           threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pad inks through the app's path → (top-1 digits, refused as too small, flagged)."""
+    prepared = [prepare_ink(ink) for ink in inks]
+    logits = logits_of_tensors(model, (p.tensor for p in prepared), len(prepared), desc)
+    refused = np.array([p.blank for p in prepared], bool)
+    flagged = calibrate.energy_score(logits / temperature) > threshold
+    return logits.argmax(1), refused, flagged
+
+
+def evaluate_styles(model: DigitResNet, held: list[datasets.PenDigit], temperature: float,
+                    threshold: float) -> list[dict]:
+    """Top-1 on regional styles (:mod:`cam_core.styles`) of the held-back writers' digits:
+    every style of every held-back 1, 2, 4, 7 and 9, drawn with the app's brush."""
+    rng = np.random.default_rng(MARKS_SEED)
+    rows = []
+    for label, named in styles.STYLES.items():
+        digits = [d for d in held if d.label == label]
+        for name, edit in named.items():
+            inks = [render_strokes(edit(rng, place_pen_strokes(d.strokes))) for d in digits]
+            top1, refused, flagged = _judge(model, inks, name, temperature, threshold)
+            rows.append({"style": name, "n": len(inks),
+                         "accuracy": float(((top1 == label) & ~refused).mean()),
+                         "flagged": float(flagged[~refused].mean()) if (~refused).any() else 0.0})
+    return rows
+
+
+def evaluate_marks(model: DigitResNet, held: list[datasets.PenDigit], n: int,
+                   temperature: float, threshold: float) -> list[dict]:
+    """What students leave that is not a digit (:mod:`cam_core.marks`): tiny marks (2–9% of
+    the pad, the app's brush), drawings (faces, shapes) and crossed-out held-back digits.
+
+    For each kind: the share refused as too small, the share flagged "not a digit" and the
+    share given a *confident digit* (neither) — the failure a student sees.
+    """
+    rng = np.random.default_rng(MARKS_SEED)
+    per_kind = max(1, n // 10)
+    sets: dict[str, list[np.ndarray]] = {}
+    for kind in marks.TINY_KINDS:
+        sets[f"tiny: {kind}"] = [render_strokes(marks.tiny_mark(rng, kind, TINY_SPAN))
+                                 for _ in range(per_kind)]
+    for kind, draw in marks.DRAWINGS.items():
+        sets[f"drawing: {kind}"] = [marks.render_mark(rng, draw(rng)) for _ in range(per_kind)]
+    sets["crossed-out digit"] = [
+        marks.render_mark(rng, marks.crossed_out(rng, held[rng.integers(len(held))].strokes))
+        for _ in range(per_kind)]
+    rows = []
+    for name, inks in sets.items():
+        _, refused, flagged = _judge(model, inks, name, temperature, threshold)
+        rows.append({"set": name, "n": len(inks), "refused": float(refused.mean()),
+                     "flagged": float((flagged & ~refused).mean()),
+                     "confident": float((~flagged & ~refused).mean())})
+    return rows
+
+
 def evaluate(args: argparse.Namespace) -> dict:
     """Run every evaluation that has its data; returns the evaluation dict (also written)."""
     model = load_model(args.weights, "cpu" if not torch.cuda.is_available() else None)
@@ -98,7 +155,7 @@ def evaluate(args: argparse.Namespace) -> dict:
     try:
         pen = [d for d in datasets.load_pendigits()
                if d.writer in datasets.PENDIGITS_HELD_OUT_WRITERS][:limit]
-        tensors = (prepare(pen_sketchpad_value(d.strokes)).tensor for d in pen)
+        tensors = (prepare_ink(pen_ink(d.strokes)).tensor for d in pen)
         logits = logits_of_tensors(model, tensors, len(pen), "pendigits")
         result["accuracy"].append(_accuracy_row(
             "pendigits replay, held-back writers 26–30", logits,
@@ -127,8 +184,7 @@ def evaluate(args: argparse.Namespace) -> dict:
         print(f"skipped photos: {error}", file=sys.stderr)
 
     rng = np.random.default_rng(SCRIBBLE_SEED)
-    outliers = {"generated scribbles": lambda n: [sketchpad_value(random_scribble(rng))
-                                                  for _ in range(n)],
+    outliers = {"generated scribbles": lambda n: [random_scribble(rng) for _ in range(n)],
                 "Fashion-MNIST test": lambda n: list(datasets.load_fashion(train=False)[:n]),
                 "Kannada-MNIST test": lambda n: list(datasets.load_kannada()[:n])}
     for name, make in outliers.items():
@@ -137,11 +193,22 @@ def evaluate(args: argparse.Namespace) -> dict:
         except FileNotFoundError as error:
             print(f"skipped {name}: {error}", file=sys.stderr)
             continue
-        logits = logits_of_tensors(model, (prepare(i).tensor for i in items), len(items), name)
+        # Scribbles are pad ink (float); the image sets are pictures read as uploads.
+        tensors = (prepare_ink(i).tensor if i.dtype == np.float32 else prepare(i).tensor
+                   for i in items)
+        logits = logits_of_tensors(model, tensors, len(items), name)
         energy = calibrate.energy_score(logits / temperature)
         result["ood"].append({"set": name, "n": len(items),
                               "auroc": calibrate.auroc(mnist_energy, energy),
                               "flagged": float((energy > threshold).mean())})
+
+    try:
+        held = [d for d in datasets.load_pendigits()
+                if d.writer in datasets.PENDIGITS_HELD_OUT_WRITERS]
+        result["styles"] = evaluate_styles(model, held, temperature, threshold)
+        result["marks"] = evaluate_marks(model, held, args.ood_n, temperature, threshold)
+    except FileNotFoundError as error:
+        print(f"skipped styles and marks: {error}", file=sys.stderr)
 
     out = Path(args.weights).with_suffix(".evaluation.json")
     out.write_text(json.dumps(result, indent=2))
@@ -158,6 +225,13 @@ def main(argv: list[str] | None = None) -> None:
     for row in result["ood"]:
         print(f"{row['set']:<50} n={row['n']:>6}  AUROC {row['auroc']:.4f}  "
               f"flagged {100 * row['flagged']:5.2f}%")
+    for row in result.get("styles", []):
+        print(f"{row['style']:<50} n={row['n']:>6}  top-1 {100 * row['accuracy']:6.2f}%  "
+              f"flagged {100 * row['flagged']:5.2f}%")
+    for row in result.get("marks", []):
+        print(f"{row['set']:<50} n={row['n']:>6}  refused {100 * row['refused']:5.1f}%  "
+              f"flagged {100 * row['flagged']:5.1f}%  "
+              f"confident digit {100 * row['confident']:5.1f}%")
     calib = result["calibration"]
     print(f"ECE on MNIST test: {100 * calib['ece_before']:.2f}% before, "
           f"{100 * calib['ece_after']:.2f}% after T={calib['temperature']:.3f}")

@@ -112,6 +112,13 @@ def _smooth(knots: np.ndarray, per_segment: int = 16) -> np.ndarray:
     return np.vstack(pieces)
 
 
+def pen_ink(strokes: tuple[np.ndarray, ...], height_fraction: float = 0.7,
+            centre: tuple[float, float] = (0.5, 0.5)) -> np.ndarray:
+    """Tablet strokes replayed on the app's canvas with the app's brush: ink ``(400, 400)``
+    float32 in [0, 1], what the drawing pad's strokes render to on the server."""
+    return render_strokes(place_pen_strokes(strokes, height_fraction, centre))
+
+
 def pen_sketchpad_value(strokes: tuple[np.ndarray, ...], height_fraction: float = 0.7,
                         centre: tuple[float, float] = (0.5, 0.5)) -> dict:
     """Tablet strokes replayed on the app's canvas with the app's brush, as a Sketchpad value."""

@@ -5,20 +5,27 @@
 - Erase the evidence: remove the ink the CAM marks as most important, run again, and compare
   with removing the same amount of ink at random (the idea behind Average Drop, Chattopadhyay
   et al., "Grad-CAM++", WACV 2018, and torchcam's metrics).
+- Hide the evidence (ROAD, Rong et al., ICML 2022; :mod:`cam_core.road`): hide the pixels the
+  map marks hottest first, coldest first and in a random order, filled in from their
+  neighbours, and follow the probability as a curve.
+- How much can you trust this map: the ROAD score of each method for this drawing.
 - Layer comparison: Grad-CAM or LayerCAM on layer2, layer3, layer4 — resolution against meaning.
 - How it works: the CAM formula with the numbers of the current drawing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
-from . import render
+from . import calibrate, render, road
 from .engine import Explainer, Explanation
 from .errors import PersonError
-from .preprocess import Prepared, prepare_from_model_input
+from .methods import METHODS
+from .preprocess import MNIST_MEAN, MNIST_STD, Prepared, prepare_from_model_input
 
 TILE = 112  # side of one small-multiple tile, pixels
 
@@ -130,6 +137,124 @@ def erase_evidence(explainer: Explainer, result: Explanation, fraction: float,
         after_cam=float(outcomes[0].probabilities[target]),
         after_random=float(outcomes[1].probabilities[target]),
         cam_erased=edited[0], random_erased=edited[1])
+
+
+def probabilities_of(explainer: Explainer, batch_size: int = 256
+                     ) -> Callable[[np.ndarray], np.ndarray]:
+    """The model as ROAD calls it: ``(M, 1, 28, 28)`` normalised inputs → ``(M, 10)``
+    temperature-scaled probabilities (what the app shows), in batches of ``batch_size``."""
+    def call(inputs: np.ndarray) -> np.ndarray:
+        out = []
+        with torch.inference_mode():
+            for start in range(0, len(inputs), batch_size):
+                chunk = torch.from_numpy(inputs[start:start + batch_size]).to(explainer.device)
+                out.append(explainer.model(chunk)[0].float().cpu().numpy())
+        return calibrate.softmax(np.concatenate(out), explainer.temperature)
+    return call
+
+
+def map_over_input(result: Explanation) -> np.ndarray:
+    """``result``'s raw map upsampled (bilinear) to the 28×28 model input, float32."""
+    return render.feature_to_model(result.target_map)
+
+
+@dataclass(frozen=True)
+class HidingCurves:
+    """Hide the evidence: the target's probability as more and more pixels are hidden.
+
+    Attributes:
+        target: the class whose probability is followed (0–9).
+        before: its probability on the untouched drawing, 0–1.
+        hidden: ``(P,)`` share of the 28×28 pixels hidden at each step, 0–1, increasing.
+        hottest_first, coldest_first, random_order: ``(P,)`` probabilities after hiding that
+            share where the map is hottest / coldest / in a random smooth order.
+        trust, random_trust: ROAD combined scores (``mean (coldest − hottest) / 2``) of the
+            map and of the random order; a faithful map scores well above the random one.
+        tiles: ``{"hottest", "coldest", "random"}`` → ``(28, 28)`` uint8 model inputs (white
+            on black) with ``shown`` of the pixels hidden, what the network saw.
+        shown: the share hidden in ``tiles``, 0–1.
+    """
+
+    target: int
+    before: float
+    hidden: np.ndarray
+    hottest_first: np.ndarray
+    coldest_first: np.ndarray
+    random_order: np.ndarray
+    trust: float
+    random_trust: float
+    tiles: dict[str, np.ndarray]
+    shown: float
+
+
+def _to_uint8(normalised: np.ndarray) -> np.ndarray:
+    return ((normalised * MNIST_STD + MNIST_MEAN) * 255).clip(0, 255).round().astype(np.uint8)
+
+
+def hide_evidence(explainer: Explainer, result: Explanation, shown: float = 0.2,
+                  seed: int = 0) -> HidingCurves:
+    """ROAD's curves for one drawing and its map (any method and layer ``result`` was made
+    with), against a random smooth map: the student's own version of the paper's experiment.
+
+    Hidden pixels are filled in by noisy linear imputation (:func:`cam_core.road.impute`), so
+    no white or black blob with a shape of its own is painted in. Steps hide 10%–90%.
+
+    Args:
+        explainer: the engine (its model and temperature); result: an explanation of a drawing.
+        shown: the share of hidden pixels (0.1–0.9) for the three ``tiles``.
+        seed: imputation noise and random map.
+
+    Raises: PersonError for a blank explanation; ValueError for ``shown`` outside [0.1, 0.9].
+    """
+    if result.digit is None or result.target is None:
+        raise PersonError("Draw a digit first: there is no evidence to hide.")
+    if not 0.1 <= shown <= 0.9:
+        raise ValueError(f"shown must be in [0.1, 0.9], got {shown}")
+    tensor = ((result.model_input / np.float32(255) - MNIST_MEAN) / MNIST_STD)[None, None]
+    maps = np.stack([map_over_input(result), road.random_smooth_maps(1, seed=seed)[0]])
+    scores = road.road(probabilities_of(explainer), np.repeat(tensor, 2, 0), maps,
+                       [result.target] * 2, seed=seed)
+    order = np.argsort(scores.removed)  # steps by share hidden, 10% first
+    percentile = 100 * (1 - shown)
+    rng = np.random.default_rng(seed)
+    tiles = {}
+    for name, unit, most_first in (("hottest", maps[0], True), ("coldest", maps[0], False),
+                                   ("random", maps[1], True)):
+        unit = (unit - unit.min()) / max(float(unit.max() - unit.min()), 1e-12)
+        hidden = road.hidden_mask(unit, percentile, most_first)
+        tiles[name] = _to_uint8(road.impute(tensor[0, 0], hidden, road.NOISE, rng))
+    return HidingCurves(
+        target=result.target, before=float(scores.before[0]), hidden=scores.removed[order],
+        hottest_first=scores.morf[0, order], coldest_first=scores.lerf[0, order],
+        random_order=scores.morf[1, order], trust=float(scores.combined[0]),
+        random_trust=float(scores.combined[1]), tiles=tiles, shown=shown)
+
+
+def trust_by_method(explainer: Explainer, prepared: Prepared, target: int | None = None,
+                    seed: int = 0) -> list[tuple[str, str, float]]:
+    """"How much can you trust this map?": the ROAD combined score of each live method (on its
+    finest layer and on layer4) for one drawing, and of a random smooth map.
+
+    Returns ``(method label, layer, score)`` rows, best first; the random map's row is
+    ``("random map", "—", score)``. Scores are in [−0.5, 0.5]; higher = more faithful.
+    """
+    tensor = prepared.tensor[None]  # (1, 1, 28, 28)
+    rows: list[tuple[str, str, np.ndarray, int]] = []
+    for method in METHODS.values():
+        if not method.live:
+            continue
+        for layer in dict.fromkeys((method.layers[0], "layer4")):
+            result = explainer.explain(prepared, target=target, method=method.name, layer=layer)
+            if result.target is None:
+                raise PersonError("Draw a digit first: there is no map to check.")
+            rows.append((method.label, layer, map_over_input(result), result.target))
+    chosen = rows[0][3]
+    rows.append(("random map", "—", road.random_smooth_maps(1, seed=seed)[0], chosen))
+    scores = road.road(probabilities_of(explainer), np.repeat(tensor, len(rows), 0),
+                       np.stack([r[2] for r in rows]), [r[3] for r in rows], seed=seed)
+    table = [(label, layer, float(score))
+             for (label, layer, _, _), score in zip(rows, scores.combined, strict=True)]
+    return sorted(table, key=lambda row: -row[2])
 
 
 def layer_comparison(explainer: Explainer, prepared: Prepared, method: str = "gradcam",

@@ -311,8 +311,8 @@ def _pen_calibration_tensors(limit: int = 0) -> np.ndarray:
 
     Real drawn digits for the OOD threshold; writers 26–30 stay held back for evaluation.
     """
-    from .preprocess import prepare
-    from .strokes import pen_sketchpad_value
+    from .preprocess import prepare_ink
+    from .strokes import pen_ink
 
     try:
         pen = [d for d in datasets.load_pendigits()
@@ -320,7 +320,7 @@ def _pen_calibration_tensors(limit: int = 0) -> np.ndarray:
     except FileNotFoundError:
         return np.zeros((0, 1, MODEL_SIZE, MODEL_SIZE), np.float32)
     picked = pen[:: max(1, len(pen) // 1000)][: limit or None]
-    return np.stack([prepare(pen_sketchpad_value(d.strokes)).tensor for d in picked])
+    return np.stack([prepare_ink(pen_ink(d.strokes)).tensor for d in picked])
 
 
 def fit_calibration(model: DigitResNet, device: torch.device, logits: np.ndarray,
@@ -392,7 +392,8 @@ def finish(args: argparse.Namespace, model: DigitResNet, ema: DigitResNet, batch
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "python -m cam_core.train " + " ".join(sys.argv[1:]),
         "steps": steps, "epochs": args.epochs, "seconds": round(seconds, 1),
-        "clean_share": args.clean_share,
+        "clean_share": args.clean_share, "pen_share": args.pen_share,
+        "style_share": args.style_share, "marks_share": args.marks_share,
         "initialised_from": ({"path": args.init, "sha256": sha256_of(args.init)}
                              if args.init else None),
         "device": str(device), "torch": torch.__version__, "python": platform.python_version(),
