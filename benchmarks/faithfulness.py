@@ -46,7 +46,7 @@ def main() -> None:
     baseline = float(rows[-1][1].combined.mean())
     print(f"ROAD over {len(prepared)} MNIST test digits (10–90% hidden, mean probability of the "
           f"explained class)\n")
-    print(f"| map | MoRF (hottest first) | LeRF (coldest first) | combined | × random |")
+    print("| map | MoRF (hottest first) | LeRF (coldest first) | combined | × random |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for name, scores in rows:
         combined = float(scores.combined.mean())

@@ -71,7 +71,7 @@ def test_hiding_the_evidence_of_a_drawing_gives_three_curves(explainer):
     curves = teaching.hide_evidence(explainer, result, shown=0.3)
     assert curves.hidden.tolist() == sorted(curves.hidden.tolist())
     for curve in (curves.hottest_first, curves.coldest_first, curves.random_order):
-        assert curve.shape == (9,) and ((0 <= curve) & (curve <= 1)).all()
+        assert curve.shape == (9,) and ((curve >= 0) & (curve <= 1)).all()
     assert set(curves.tiles) == {"hottest", "coldest", "random"}
     for tile in curves.tiles.values():
         assert tile.shape == (28, 28) and tile.dtype == np.uint8

@@ -9,7 +9,6 @@ import sys
 import textwrap
 
 import numpy as np
-
 from conftest import ROOT
 
 
