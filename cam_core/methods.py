@@ -101,9 +101,15 @@ class HiResCAM(Method):
     """HiResCAM — Draelos & Carin, 2020, https://arxiv.org/abs/2011.08891.
 
     Map ``= ReLU(Σ_k G_k ⊙ A_k)``: element-wise, faithful to the model's computation.
+    Not offered on ``layer2``: there the gradient arrives through layer3's stride-2
+    convolutions, which reach every second position more often, and the element-wise product
+    paints a regular grid of dots over blank paper (the checkerboard of strided convolutions,
+    Odena et al., Distill 2016); Grad-CAM averages the gradient over space and LayerCAM keeps
+    only its positive part, so neither shows it.
     """
 
     name, label = "hirescam", "HiResCAM"
+    layers = ("layer3", "layer4")
 
     def map(self, features: torch.Tensor, gradients: torch.Tensor | None,
             context: MethodContext) -> torch.Tensor:
@@ -157,6 +163,15 @@ METHODS: dict[str, Method] = {m.name: m for m in
                                ScoreCAM())}
 
 
+# Why a method is not offered on a layer, in words the app shows beside the Layer control.
+WHY_NOT_LAYER = {
+    "cam": ": CAM reads the fc weights, which see only layer4; use Grad-CAM or LayerCAM for "
+           "layer2 and layer3.",
+    "hirescam": ": on layer2 its map is a grid of dots (an effect of the network's strided "
+                "layers, not evidence); use LayerCAM or Grad-CAM there.",
+}
+
+
 def get_method(name: str, layer: str) -> Method:
     """The method called ``name`` checked against ``layer``.
 
@@ -167,8 +182,7 @@ def get_method(name: str, layer: str) -> Method:
     method = METHODS[name]
     if layer not in method.layers:
         raise ValueError(f"{method.label} works on {', '.join(method.layers)}, not {layer!r}"
-                         + (": CAM reads the fc weights, which see only layer4; use Grad-CAM "
-                            "or LayerCAM for layer2 and layer3." if name == "cam" else "."))
+                         + WHY_NOT_LAYER.get(name, "."))
     return method
 
 

@@ -139,8 +139,47 @@ def feature_to_canvas(feature_map: np.ndarray, to_model: np.ndarray,
                                 cv2.BORDER_REPLICATE)
     composed[:, 2] += 1.0
     out = model_to_canvas(padded, composed, canvas)
-    inside = _model_window(to_model, canvas)
-    return np.where(inside, out, fill).astype(np.float32)
+    # Fade out over half a feature cell at the edge of what the model saw, instead of a hard
+    # step: a hard step drew the model frame's rectangle around every heatmap.
+    inside = _model_window(to_model, canvas).astype(np.float32)
+    cell = stride_x / max(abs(float(to_model[0][0])), EPSILON)  # canvas px per feature cell
+    inside = cv2.GaussianBlur(inside, (0, 0), max(0.5, cell / 4)) * inside
+    return (inside * out + (1 - inside) * fill).astype(np.float32)
+
+
+def grid_lines(to_model: np.ndarray, canvas: tuple[int, int], cells: tuple[int, int]
+               ) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """The borders of a ``cells`` = ``(h, w)`` feature grid (the 7×7 cells a layer4 CAM is made
+    of) in canvas pixels: ``((x0, y0), (x1, y1))`` line segments, for drawing over a picture.
+
+    Feature cell ``i`` covers model pixels ``[s·i, s·(i+1))``, ``s = 28 / cells``; its border is
+    at model coordinate ``s·i − 0.5`` (pixel-centre convention), mapped back by ``to_model``.
+    """
+    inverse = cv2.invertAffineTransform(np.asarray(to_model, np.float64))  # model → canvas
+    rows, cols = cells
+    low, high = -0.5, MODEL_SIZE - 0.5  # the model frame's outer edges
+    ends = [((u, low), (u, high)) for u in MODEL_SIZE / cols * np.arange(cols + 1) - 0.5]
+    ends += [((low, v), (high, v)) for v in MODEL_SIZE / rows * np.arange(rows + 1) - 0.5]
+    height, width = canvas
+    segments = []
+    for start, end in ends:
+        (x0, x1), (y0, y1) = inverse @ np.array([[start[0], end[0]], [start[1], end[1]], [1, 1]])
+        inside, a, b = cv2.clipLine((0, 0, width, height), (round(x0), round(y0)),
+                                    (round(x1), round(y1)))
+        if inside:
+            segments.append((a, b))
+    return segments
+
+
+def draw_grid(picture: np.ndarray, to_model: np.ndarray, cells: tuple[int, int],
+              colour: tuple[int, int, int] = (110, 110, 110)) -> np.ndarray:
+    """``picture`` ``(H, W, 3)`` uint8 RGB with the feature grid's borders drawn on a copy
+    (1 px lines, 2 px on pictures over 600 px). See :func:`grid_lines`."""
+    out = picture.copy()
+    thickness = 1 if max(picture.shape[:2]) <= 600 else 2
+    for start, end in grid_lines(to_model, picture.shape[:2], cells):
+        cv2.line(out, start, end, colour, thickness, cv2.LINE_AA)
+    return out
 
 
 def _model_window(to_model: np.ndarray, canvas: tuple[int, int]) -> np.ndarray:
@@ -162,12 +201,15 @@ def colorize(unit_map: np.ndarray, colormap: str = "viridis") -> np.ndarray:
 
 def overlay(picture: np.ndarray, unit_map: np.ndarray, opacity: float = 0.5,
             colormap: str = "viridis") -> np.ndarray:
-    """Blend a colour-mapped ``unit_map`` over ``picture``.
+    """Blend a colour-mapped ``unit_map`` over ``picture``, each pixel as opaque as its
+    evidence is strong: ``opacity × unit`` (a diverging map: ``opacity × |2·unit − 1|``, so
+    zero evidence at 0.5 is clear). Why: weak evidence stays see-through, so blank paper keeps
+    its colour and no coloured frame marks the edge of what the model saw.
 
     Args:
         picture: ``(H, W, 3)`` uint8 RGB, or ``(H, W)`` uint8 grey.
         unit_map: ``(H, W)`` float in [0, 1].
-        opacity: 0 (picture only) … 1 (heatmap only).
+        opacity: 0 (picture only) … 1 (the strongest evidence drawn fully opaque).
 
     Returns: ``(H, W, 3)`` uint8 RGB.
 
@@ -180,7 +222,10 @@ def overlay(picture: np.ndarray, unit_map: np.ndarray, opacity: float = 0.5,
     if not 0.0 <= opacity <= 1.0:
         raise ValueError(f"opacity must be in [0, 1], got {opacity}")
     heat = colorize(unit_map, colormap).astype(np.float32)
-    blended = (1.0 - opacity) * picture.astype(np.float32) + opacity * heat
+    unit = np.clip(np.nan_to_num(unit_map.astype(np.float32)), 0.0, 1.0)
+    strength = np.abs(2 * unit - 1) if colormap in DIVERGING else unit
+    alpha = (opacity * strength)[..., None]
+    blended = (1.0 - alpha) * picture.astype(np.float32) + alpha * heat
     return blended.round().clip(0, 255).astype(np.uint8)
 
 

@@ -62,6 +62,8 @@ ORACLE = {"gradcam": "GradCAM", "gradcam++": "GradCAMPlusPlus", "hirescam": "HiR
 def test_methods_match_pytorch_grad_cam(untrained: Explainer, name: str, layer: str):
     if name == "scorecam" and layer != "layer4":
         pytest.skip("Score-CAM is checked on layer4 only (one extra pass per channel)")
+    if layer not in get_method(name, "layer4").layers:
+        pytest.skip(f"{name} is not offered on {layer} (test_hirescam_is_not_offered_on_layer2)")
     import pytorch_grad_cam
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
@@ -95,6 +97,12 @@ def test_gradcam_on_layer4_is_relu_cam_up_to_scale(untrained: Explainer):
     _, grad = target_map(model, inputs, torch.tensor([5]), get_method("gradcam", "layer4"),
                          "layer4")
     np.testing.assert_allclose(grad[0].numpy() * 49, torch.relu(cam).numpy(), atol=1e-4)
+
+
+def test_hirescam_is_not_offered_on_layer2():
+    with pytest.raises(ValueError, match="grid of dots"):
+        get_method("hirescam", "layer2")
+    assert get_method("hirescam", "layer3").name == "hirescam"
 
 
 def test_cam_refuses_other_layers():
@@ -408,3 +416,36 @@ def test_a_cached_slow_map_never_waits_and_the_queue_is_bounded(untrained: Expla
             worker.join()
     assert fresh._waiting == 0
     fresh.explain(drawings[-1], method="scorecam")  # room again once they are done
+
+
+def test_overlay_leaves_paper_clear_where_there_is_no_evidence():
+    paper = np.full((4, 4, 3), 255, np.uint8)
+    unit = np.zeros((4, 4), np.float32)
+    unit[0, 0] = 1.0
+    out = render.overlay(paper, unit, opacity=1.0, colormap="viridis")
+    assert (out[1:, 1:] == 255).all()  # zero evidence: the paper as it is
+    np.testing.assert_array_equal(out[0, 0], render.colorize(unit, "viridis")[0, 0])
+    signed = render.overlay(paper, np.full((4, 4), 0.5, np.float32), 1.0, "coolwarm")
+    assert (signed == 255).all()  # a diverging map's middle is zero evidence
+
+
+def test_heatmap_has_no_hard_edge_at_the_model_frame():
+    canvas = (400, 400)
+    ink = render_strokes([np.array([[180.0, 60], [220, 60], [200, 340]])], canvas)
+    prepared = prepare((255 - ink * 255).astype(np.uint8))
+    cam = render.feature_to_canvas(np.ones((7, 7), np.float32), prepared.to_model, canvas)
+    row = cam[200]  # across the narrow digit: the model frame's left and right edges
+    assert np.abs(np.diff(row)).max() < 0.2  # a fade, not a step from 1 to 0
+
+
+def test_grid_lines_mark_the_seven_by_seven_cells():
+    canvas = (300, 500)
+    ink = render_strokes([np.array([[200.0, 90], [300, 90], [240, 210]])], canvas, 12)
+    prepared = prepare((255 - ink * 255).astype(np.uint8))
+    lines = render.grid_lines(prepared.to_model, canvas, (7, 7))
+    assert len(lines) == 16
+    vertical = sorted(a[0] for a, b in lines if a[0] == b[0])
+    steps = np.diff(vertical)
+    assert len(vertical) == 8 and steps.max() - steps.min() <= 2  # evenly spaced cells
+    drawn = render.draw_grid(np.full((*canvas, 3), 255, np.uint8), prepared.to_model, (7, 7))
+    assert (drawn[:, vertical[3]] < 255).any()
