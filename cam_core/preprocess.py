@@ -31,11 +31,8 @@ import numpy as np
 from PIL import Image, ImageOps, ImageSequence, JpegImagePlugin, UnidentifiedImageError
 
 from .errors import InputError
+from .fit import FIT_SIZE, MODEL_SIZE, normalize_ink, to_tensor
 
-MODEL_SIZE = 28  # side of the model input, pixels
-FIT_SIZE = 20  # MNIST fits the digit's longer side into this many pixels
-CENTRE = 14.0  # MNIST's mean centre of mass, (x, y) in pixel-index coordinates
-MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # of MNIST train pixels in [0, 1]
 MIN_DIGIT_EXTENT = 0.08  # ink spanning under 8% of the picture's longer side: a speck
 MIN_DIGIT_STROKES = 3.0  # ink spanning fewer stroke widths than this: a dot, a dash, a blob
 MIN_MODEL_STROKE = 1.5  # thinner strokes (pixels, after the fit to 28×28) are thickened
@@ -486,54 +483,6 @@ def extract_ink(array: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if alpha.max() == 0:
         return np.zeros(alpha.shape, np.float32), picture
     return _ink_from_grey(cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)), picture
-
-
-# ----------------------------------------------------------------------------- normalise
-
-
-def normalize_ink(ink: np.ndarray, threshold: float = 0.1) -> tuple[np.ndarray, np.ndarray] | None:
-    """Fit ink into MNIST's frame: crop, longer side to 20 px keeping aspect, centre of mass
-    at (14, 14) of a 28×28 field.
-
-    Args:
-        ink: ``(H, W)`` float32 in [0, 1], 1 = full ink, any size.
-        threshold: ink level that counts for the bounding box.
-
-    Returns:
-        ``(image, to_model)`` — image ``(28, 28)`` float32 in [0, 1], white ink on black;
-        ``to_model`` ``(2, 3)`` float64, the affine from ``ink``'s pixel frame to the 28×28 frame
-        (pixel centres at integer coordinates). ``None`` when there is no ink above ``threshold``.
-    """
-    rows = np.flatnonzero((ink > threshold).any(axis=1))
-    cols = np.flatnonzero((ink > threshold).any(axis=0))
-    if rows.size == 0:
-        return None
-    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-    crop = ink[y0:y1, x0:x1].astype(np.float32)
-    height, width = crop.shape
-    scale = FIT_SIZE / max(height, width)
-    new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
-    # INTER_AREA anti-aliases when shrinking; linear when a tiny input is enlarged.
-    shrinking = new_w <= width and new_h <= height
-    patch = cv2.resize(crop, (new_w, new_h),
-                       interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
-    mass = float(patch.sum())
-    ys, xs = np.mgrid[0:new_h, 0:new_w]
-    cx = float((patch * xs).sum() / mass) if mass > 0 else (new_w - 1) / 2
-    cy = float((patch * ys).sum() / mass) if mass > 0 else (new_h - 1) / 2
-    shift = np.array([[1.0, 0.0, CENTRE - cx], [0.0, 1.0, CENTRE - cy]])
-    image = cv2.warpAffine(patch, shift, (MODEL_SIZE, MODEL_SIZE), flags=cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
-    # Pixel-centre convention of cv2.resize: u = sx (x - x0 + 0.5) - 0.5.
-    sx, sy = new_w / width, new_h / height
-    to_model = np.array([[sx, 0.0, sx * (0.5 - x0) - 0.5 + CENTRE - cx],
-                         [0.0, sy, sy * (0.5 - y0) - 0.5 + CENTRE - cy]])
-    return np.clip(image, 0.0, 1.0), to_model
-
-
-def to_tensor(image: np.ndarray) -> np.ndarray:
-    """28×28 float in [0, 1] (white ink on black) → ``(1, 28, 28)`` float32 normalised input."""
-    return ((image.astype(np.float32) - MNIST_MEAN) / MNIST_STD)[None]
 
 
 def _blank(ink: np.ndarray, picture: np.ndarray, message: str = BLANK_MESSAGE) -> Prepared:

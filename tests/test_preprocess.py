@@ -13,7 +13,8 @@ from conftest import png_declaring
 from PIL import Image
 
 from cam_core import preprocess
-from cam_core.preprocess import BLANK_MESSAGE, InputError, normalize_ink, prepare
+from cam_core.fit import normalize_ink
+from cam_core.preprocess import BLANK_MESSAGE, InputError, prepare
 from cam_core.strokes import render_strokes, sketchpad_value
 
 SEVEN = [np.array([[110, 80], [290, 80], [170, 330]], float)]
