@@ -31,11 +31,9 @@ import numpy as np
 from PIL import Image, ImageOps, ImageSequence, JpegImagePlugin, UnidentifiedImageError
 
 from .errors import InputError
-from .fit import FIT_SIZE, MODEL_SIZE, normalize_ink, to_tensor
+from .fit import MODEL_SIZE, normalize_ink, to_tensor
+from .ink import SOLID, extract_ink, ink_extent, thicken_thin_strokes, too_small
 
-MIN_DIGIT_EXTENT = 0.08  # ink spanning under 8% of the picture's longer side: a speck
-MIN_DIGIT_STROKES = 3.0  # ink spanning fewer stroke widths than this: a dot, a dash, a blob
-MIN_MODEL_STROKE = 1.5  # thinner strokes (pixels, after the fit to 28×28) are thickened
 MAX_PIXELS = 40_000_000  # refuse larger images before decoding them (decompression bombs)
 # Baseline JPEGs are decoded at 1/2–1/8 scale when that still leaves WORK_SIDE (libjpeg's DCT
 # scaling, Pillow's draft mode), so a phone's 48–200 MP photo costs a few megapixels of memory;
@@ -46,7 +44,6 @@ MAX_JPEG_PIXELS = 256_000_000
 MAX_PAD_URL = 2_000_000  # the pad's 400×400 PNG is 5–30 KB; far more is not from the pad
 MAX_DATA_URL = 14_000_000  # other data URLs: the app's 10 MB upload limit, as base64
 WORK_SIDE = 1024  # photos are downscaled to at most this side before any processing
-LIGHTING_SIDE = 160  # the lighting (smooth by nature) is estimated at this side: fast at any size
 _SIZE_LIMITS = (f"at most {MAX_PIXELS // 1_000_000} megapixels; a JPEG as cameras save it "
                 f"(baseline) up to {MAX_JPEG_PIXELS // 1_000_000}")
 BLANK_MESSAGE = "Draw a digit (or upload a photo of one) to see what the network sees."
@@ -333,217 +330,33 @@ def _downscale(array: np.ndarray, max_side: int = WORK_SIDE) -> np.ndarray:
     return cv2.resize(array, size, interpolation=cv2.INTER_AREA)
 
 
-def _background(grey: np.ndarray, side: float) -> np.ndarray:
-    """Paper brightness under uneven lighting: a morphological opening that removes bright
-    structures narrower than ``side`` pixels (the strokes), then a blur.
-
-    Args:
-        grey: ``(H, W)`` float32 in [0, 1], ink bright.
-        side: opening diameter in pixels of ``grey``; it must exceed the stroke width, or the
-            strokes' cores are kept as "background" and come out faint.
-
-    Returns: ``(H, W)`` float32 background estimate. Computed at ``LIGHTING_SIDE``: lighting is
-    smooth, and an opening costs in proportion to its diameter (≈0.4 s at full size).
-    """
-    height, width = grey.shape
-    scale = min(1.0, LIGHTING_SIDE / max(height, width))
-    # At least one pixel each way: a 5000×2 strip would otherwise shrink to zero rows.
-    small = grey if scale == 1.0 else cv2.resize(
-        grey, (max(1, round(width * scale)), max(1, round(height * scale))),
-        interpolation=cv2.INTER_AREA)
-    diameter = max(3, int(side * scale)) | 1
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (diameter, diameter))
-    background = cv2.morphologyEx(small, cv2.MORPH_OPEN, kernel)
-    background = cv2.GaussianBlur(background, (0, 0), diameter / 2)
-    if scale != 1.0:
-        background = cv2.resize(background, (width, height), interpolation=cv2.INTER_LINEAR)
-    return background
-
-
-def _stroke_width(ink: np.ndarray) -> float:
-    """Typical stroke width in pixels of bright ink: twice the 95th percentile of the distance
-    from an ink pixel (Otsu mask) to the nearest non-ink pixel; 0.0 when there is no ink."""
-    byte = (ink / max(float(ink.max()), 1e-6) * 255).astype(np.uint8)
-    _, mask = cv2.threshold(byte, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    if not mask.any():
-        return 0.0
-    distance = cv2.distanceTransform(mask, cv2.DIST_L2, 5)
-    return 2.0 * float(np.percentile(distance[mask > 0], 95))
-
-
-def _mean_stroke_width(solid: np.ndarray) -> float:
-    """Mean stroke width in pixels of a boolean ink mask ``(H, W)``: 2 × area / perimeter
-    (outer and hole contours). A stroke of length L and width w has area ≈ Lw and perimeter
-    ≈ 2L; a filled blob of diameter D gives D/2. Unlike the distance-transform width, crossings
-    and small filled loops barely raise it, so a small 8 is not taken for a blob."""
-    mask = solid.astype(np.uint8)
-    contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
-    perimeter = sum(cv2.arcLength(contour, True) for contour in contours)
-    return 2.0 * float(mask.sum()) / max(perimeter, 1.0)
-
-
-def _flatten_lighting(grey: np.ndarray) -> np.ndarray:
-    """Subtract the paper's uneven lighting from grey ``(H, W)`` float32 in [0, 1], ink bright.
-
-    Why several passes: an opening 1/12 of the image wide follows lighting closely, but a
-    tightly cropped digit in thick marker (or an enlarged MNIST or USPS digit) has strokes wider
-    than that, which the opening keeps as background, leaving only faint outlines. So the
-    stroke width is measured on what a pass leaves and the opening is widened to three stroke
-    widths (at most 1/3 of the image: wider loses the lighting); as outlines underestimate the
-    width, this repeats until the width stops growing.
-    """
-    longest = max(grey.shape)
-    side = longest / 12
-    flat = np.clip(grey - _background(grey, side), 0.0, 1.0)
-    for _ in range(4):
-        wanted = min(3.0 * _stroke_width(flat), longest / 3)
-        if wanted <= 1.1 * side:
-            break
-        side = wanted
-        flat = np.clip(grey - _background(grey, side), 0.0, 1.0)
-    return flat
-
-
-def _ink_from_grey(grey: np.ndarray) -> np.ndarray:
-    """Grey uint8 (H, W) → ink float32 in [0, 1], for light-on-dark or dark-on-light pictures.
-
-    Why this way: uneven lighting on paper photos is flattened by subtracting an estimate of the
-    background (:func:`_flatten_lighting`); the polarity is decided by the border, which is
-    background in any framed digit; Otsu's threshold then separates ink from paper, and the ink
-    keeps a soft edge for anti-aliasing.
-    """
-    grey = grey.astype(np.float32) / 255.0
-    height, width = grey.shape
-    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
-    if np.median(border) > 0.5:  # dark ink on light paper: make ink bright
-        grey = 1.0 - grey
-    if max(height, width) >= 64:  # smaller pictures are scans or crops: no lighting to flatten
-        grey = _flatten_lighting(grey)
-    top = float(grey.max())
-    if top < 0.08:  # no contrast at all: a blank page
-        return np.zeros_like(grey)
-    grey /= top
-    byte = (grey * 255).astype(np.uint8)
-    threshold, _ = cv2.threshold(byte, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    threshold = max(threshold / 255.0, 0.15)
-    # Soft ramp around the threshold keeps anti-aliased edges; paper grain falls to zero.
-    ink = np.clip((grey - 0.6 * threshold) / (0.8 * threshold), 0.0, 1.0)
-    return _remove_specks(ink)
-
-
-def _remove_specks(ink: np.ndarray) -> np.ndarray:
-    """Keep only the solid strokes: drop components much smaller than the largest one (dust,
-    paper grain) and the faint ink that belongs to no solid stroke (shading near the edges)."""
-    mask = (ink > 0.5).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    if count <= 1:
-        return np.zeros_like(ink)
-    areas = stats[1:, cv2.CC_STAT_AREA]
-    keep = np.zeros(count, bool)
-    keep[1:] = areas >= max(4, 0.04 * areas.max())
-    # Grow kept components by a pixel so their soft edges stay.
-    kept = cv2.dilate(keep[labels].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    return np.where(kept, ink, 0.0).astype(np.float32)
-
-
-def extract_ink(array: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Decide which pixels are ink.
-
-    Args:
-        array: uint8 grey ``(H, W)`` or RGBA ``(H, W, 4)`` from :func:`load_image`.
-
-    Returns:
-        ``(ink, picture)``: ink ``(H, W)`` float32 in [0, 1] (1 = full ink) and the picture as
-        a person sees it, ``(H, W, 3)`` uint8 RGB (transparent parts shown white).
-
-    A partly transparent image (a sketchpad layer, a PNG stroke on a clear background) is read
-    by its alpha: what is opaque is ink. Otherwise the grey level is used, light-on-dark or
-    dark-on-light decided from the border, after flattening uneven lighting.
-    """
-    if array.ndim == 2:
-        picture = np.dstack([array] * 3)
-        return _ink_from_grey(array), picture
-    rgb, alpha = array[:, :, :3], array[:, :, 3]
-    white = np.full_like(rgb, 255)
-    weight = alpha[:, :, None].astype(np.float32) / 255.0
-    picture = (rgb * weight + white * (1 - weight)).round().astype(np.uint8)
-    if alpha.min() < 250 and alpha.max() > 0 and (alpha < 250).mean() > 0.05:
-        # Transparency carries the drawing: ink is what is opaque (and not pure white paper).
-        lum = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY).astype(np.float32)
-        opaque = alpha.astype(np.float32) / 255.0
-        if (alpha > 250).mean() > 0.5:  # mostly opaque: a photo with a few clear pixels
-            return _ink_from_grey(cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)), picture
-        solid = opaque > 0.5
-        if (solid & (lum > 245)).sum() > 0.99 * solid.sum():
-            # Light strokes on a clear background (a dark-mode drawing app): the opaque pixels
-            # are the ink; shown on black, or the person would see a blank picture.
-            return opaque.astype(np.float32), (rgb * weight).round().astype(np.uint8)
-        paper = (lum > 245) & (opaque > 0.98)  # opaque white around dark ink is paper
-        return np.where(paper, 0.0, opaque).astype(np.float32), picture
-    if alpha.max() == 0:
-        return np.zeros(alpha.shape, np.float32), picture
-    return _ink_from_grey(cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)), picture
-
-
 def _blank(ink: np.ndarray, picture: np.ndarray, message: str = BLANK_MESSAGE) -> Prepared:
     empty = np.zeros((MODEL_SIZE, MODEL_SIZE), np.float32)
     height, width = ink.shape
     scale = MODEL_SIZE / max(height, width)
     return Prepared(tensor=to_tensor(empty), model_input=empty.astype(np.uint8),
-                    to_model=np.array([[scale, 0, 0], [0, scale, 0]]), ink=ink > 0.5,
+                    to_model=np.array([[scale, 0, 0], [0, scale, 0]]), ink=ink > SOLID,
                     picture=picture, blank=True, message=message)
-
-
-def _thicken_thin_strokes(ink: np.ndarray, solid: np.ndarray, extent: int) -> np.ndarray:
-    """Widen strokes that would be thinner than ``MIN_MODEL_STROKE`` pixels in the 28×28 frame.
-
-    Why: MNIST's strokes are 2–3 px wide after its fit; a thin pen on a large photo (or a fine
-    brush on a big canvas) shrinks to a faint sub-pixel line the network was not trained on.
-    Measured on pendigits' held-back writers drawn as dark pen on 1000×1000 paper: a 3 px pen
-    gave 96.8% (model input at most 48/255) against 98.7% for the app's brush. Growing the ink
-    by the missing width restores a stroke of normal weight; normal strokes are left as they are.
-
-    Args:
-        ink: ``(H, W)`` float32 in [0, 1]; solid: ``ink > 0.5``; extent: the ink's longer side
-            in pixels (the length fitted into ``FIT_SIZE``).
-
-    Returns: ``(H, W)`` float32 in [0, 1], ``ink`` itself when its strokes are wide enough.
-    """
-    needed = MIN_MODEL_STROKE * extent / FIT_SIZE  # stroke width in ink pixels that fits
-    grow = round(needed - _stroke_width(solid.astype(np.float32)))
-    if grow < 1:
-        return ink
-    # Everything within grow/2 px of solid ink becomes ink, with a 1 px soft edge. A distance
-    # transform costs the same for any width (a dilation grows with its kernel: 60 ms at 1024²).
-    distance = cv2.distanceTransform((~solid).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-    return np.maximum(ink, np.clip(grow / 2 + 0.5 - distance, 0.0, 1.0)).astype(np.float32)
 
 
 def prepare_ink(ink: np.ndarray, picture: np.ndarray | None = None) -> Prepared:
     """Ink ``(H, W)`` float32 in [0, 1] (1 = full ink) → :class:`Prepared`.
 
-    Blank, with a message a person can act on, when there is no ink or it spans under
-    ``MIN_DIGIT_EXTENT`` of the picture's longer side (a dot, dust: too small to be a digit), or
-    under ``MIN_DIGIT_STROKES`` of its own stroke widths (a dash or blob, at any size).
+    Blank, with a message a person can act on, when there is no ink or it is too small to read
+    (:func:`cam_core.ink.too_small`: a dot, dust, a dash, a blob).
     Strokes that would come out thinner than ``MIN_MODEL_STROKE`` px are thickened first.
     ``picture`` ``(H, W, 3)`` uint8 is what the person sees (the ink in black on white if None).
     """
     if picture is None:
         picture = np.dstack([(255 - ink * 255).astype(np.uint8)] * 3)
-    solid = ink > 0.5
+    solid = ink > SOLID
     if not solid.any():
         return _blank(ink, picture)
-    rows, cols = np.flatnonzero(solid.any(axis=1)), np.flatnonzero(solid.any(axis=0))
-    extent = max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1
-    # Why the extent and not the amount of ink: a thin pen on a large photo covers a tiny
-    # share of the pixels yet is a full-size digit; a dot is small in both.
-    # And in stroke widths: a dash one or two brush widths long becomes a fat oval once fitted
-    # into 20×20 and was read as a confident 0; every digit is several strokes long.
-    if (extent < MIN_DIGIT_EXTENT * max(ink.shape) or solid.sum() < 3
-            or extent < MIN_DIGIT_STROKES * _mean_stroke_width(solid)):
+    extent = ink_extent(solid)
+    if too_small(solid, extent):
         return _blank(ink, picture, "That is too small to read: draw the digit larger, "
                                     "filling most of the box, or crop the photo to the digit.")
-    normalised = normalize_ink(_thicken_thin_strokes(ink, solid, extent))
+    normalised = normalize_ink(thicken_thin_strokes(ink, solid, extent))
     if normalised is None:
         return _blank(ink, picture)
     image, to_model = normalised
@@ -565,7 +378,7 @@ def prepare_from_model_input(image: np.ndarray) -> Prepared:
         raise InputError(f"A model input must be 28×28, got {image.shape}.")
     unit = image.astype(np.float32) / 255.0
     return Prepared(tensor=to_tensor(unit), model_input=image.astype(np.uint8),
-                    to_model=np.array([[1.0, 0, 0], [0, 1.0, 0]]), ink=unit > 0.5,
+                    to_model=np.array([[1.0, 0, 0], [0, 1.0, 0]]), ink=unit > SOLID,
                     picture=np.dstack([255 - image.astype(np.uint8)] * 3), blank=False)
 
 

@@ -14,6 +14,7 @@ from PIL import Image
 
 from cam_core import preprocess
 from cam_core.fit import normalize_ink
+from cam_core.ink import extract_ink, thicken_thin_strokes
 from cam_core.preprocess import BLANK_MESSAGE, InputError, prepare
 from cam_core.strokes import render_strokes, sketchpad_value
 
@@ -90,7 +91,7 @@ def test_thick_strokes_of_a_tight_crop_stay_solid():
     small = np.zeros((28, 28), np.float32)
     cv2.polylines(small, [np.array([[6, 5], [22, 5], [12, 24]], np.int32)], False, 1.0, 3)
     big = cv2.resize(small, None, fx=10, fy=10, interpolation=cv2.INTER_NEAREST)  # 30 px strokes
-    ink, _picture = preprocess.extract_ink(dark_on_light(big))
+    ink, _picture = extract_ink(dark_on_light(big))
     core = cv2.erode(big, np.ones((21, 21), np.uint8)) > 0.5  # the strokes less 10 px each side
     assert ink[core].min() > 0.9
     reference = prepare(dark_on_light(small)).model_input.astype(float)
@@ -242,7 +243,7 @@ def test_normal_strokes_are_not_thickened():
     solid = ink > 0.5
     rows = np.flatnonzero(solid.any(axis=1))
     extent = int(rows[-1] - rows[0] + 1)
-    assert preprocess._thicken_thin_strokes(ink, solid, extent) is ink
+    assert thicken_thin_strokes(ink, solid, extent) is ink
 
 
 def test_a_dot_is_too_small_and_says_what_to_do():
