@@ -12,7 +12,7 @@ import pytest
 from conftest import png_declaring
 from PIL import Image
 
-from cam_core import preprocess
+from cam_core import read
 from cam_core.fit import normalize_ink
 from cam_core.ink import extract_ink, thicken_thin_strokes
 from cam_core.preprocess import BLANK_MESSAGE, InputError, prepare
@@ -143,7 +143,7 @@ def pad_data_url(ink: np.ndarray) -> str:
 def test_drawing_pad_value_reads_like_the_evaluated_sketchpad_layer():
     """The pad's PNG must reach the model exactly as the evaluation's Sketchpad value does."""
     ink = seven_ink(shift=(20, -10))
-    from_pad = prepare(preprocess.pad_drawing(pad_data_url(ink)))
+    from_pad = prepare(read.pad_drawing(pad_data_url(ink)))
     from_sketchpad = prepare(sketchpad_value(ink))
     assert not from_pad.blank
     np.testing.assert_array_equal(from_pad.tensor, from_sketchpad.tensor)
@@ -151,20 +151,20 @@ def test_drawing_pad_value_reads_like_the_evaluated_sketchpad_layer():
 
 
 def test_empty_pad_and_damaged_data_urls():
-    def read(value: str):
-        return prepare(preprocess.pad_drawing(value))
+    def from_pad(value: str):
+        return prepare(read.pad_drawing(value))
 
-    empty = read("")
+    empty = from_pad("")
     assert empty.blank and empty.message == BLANK_MESSAGE
-    assert read(pad_data_url(np.zeros((400, 400), np.float32))).blank
+    assert from_pad(pad_data_url(np.zeros((400, 400), np.float32))).blank
     with pytest.raises(InputError, match="cannot read"):
-        read("data:text/html;base64,PGI+aGk8L2I+")
+        from_pad("data:text/html;base64,PGI+aGk8L2I+")
     with pytest.raises(InputError, match="damaged"):
-        read("data:image/png;base64,not*base64!")
+        from_pad("data:image/png;base64,not*base64!")
     with pytest.raises(InputError, match="not an image"):
-        read("data:image/png;base64," + base64.b64encode(b"hello").decode())
+        from_pad("data:image/png;base64," + base64.b64encode(b"hello").decode())
     with pytest.raises(InputError, match="too large"):
-        read("data:image/png;base64," + "A" * (preprocess.MAX_PAD_URL + 4))
+        from_pad("data:image/png;base64," + "A" * (read.MAX_PAD_URL + 4))
 
 
 def test_drawing_pad_value_is_a_drawing_never_a_server_path(tmp_path):
@@ -173,15 +173,15 @@ def test_drawing_pad_value_is_a_drawing_never_a_server_path(tmp_path):
     Image.fromarray(dark_on_light(seven_ink())).save(on_disk)
     for value in (str(on_disk), "/etc/hostname", "x" * 5000, 42):
         with pytest.raises(InputError, match="not a drawing"):
-            preprocess.pad_drawing(value)
-    assert preprocess.pad_drawing("") is None and preprocess.pad_drawing(None) is None
+            read.pad_drawing(value)
+    assert read.pad_drawing("") is None and read.pad_drawing(None) is None
     url = pad_data_url(seven_ink())
-    assert preprocess.pad_drawing(" DATA:IMAGE/PNG;BASE64," + url.split(",", 1)[1])[:4] == (
+    assert read.pad_drawing(" DATA:IMAGE/PNG;BASE64," + url.split(",", 1)[1])[:4] == (
         b"\x89PNG")
     with pytest.raises(InputError, match="damaged"):
-        preprocess.pad_drawing("data:image/png;base64,é" + url.split(",", 1)[1])
+        read.pad_drawing("data:image/png;base64,é" + url.split(",", 1)[1])
     with pytest.raises(InputError, match="too large"):
-        preprocess.pad_drawing("data:image/png;base64," + "A" * (preprocess.MAX_PAD_URL + 4))
+        read.pad_drawing("data:image/png;base64," + "A" * (read.MAX_PAD_URL + 4))
     # A name too long for the file system is "no file", not an OSError.
     with pytest.raises(InputError, match="No file"):
         prepare("y" * 5000)
@@ -285,7 +285,7 @@ def test_16_bit_png_is_scaled_not_clipped():
     grey16 = (20000 + (1 - ink) * 40000).astype(np.uint16)  # dark ink on light, all > 255
     data = png_bytes(Image.fromarray(grey16))
     assert Image.open(io.BytesIO(data)).mode.startswith("I")
-    array = preprocess.load_image(data)
+    array = read.load_image(data)
     assert array.dtype == np.uint8 and array.max() < 255 and array.min() > 50  # scaled
     prepared = prepare(data)
     assert not prepared.blank
@@ -333,10 +333,10 @@ def test_a_48_megapixel_phone_jpeg_is_read_at_reduced_scale():
     cv2.line(page, (2600, 1500), (5200, 1500), 30, 160)
     cv2.line(page, (5200, 1500), (3600, 4500), 30, 160)  # a 7 in thick marker
     data = cv2.imencode(".jpg", page, [cv2.IMWRITE_JPEG_QUALITY, 80])[1].tobytes()
-    opened = preprocess._open_pil(data)
+    opened = read._open_pil(data)
     assert opened.size == (2000, 1500)  # the smallest 1/2^k scale still ≥ 1024
     prepared = prepare(data)
-    assert not prepared.blank and max(prepared.size) <= preprocess.WORK_SIDE
+    assert not prepared.blank and max(prepared.size) <= read.WORK_SIDE
     with pytest.raises(InputError, match=r"too many pixels to read safely \(at most 40"):
         prepare(png_declaring(8000, 6000))
 
@@ -355,7 +355,7 @@ def test_a_progressive_jpeg_keeps_the_40_megapixel_cap():
     at full size), so a large one is refused like a PNG; a baseline one is drafted."""
     with pytest.raises(InputError, match=r"8000×6000|too many pixels"):
         prepare(_jpeg_declaring(8000, 6000, progressive=True))
-    assert preprocess._open_pil(_jpeg_declaring(8000, 6000, progressive=False)).size == (
+    assert read._open_pil(_jpeg_declaring(8000, 6000, progressive=False)).size == (
         2000, 1500)
 
 
@@ -385,9 +385,9 @@ def test_a_jpeg_with_a_scan_per_colour_keeps_the_40_megapixel_cap():
     took 833 MB at 1/8 scale), like a progressive one: it is not drafted past the cap."""
     with pytest.raises(InputError, match="too many pixels"):
         prepare(_grey_baseline_jpeg(8000, 6000, interleaved=False))
-    assert preprocess._open_pil(_grey_baseline_jpeg(8000, 6000, interleaved=True)).size == (
+    assert read._open_pil(_grey_baseline_jpeg(8000, 6000, interleaved=True)).size == (
         2000, 1500)
-    small = preprocess._open_pil(_grey_baseline_jpeg(800, 600, interleaved=False))
+    small = read._open_pil(_grey_baseline_jpeg(800, 600, interleaved=False))
     assert small.size == (800, 600)  # under the cap it is read as usual
 
 
@@ -399,7 +399,7 @@ def test_jpeg_markers_are_read_as_libjpeg_reads_them():
     baseline = _jpeg_declaring(8000, 6000, progressive=False)
     tables = baseline.index(b"\xff\xdb")
     padded = baseline[:tables] + b"\x00\x00" + baseline[tables:]
-    assert preprocess._open_pil(padded).size == (2000, 1500)
+    assert read._open_pil(padded).size == (2000, 1500)
 
     progressive = _jpeg_declaring(8000, 6000, progressive=True)
     app0 = progressive[2:4 + struct.unpack(">H", progressive[4:6])[0]]
@@ -419,13 +419,13 @@ def test_data_urls_read_mime_line_breaks_and_say_what_is_wrong():
     encoded = base64.b64encode(photo).decode()
     wrapped = "data:image/png;base64," + "\r\n".join(
         encoded[i:i + 76] for i in range(0, len(encoded), 76))
-    assert preprocess.data_url_bytes(wrapped, max_chars=len(encoded)) == photo  # breaks free
+    assert read.data_url_bytes(wrapped, max_chars=len(encoded)) == photo  # breaks free
     with pytest.raises(InputError, match="too large"):
-        preprocess.data_url_bytes(wrapped, max_chars=len(encoded) - 4)
+        read.data_url_bytes(wrapped, max_chars=len(encoded) - 4)
     with pytest.raises(InputError, match="bad base64"):
-        preprocess.data_url_bytes("data:image/png;base64,iVBORw0K\u00e9GgoA")
+        read.data_url_bytes("data:image/png;base64,iVBORw0K\u00e9GgoA")
     with pytest.raises(InputError, match="cannot read"):
-        preprocess.data_url_bytes("data:text/plain;base64,aGVsbG8=")
+        read.data_url_bytes("data:text/plain;base64,aGVsbG8=")
     assert not prepare(wrapped).blank  # prepare takes data URLs as they come
 
 
@@ -437,7 +437,7 @@ def test_an_mpo_phone_photo_is_drafted_like_a_jpeg():
     buffer = io.BytesIO()
     Image.fromarray(page).save(buffer, "MPO", save_all=True,
                                append_images=[Image.fromarray(page)])
-    opened = preprocess._open_pil(buffer.getvalue())
+    opened = read._open_pil(buffer.getvalue())
     assert opened.format == "MPO" and opened.size == (1500, 1000)
     assert not prepare(buffer.getvalue()).blank
 
@@ -506,5 +506,5 @@ def test_large_photo_is_downscaled_early():
     big = np.full((3000, 2000), 255, np.uint8)
     big[500:2500, 900:1100] = 0  # a thick "1"
     prepared = prepare(big)
-    assert max(prepared.size) <= preprocess.WORK_SIDE
+    assert max(prepared.size) <= read.WORK_SIDE
     assert not prepared.blank
