@@ -26,7 +26,8 @@ from cam_core.engine import load_explainer
 from cam_core.errors import PersonError
 from cam_core.methods import METHODS
 from cam_core.model import FEATURE_LAYERS, WeightsError
-from cam_core.preprocess import InputError, Prepared, pad_drawing, prepare
+from cam_core.preprocess import InputError, Prepared, prepare
+from cam_core.read import pad_drawing
 from cam_core.render import COLORMAPS
 from cam_core.strokes import BRUSH_WIDTH, CANVAS_SIZE
 

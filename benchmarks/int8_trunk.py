@@ -33,8 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cam_core import datasets
 from cam_core.bench import _times  # the engine benchmark's timing loop
+from cam_core.fit import to_tensor
 from cam_core.model import load_model
-from cam_core.preprocess import to_tensor
 
 
 def _inputs(images: np.ndarray) -> torch.Tensor:

@@ -16,7 +16,8 @@ import numpy as np
 
 from . import marks, styles
 from .datasets import PenDigit
-from .preprocess import MODEL_SIZE, normalize_ink, prepare_ink
+from .fit import MODEL_SIZE, normalize_ink
+from .preprocess import prepare_ink
 from .strokes import BRUSH_WIDTH, CANVAS_SIZE, place_pen_strokes, random_scribble, render_strokes
 
 UPSAMPLE = 4  # MNIST is warped at 112×112 so thickness changes are gentler than one 28-px step

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from PIL import Image
 
+from .errors import InputError
 from .methods import METHODS
 from .model import FEATURE_LAYERS, WeightsError
-from .preprocess import InputError
 
 
 def _predict_parser() -> argparse.ArgumentParser:

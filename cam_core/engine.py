@@ -30,9 +30,10 @@ import torch
 
 from . import calibrate, render, zerogpu
 from .errors import ServerBusy
+from .fit import MODEL_SIZE
 from .methods import CAM, get_method, target_map
 from .model import FEATURE_LAYERS, DigitResNet, load_model, resolve_device
-from .preprocess import MODEL_SIZE, InputError, Prepared, prepare
+from .preprocess import InputError, Prepared, prepare
 
 NOT_A_DIGIT_MESSAGE = ("This does not look like a digit I know. Here is what the network "
                        "looked at anyway.")

@@ -22,8 +22,9 @@ import torch
 from tqdm import tqdm
 
 from . import calibrate, card, datasets, marks, styles
+from .fit import to_tensor
 from .model import DEFAULT_WEIGHTS, DigitResNet, load_model
-from .preprocess import prepare, prepare_ink, to_tensor
+from .preprocess import prepare, prepare_ink
 from .strokes import pen_ink, place_pen_strokes, random_scribble, render_strokes
 
 SCRIBBLE_SEED = 20261129  # evaluation scribbles; training draws from (seed, step) streams

@@ -1,64 +1,35 @@
 """Any drawing or photo → an MNIST-style 28×28 model input, with its canvas transform.
 
-MNIST digits are white ink on black, fitted into a 20×20 box keeping the aspect ratio,
-anti-aliased, and placed in a 28×28 field with the centre of mass at the centre (LeCun et al.,
-"Gradient-based learning applied to document recognition", 1998, and the MNIST page). A drawing
-that is not normalised the same way is misread, so this module is the one place that does it:
-the app, the CLI, the evaluation *and* the training augmentation all call :func:`normalize_ink`.
+The path, one call a step:
 
-The path: :func:`load_image` (any input → RGBA/grey array) → :func:`extract_ink` (which pixels
-are ink, 0–1) → :func:`normalize_ink` (crop, fit, centre) → :class:`Prepared`, which keeps the
-affine transform from the input's pixel frame to the 28×28 frame so a CAM can be drawn back over
-the person's own drawing.
+1. :func:`cam_core.read.read_input` — any input (pad, file, bytes, data URL, PIL image,
+   array) read safely → a uint8 grey or RGBA picture, at most 1024 px on its longer side;
+2. :func:`cam_core.ink.extract_ink` — which pixels are ink, 0–1; :mod:`cam_core.ink` also
+   refuses ink too small to read and thickens hairline strokes;
+3. :func:`cam_core.fit.normalize_ink` — crop, fit into 20×20, centre of mass at (14, 14), as
+   MNIST was made; :func:`cam_core.fit.to_tensor` normalises it with MNIST's mean and std;
+4. :class:`Prepared`, which keeps the affine transform from the input's pixel frame to the
+   28×28 frame so a CAM can be drawn back over the person's own drawing.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import contextlib
-import io
-import math
-import os
-import re
-import struct
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
-from PIL import Image, ImageOps, ImageSequence, JpegImagePlugin, UnidentifiedImageError
 
 from .errors import InputError
+from .fit import MODEL_SIZE, normalize_ink, to_tensor
+from .ink import SOLID, extract_ink, ink_extent, thicken_thin_strokes, too_small
+from .read import read_input
 
-MODEL_SIZE = 28  # side of the model input, pixels
-FIT_SIZE = 20  # MNIST fits the digit's longer side into this many pixels
-CENTRE = 14.0  # MNIST's mean centre of mass, (x, y) in pixel-index coordinates
-MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # of MNIST train pixels in [0, 1]
-MIN_DIGIT_EXTENT = 0.08  # ink spanning under 8% of the picture's longer side: a speck
-MIN_DIGIT_STROKES = 3.0  # ink spanning fewer stroke widths than this: a dot, a dash, a blob
-MIN_MODEL_STROKE = 1.5  # thinner strokes (pixels, after the fit to 28×28) are thickened
-MAX_PIXELS = 40_000_000  # refuse larger images before decoding them (decompression bombs)
-# Baseline JPEGs are decoded at 1/2–1/8 scale when that still leaves WORK_SIDE (libjpeg's DCT
-# scaling, Pillow's draft mode), so a phone's 48–200 MP photo costs a few megapixels of memory;
-# the decoded size is then held to MAX_PIXELS like any other image. Progressive JPEGs, and
-# those with one scan per colour, are not: libjpeg keeps every coefficient of the full-size
-# image while it decodes them, at any scale (see _is_sequential_interleaved_jpeg).
-MAX_JPEG_PIXELS = 256_000_000
-MAX_PAD_URL = 2_000_000  # the pad's 400×400 PNG is 5–30 KB; far more is not from the pad
-MAX_DATA_URL = 14_000_000  # other data URLs: the app's 10 MB upload limit, as base64
-WORK_SIDE = 1024  # photos are downscaled to at most this side before any processing
-LIGHTING_SIDE = 160  # the lighting (smooth by nature) is estimated at this side: fast at any size
-_SIZE_LIMITS = (f"at most {MAX_PIXELS // 1_000_000} megapixels; a JPEG as cameras save it "
-                f"(baseline) up to {MAX_JPEG_PIXELS // 1_000_000}")
+__all__ = ["BLANK_MESSAGE", "TOO_SMALL_MESSAGE", "InputError", "Prepared", "prepare",
+           "prepare_from_model_input", "prepare_ink"]
+
 BLANK_MESSAGE = "Draw a digit (or upload a photo of one) to see what the network sees."
-
-# Pillow warns above this and raises DecompressionBombError above 2× this = MAX_PIXELS: the
-# guard for decoders that open images inside images (an ICO's embedded PNG) and for Pillow used
-# by libraries (Gradio). _open_pil refuses too-large images first, with a message that says
-# their size, and opens baseline JPEGs past this guard so that they can be drafted.
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS // 2
+TOO_SMALL_MESSAGE = ("That is too small to read: draw the digit larger, filling most of the "
+                     "box, or crop the photo to the digit.")
 
 
 @dataclass(frozen=True)
@@ -96,508 +67,61 @@ class Prepared:
         return self.ink.shape[0], self.ink.shape[1]
 
 
-# ----------------------------------------------------------------------------- reading
-
-
-def _open_pil(source: str | os.PathLike | bytes) -> Image.Image:
-    try:  # read the bytes first so no file handle outlives the call
-        handle = io.BytesIO(source if isinstance(source, bytes | bytearray)
-                            else Path(source).read_bytes())
-    except OSError as error:
-        raise InputError(f"Could not open {source!s}: {error.strerror}.") from error
-    try:
-        # No warnings filter for Pillow's bomb warning: it is process-global (not thread-safe
-        # under concurrent requests), and the size check below refuses such images first.
-        image, draftable = _open_header(handle)
-        width, height = image.size  # read from the header, before decoding
-        if draftable and width * height <= MAX_JPEG_PIXELS:
-            scale = WORK_SIDE / max(width, height)
-            if scale < 0.5:  # decode at the smallest 1/2^k scale still ≥ WORK_SIDE
-                image.draft(image.mode, (math.ceil(width * scale), math.ceil(height * scale)))
-                width, height = image.size
-        if width * height > MAX_PIXELS:
-            raise InputError(
-                f"The image is {width}×{height} pixels, too large to read safely "
-                f"({_SIZE_LIMITS}). Send a smaller photo.")
-        if getattr(image, "is_animated", False):
-            image = next(ImageSequence.Iterator(image))  # first frame of a GIF/APNG
-        image.load()
-        return image
-    except InputError:
-        raise
-    except Image.DecompressionBombError as error:
-        raise InputError(f"The image declares too many pixels to read safely "
-                         f"({_SIZE_LIMITS}). Send a smaller photo.") from error
-    except UnidentifiedImageError as error:
-        raise InputError("That file is not an image Pillow can read. Send a PNG or JPEG "
-                         "of a digit.") from error
-    except (OSError, SyntaxError, ValueError) as error:
-        raise InputError(f"The image file is damaged or truncated ({error}). "
-                         "Save it again and re-send it.") from error
-
-
-def _open_header(handle: io.BytesIO) -> tuple[Image.Image, bool]:
-    """Parse the image's header, decoding no pixels yet.
-
-    Returns the image and whether decoding it at reduced scale (draft mode) saves memory. Such
-    a JPEG (or MPO, the JPEG with extra frames many phones save) is opened by its plugin
-    directly: ``Image.open`` refuses anything over the global MAX_PIXELS guard before draft
-    mode could reduce it. Every other image meets that guard.
-    """
-    with handle.getbuffer() as data:
-        draftable = _is_sequential_interleaved_jpeg(data)
-    if draftable:
-        try:
-            image = JpegImagePlugin.jpeg_factory(handle)
-        except (SyntaxError, IndexError, TypeError, ValueError, OSError, struct.error):
-            image = None  # a damaged header: Image.open below reports it as usual
-        # Pillow's own reading of the header must agree (a second guard on progressive).
-        if image is not None and not (image.info.get("progressive")
-                                      or image.info.get("progression")):
-            return image, True
-        handle.seek(0)
-    return Image.open(handle), False
-
-
-_NEXT_MARKER = re.compile(rb"[^\xff]*\xff+")  # junk bytes, then a marker's 0xFF (and fill)
-
-
-def _is_sequential_interleaved_jpeg(data: memoryview) -> bool:
-    """Whether ``data`` is a sequential (baseline or extended) JPEG whose first scan carries
-    every colour component of the frame.
-
-    Only then does libjpeg decode at reduced scale in a few rows of memory. A progressive
-    JPEG, or a sequential one with a scan per component, makes it keep every DCT coefficient
-    of the full-size image (2 bytes per pixel per component) whatever the scale. Markers are
-    read as libjpeg reads them (bytes before a marker skipped, as ``next_marker`` does); layout
-    from ITU-T T.81, B.1.1.2 (markers), B.2.2 (frame header: Nf at byte 9), B.2.3 (scan header:
-    Ns at byte 4). Only the segments a camera writes before its first scan are accepted;
-    anything else answers False (the safe side: the image then meets the 40 MP guard).
-    """
-    if bytes(data[:2]) != b"\xff\xd8":  # start of image
-        return False
-    position, components = 2, None
-    while True:
-        found = _NEXT_MARKER.match(data, position)  # at C speed: a 10 MB upload is all junk
-        if found is None or found.end() + 3 > len(data):
-            return False
-        position = found.end()
-        marker = data[position]
-        if marker == 0x00:  # a stuffed zero: junk too
-            continue
-        if marker in (0xC0, 0xC1):  # sequential DCT frame header
-            components = data[position + 8] if position + 8 < len(data) else None
-        elif marker == 0xDA:  # the first scan header
-            return components is not None and data[position + 3] == components
-        elif not (0xE0 <= marker <= 0xEF or marker in (0xFE, 0xDB, 0xC4, 0xDD)):
-            return False  # not APPn, COM, DQT, DHT or DRI: progressive, lossless, odd
-        position += 1 + int.from_bytes(data[position + 1:position + 3], "big")
-
-
-def _pil_to_array(image: Image.Image) -> np.ndarray:
-    """PIL image (any mode) → uint8 array (H, W) grey or (H, W, 4) RGBA, EXIF-upright."""
-    # Damaged EXIF metadata: read the pixels as stored rather than refuse the photo.
-    with contextlib.suppress(SyntaxError, ValueError, OSError, KeyError, TypeError):
-        image = ImageOps.exif_transpose(image)
-    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
-        return _to_uint8(np.asarray(image))  # 16-bit grey: rescale, not clip
-    if image.mode == "F":
-        return _to_uint8(np.asarray(image, dtype=np.float32))
-    if image.mode in ("L", "1"):
-        return np.asarray(image.convert("L"))
-    if image.mode == "LA" or "transparency" in image.info or image.mode in ("RGBA", "PA", "P"):
-        return np.asarray(image.convert("RGBA"))
-    return np.asarray(image.convert("RGBA"))  # RGB, CMYK, YCbCr, …
-
-
-def _to_uint8(array: np.ndarray) -> np.ndarray:
-    """Rescale any numeric array to uint8 0–255 by its dtype's natural range."""
-    if array.dtype == np.uint8:
-        return array
-    if array.dtype == bool:
-        return array.astype(np.uint8) * 255
-    if np.issubdtype(array.dtype, np.integer):
-        top = 65535 if array.max(initial=0) > 255 else 255
-        return np.clip(array.astype(np.float64) * (255.0 / top), 0, 255).round().astype(np.uint8)
-    values = np.nan_to_num(array.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
-    top = 255.0 if values.max(initial=0.0) > 1.0 else 1.0  # floats: [0, 1] or [0, 255]
-    return np.clip(values * (255.0 / top), 0, 255).round().astype(np.uint8)
-
-
-def load_image(source: Any) -> np.ndarray:
-    """Read any supported input into a uint8 array, grey ``(H, W)`` or RGBA ``(H, W, 4)``.
-
-    Accepts PIL images, numpy arrays ``(H, W)``, ``(H, W, 3)`` or ``(H, W, 4)`` in uint8,
-    uint16, bool or float (``[0, 1]`` or ``[0, 255]``), file paths, bytes and base64 image
-    ``data:`` URLs (:func:`data_url_bytes`; the drawing pad's value goes through
-    :func:`pad_drawing` first). EXIF orientation
-    is applied, 16-bit images are rescaled (not clipped), animated images give their first frame.
-
-    Raises:
-        InputError: unreadable, damaged, too large, or of an unsupported shape.
-    """
-    if isinstance(source, str) and source[:5].lower() == "data:":
-        return _pil_to_array(_open_pil(data_url_bytes(source)))
-    if isinstance(source, str | os.PathLike | bytes | bytearray):
-        if isinstance(source, str | os.PathLike) and not _is_file(source):
-            raise InputError(f"No file at {str(source)[:200]}.")
-        return _pil_to_array(_open_pil(source))
-    if isinstance(source, Image.Image):
-        width, height = source.size
-        if width * height > MAX_PIXELS:
-            raise InputError(f"The image is {width}×{height} pixels, too large to process.")
-        return _pil_to_array(source)
-    if isinstance(source, np.ndarray):
-        array = _to_uint8(source)
-        if array.ndim == 3 and array.shape[2] == 1:
-            array = array[:, :, 0]
-        if array.ndim == 3 and array.shape[2] == 3:
-            array = np.dstack([array, np.full(array.shape[:2], 255, np.uint8)])
-        if array.ndim == 2 or (array.ndim == 3 and array.shape[2] == 4):
-            if array.size == 0:
-                raise InputError("The image is empty (0 pixels).")
-            return np.ascontiguousarray(array)
-        raise InputError(f"An image array must be (H, W), (H, W, 3) or (H, W, 4); "
-                         f"got shape {source.shape}.")
-    raise InputError(f"Cannot read a {type(source).__name__} as an image; send a PNG or JPEG "
-                     "file, a PIL image or a numpy array.")
-
-
-def _is_file(path: str | os.PathLike) -> bool:
-    try:
-        return Path(path).is_file()
-    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
-        return False
-
-
-def pad_drawing(value: Any) -> bytes | None:
-    """The app's drawing pad value → the PNG's bytes (for :func:`prepare`), None when empty.
-
-    The pad sends ``""`` (empty) or a ``data:image/png;base64,…`` URL (prefix in any case) of
-    at most ``MAX_PAD_URL`` characters. Anything else is refused: the value comes from the
-    browser, and a plain string must never be taken for a file path on the server.
-
-    Raises:
-        InputError: not an image data URL, too long, or damaged; the message is for the person.
-    """
-    if value is None or value == "":
-        return None
-    url = value.strip() if isinstance(value, str) else ""
-    if url[:5].lower() != "data:":
-        raise InputError("The drawing pad sent something that is not a drawing; reload the "
-                         "page and draw again.")
-    return data_url_bytes(url, MAX_PAD_URL, "drawing")
-
-
-def data_url_bytes(url: str, max_chars: int = MAX_DATA_URL, name: str = "image") -> bytes:
-    """The bytes of a ``data:image/…;base64,…`` URL (prefix in any case; line breaks in the
-    base64, as MIME wraps it, are allowed).
-
-    Args:
-        url: the data URL.
-        max_chars: longest base64 part accepted, characters.
-        name: what the messages call it ("image", "drawing").
-
-    Raises:
-        InputError: not a base64 image data URL, too long, or damaged; the message is for
-            the person.
-    """
-    header, _, payload = url.strip().partition(",")
-    header = header.lower()
-    if not (header.startswith("data:image/") and header.endswith(";base64")):
-        raise InputError(f"The {name} arrived in a form this app cannot read (expected a "
-                         "base64 image data URL); send it again.")
-    too_large = InputError(f"The {name} is too large to process (over {max_chars:,} "
-                           "base64 characters).")
-    if len(payload) > max_chars * 1.1:  # room for line breaks, checked exactly below
-        raise too_large
-    damaged = f"The {name} arrived damaged (bad base64); send it again."
-    try:
-        compact = payload.encode("ascii").translate(None, b" \t\r\n")  # not one copy per line
-    except UnicodeEncodeError as error:
-        raise InputError(damaged) from error
-    if len(compact) > max_chars:
-        raise too_large
-    try:
-        return base64.b64decode(compact, validate=True)
-    except (binascii.Error, ValueError) as error:
-        raise InputError(damaged) from error
-
-
-# ----------------------------------------------------------------------------- ink
-
-
-def _downscale(array: np.ndarray, max_side: int = WORK_SIDE) -> np.ndarray:
-    height, width = array.shape[:2]
-    if max(height, width) <= max_side:
-        return array
-    scale = max_side / max(height, width)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return cv2.resize(array, size, interpolation=cv2.INTER_AREA)
-
-
-def _background(grey: np.ndarray, side: float) -> np.ndarray:
-    """Paper brightness under uneven lighting: a morphological opening that removes bright
-    structures narrower than ``side`` pixels (the strokes), then a blur.
-
-    Args:
-        grey: ``(H, W)`` float32 in [0, 1], ink bright.
-        side: opening diameter in pixels of ``grey``; it must exceed the stroke width, or the
-            strokes' cores are kept as "background" and come out faint.
-
-    Returns: ``(H, W)`` float32 background estimate. Computed at ``LIGHTING_SIDE``: lighting is
-    smooth, and an opening costs in proportion to its diameter (≈0.4 s at full size).
-    """
-    height, width = grey.shape
-    scale = min(1.0, LIGHTING_SIDE / max(height, width))
-    # At least one pixel each way: a 5000×2 strip would otherwise shrink to zero rows.
-    small = grey if scale == 1.0 else cv2.resize(
-        grey, (max(1, round(width * scale)), max(1, round(height * scale))),
-        interpolation=cv2.INTER_AREA)
-    diameter = max(3, int(side * scale)) | 1
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (diameter, diameter))
-    background = cv2.morphologyEx(small, cv2.MORPH_OPEN, kernel)
-    background = cv2.GaussianBlur(background, (0, 0), diameter / 2)
-    if scale != 1.0:
-        background = cv2.resize(background, (width, height), interpolation=cv2.INTER_LINEAR)
-    return background
-
-
-def _stroke_width(ink: np.ndarray) -> float:
-    """Typical stroke width in pixels of bright ink: twice the 95th percentile of the distance
-    from an ink pixel (Otsu mask) to the nearest non-ink pixel; 0.0 when there is no ink."""
-    byte = (ink / max(float(ink.max()), 1e-6) * 255).astype(np.uint8)
-    _, mask = cv2.threshold(byte, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    if not mask.any():
-        return 0.0
-    distance = cv2.distanceTransform(mask, cv2.DIST_L2, 5)
-    return 2.0 * float(np.percentile(distance[mask > 0], 95))
-
-
-def _mean_stroke_width(solid: np.ndarray) -> float:
-    """Mean stroke width in pixels of a boolean ink mask ``(H, W)``: 2 × area / perimeter
-    (outer and hole contours). A stroke of length L and width w has area ≈ Lw and perimeter
-    ≈ 2L; a filled blob of diameter D gives D/2. Unlike the distance-transform width, crossings
-    and small filled loops barely raise it, so a small 8 is not taken for a blob."""
-    mask = solid.astype(np.uint8)
-    contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
-    perimeter = sum(cv2.arcLength(contour, True) for contour in contours)
-    return 2.0 * float(mask.sum()) / max(perimeter, 1.0)
-
-
-def _flatten_lighting(grey: np.ndarray) -> np.ndarray:
-    """Subtract the paper's uneven lighting from grey ``(H, W)`` float32 in [0, 1], ink bright.
-
-    Why several passes: an opening 1/12 of the image wide follows lighting closely, but a
-    tightly cropped digit in thick marker (or an enlarged MNIST or USPS digit) has strokes wider
-    than that, which the opening keeps as background, leaving only faint outlines. So the
-    stroke width is measured on what a pass leaves and the opening is widened to three stroke
-    widths (at most 1/3 of the image: wider loses the lighting); as outlines underestimate the
-    width, this repeats until the width stops growing.
-    """
-    longest = max(grey.shape)
-    side = longest / 12
-    flat = np.clip(grey - _background(grey, side), 0.0, 1.0)
-    for _ in range(4):
-        wanted = min(3.0 * _stroke_width(flat), longest / 3)
-        if wanted <= 1.1 * side:
-            break
-        side = wanted
-        flat = np.clip(grey - _background(grey, side), 0.0, 1.0)
-    return flat
-
-
-def _ink_from_grey(grey: np.ndarray) -> np.ndarray:
-    """Grey uint8 (H, W) → ink float32 in [0, 1], for light-on-dark or dark-on-light pictures.
-
-    Why this way: uneven lighting on paper photos is flattened by subtracting an estimate of the
-    background (:func:`_flatten_lighting`); the polarity is decided by the border, which is
-    background in any framed digit; Otsu's threshold then separates ink from paper, and the ink
-    keeps a soft edge for anti-aliasing.
-    """
-    grey = grey.astype(np.float32) / 255.0
-    height, width = grey.shape
-    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
-    if np.median(border) > 0.5:  # dark ink on light paper: make ink bright
-        grey = 1.0 - grey
-    if max(height, width) >= 64:  # smaller pictures are scans or crops: no lighting to flatten
-        grey = _flatten_lighting(grey)
-    top = float(grey.max())
-    if top < 0.08:  # no contrast at all: a blank page
-        return np.zeros_like(grey)
-    grey /= top
-    byte = (grey * 255).astype(np.uint8)
-    threshold, _ = cv2.threshold(byte, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    threshold = max(threshold / 255.0, 0.15)
-    # Soft ramp around the threshold keeps anti-aliased edges; paper grain falls to zero.
-    ink = np.clip((grey - 0.6 * threshold) / (0.8 * threshold), 0.0, 1.0)
-    return _remove_specks(ink)
-
-
-def _remove_specks(ink: np.ndarray) -> np.ndarray:
-    """Keep only the solid strokes: drop components much smaller than the largest one (dust,
-    paper grain) and the faint ink that belongs to no solid stroke (shading near the edges)."""
-    mask = (ink > 0.5).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    if count <= 1:
-        return np.zeros_like(ink)
-    areas = stats[1:, cv2.CC_STAT_AREA]
-    keep = np.zeros(count, bool)
-    keep[1:] = areas >= max(4, 0.04 * areas.max())
-    # Grow kept components by a pixel so their soft edges stay.
-    kept = cv2.dilate(keep[labels].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    return np.where(kept, ink, 0.0).astype(np.float32)
-
-
-def extract_ink(array: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Decide which pixels are ink.
-
-    Args:
-        array: uint8 grey ``(H, W)`` or RGBA ``(H, W, 4)`` from :func:`load_image`.
-
-    Returns:
-        ``(ink, picture)``: ink ``(H, W)`` float32 in [0, 1] (1 = full ink) and the picture as
-        a person sees it, ``(H, W, 3)`` uint8 RGB (transparent parts shown white).
-
-    A partly transparent image (a sketchpad layer, a PNG stroke on a clear background) is read
-    by its alpha: what is opaque is ink. Otherwise the grey level is used, light-on-dark or
-    dark-on-light decided from the border, after flattening uneven lighting.
-    """
-    if array.ndim == 2:
-        picture = np.dstack([array] * 3)
-        return _ink_from_grey(array), picture
-    rgb, alpha = array[:, :, :3], array[:, :, 3]
-    white = np.full_like(rgb, 255)
-    weight = alpha[:, :, None].astype(np.float32) / 255.0
-    picture = (rgb * weight + white * (1 - weight)).round().astype(np.uint8)
-    if alpha.min() < 250 and alpha.max() > 0 and (alpha < 250).mean() > 0.05:
-        # Transparency carries the drawing: ink is what is opaque (and not pure white paper).
-        lum = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY).astype(np.float32)
-        opaque = alpha.astype(np.float32) / 255.0
-        if (alpha > 250).mean() > 0.5:  # mostly opaque: a photo with a few clear pixels
-            return _ink_from_grey(cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)), picture
-        solid = opaque > 0.5
-        if (solid & (lum > 245)).sum() > 0.99 * solid.sum():
-            # Light strokes on a clear background (a dark-mode drawing app): the opaque pixels
-            # are the ink; shown on black, or the person would see a blank picture.
-            return opaque.astype(np.float32), (rgb * weight).round().astype(np.uint8)
-        paper = (lum > 245) & (opaque > 0.98)  # opaque white around dark ink is paper
-        return np.where(paper, 0.0, opaque).astype(np.float32), picture
-    if alpha.max() == 0:
-        return np.zeros(alpha.shape, np.float32), picture
-    return _ink_from_grey(cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)), picture
-
-
-# ----------------------------------------------------------------------------- normalise
-
-
-def normalize_ink(ink: np.ndarray, threshold: float = 0.1) -> tuple[np.ndarray, np.ndarray] | None:
-    """Fit ink into MNIST's frame: crop, longer side to 20 px keeping aspect, centre of mass
-    at (14, 14) of a 28×28 field.
-
-    Args:
-        ink: ``(H, W)`` float32 in [0, 1], 1 = full ink, any size.
-        threshold: ink level that counts for the bounding box.
-
-    Returns:
-        ``(image, to_model)`` — image ``(28, 28)`` float32 in [0, 1], white ink on black;
-        ``to_model`` ``(2, 3)`` float64, the affine from ``ink``'s pixel frame to the 28×28 frame
-        (pixel centres at integer coordinates). ``None`` when there is no ink above ``threshold``.
-    """
-    rows = np.flatnonzero((ink > threshold).any(axis=1))
-    cols = np.flatnonzero((ink > threshold).any(axis=0))
-    if rows.size == 0:
-        return None
-    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-    crop = ink[y0:y1, x0:x1].astype(np.float32)
-    height, width = crop.shape
-    scale = FIT_SIZE / max(height, width)
-    new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
-    # INTER_AREA anti-aliases when shrinking; linear when a tiny input is enlarged.
-    shrinking = new_w <= width and new_h <= height
-    patch = cv2.resize(crop, (new_w, new_h),
-                       interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
-    mass = float(patch.sum())
-    ys, xs = np.mgrid[0:new_h, 0:new_w]
-    cx = float((patch * xs).sum() / mass) if mass > 0 else (new_w - 1) / 2
-    cy = float((patch * ys).sum() / mass) if mass > 0 else (new_h - 1) / 2
-    shift = np.array([[1.0, 0.0, CENTRE - cx], [0.0, 1.0, CENTRE - cy]])
-    image = cv2.warpAffine(patch, shift, (MODEL_SIZE, MODEL_SIZE), flags=cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
-    # Pixel-centre convention of cv2.resize: u = sx (x - x0 + 0.5) - 0.5.
-    sx, sy = new_w / width, new_h / height
-    to_model = np.array([[sx, 0.0, sx * (0.5 - x0) - 0.5 + CENTRE - cx],
-                         [0.0, sy, sy * (0.5 - y0) - 0.5 + CENTRE - cy]])
-    return np.clip(image, 0.0, 1.0), to_model
-
-
-def to_tensor(image: np.ndarray) -> np.ndarray:
-    """28×28 float in [0, 1] (white ink on black) → ``(1, 28, 28)`` float32 normalised input."""
-    return ((image.astype(np.float32) - MNIST_MEAN) / MNIST_STD)[None]
-
-
 def _blank(ink: np.ndarray, picture: np.ndarray, message: str = BLANK_MESSAGE) -> Prepared:
+    """A :class:`Prepared` with nothing to classify: all-background input, ``message`` set."""
     empty = np.zeros((MODEL_SIZE, MODEL_SIZE), np.float32)
     height, width = ink.shape
     scale = MODEL_SIZE / max(height, width)
     return Prepared(tensor=to_tensor(empty), model_input=empty.astype(np.uint8),
-                    to_model=np.array([[scale, 0, 0], [0, scale, 0]]), ink=ink > 0.5,
+                    to_model=np.array([[scale, 0, 0], [0, scale, 0]]), ink=ink > SOLID,
                     picture=picture, blank=True, message=message)
 
 
-def _thicken_thin_strokes(ink: np.ndarray, solid: np.ndarray, extent: int) -> np.ndarray:
-    """Widen strokes that would be thinner than ``MIN_MODEL_STROKE`` pixels in the 28×28 frame.
-
-    Why: MNIST's strokes are 2–3 px wide after its fit; a thin pen on a large photo (or a fine
-    brush on a big canvas) shrinks to a faint sub-pixel line the network was not trained on.
-    Measured on pendigits' held-back writers drawn as dark pen on 1000×1000 paper: a 3 px pen
-    gave 96.8% (model input at most 48/255) against 98.7% for the app's brush. Growing the ink
-    by the missing width restores a stroke of normal weight; normal strokes are left as they are.
+def prepare(image: Any) -> Prepared:
+    """Turn any supported input into a :class:`Prepared` model input.
 
     Args:
-        ink: ``(H, W)`` float32 in [0, 1]; solid: ``ink > 0.5``; extent: the ink's longer side
-            in pixels (the length fitted into ``FIT_SIZE``).
+        image: a Gradio Sketchpad/ImageEditor value (dict with ``background``, ``layers``,
+            ``composite``; ``None`` after Clear), a PIL image, a numpy array ``(H, W)``,
+            ``(H, W, 3)`` or ``(H, W, 4)`` (uint8, uint16, bool or float), a file path, bytes
+            or a base64 image ``data:`` URL (the drawing pad's value: see
+            :func:`cam_core.read.pad_drawing`).
 
-    Returns: ``(H, W)`` float32 in [0, 1], ``ink`` itself when its strokes are wide enough.
+    Returns:
+        A :class:`Prepared`; ``blank`` with a message for nothing drawn, a blank page or a speck.
+
+    Raises:
+        InputError: the input cannot be read (damaged file, not an image, too large, wrong
+            shape); its message is meant for the person.
     """
-    needed = MIN_MODEL_STROKE * extent / FIT_SIZE  # stroke width in ink pixels that fits
-    grow = round(needed - _stroke_width(solid.astype(np.float32)))
-    if grow < 1:
-        return ink
-    # Everything within grow/2 px of solid ink becomes ink, with a 1 px soft edge. A distance
-    # transform costs the same for any width (a dilation grows with its kernel: 60 ms at 1024²).
-    distance = cv2.distanceTransform((~solid).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-    return np.maximum(ink, np.clip(grow / 2 + 0.5 - distance, 0.0, 1.0)).astype(np.float32)
+    array = read_input(image)  # uint8 (H, W) or (H, W, 4), at most WORK_SIDE
+    if array is None:  # nothing drawn
+        empty = np.zeros((MODEL_SIZE, MODEL_SIZE), np.float32)
+        return _blank(empty, np.full((MODEL_SIZE, MODEL_SIZE, 3), 255, np.uint8))
+    ink, picture = extract_ink(array)  # (H, W) float32 in [0, 1], (H, W, 3) uint8
+    return prepare_ink(ink, picture)
 
 
 def prepare_ink(ink: np.ndarray, picture: np.ndarray | None = None) -> Prepared:
     """Ink ``(H, W)`` float32 in [0, 1] (1 = full ink) → :class:`Prepared`.
 
-    Blank, with a message a person can act on, when there is no ink or it spans under
-    ``MIN_DIGIT_EXTENT`` of the picture's longer side (a dot, dust: too small to be a digit), or
-    under ``MIN_DIGIT_STROKES`` of its own stroke widths (a dash or blob, at any size).
-    Strokes that would come out thinner than ``MIN_MODEL_STROKE`` px are thickened first.
+    Blank, with a message a person can act on, when there is no ink or it is too small to read
+    (:func:`cam_core.ink.too_small`: a dot, dust, a dash, a blob). Strokes that would come out
+    thinner than ``MIN_MODEL_STROKE`` px are thickened first.
     ``picture`` ``(H, W, 3)`` uint8 is what the person sees (the ink in black on white if None).
     """
     if picture is None:
         picture = np.dstack([(255 - ink * 255).astype(np.uint8)] * 3)
-    solid = ink > 0.5
+    solid = ink > SOLID  # (H, W) bool
     if not solid.any():
         return _blank(ink, picture)
-    rows, cols = np.flatnonzero(solid.any(axis=1)), np.flatnonzero(solid.any(axis=0))
-    extent = max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1
-    # Why the extent and not the amount of ink: a thin pen on a large photo covers a tiny
-    # share of the pixels yet is a full-size digit; a dot is small in both.
-    # And in stroke widths: a dash one or two brush widths long becomes a fat oval once fitted
-    # into 20×20 and was read as a confident 0; every digit is several strokes long.
-    if (extent < MIN_DIGIT_EXTENT * max(ink.shape) or solid.sum() < 3
-            or extent < MIN_DIGIT_STROKES * _mean_stroke_width(solid)):
-        return _blank(ink, picture, "That is too small to read: draw the digit larger, "
-                                    "filling most of the box, or crop the photo to the digit.")
-    normalised = normalize_ink(_thicken_thin_strokes(ink, solid, extent))
+    extent = ink_extent(solid)  # pixels
+    if too_small(solid, extent):
+        return _blank(ink, picture, TOO_SMALL_MESSAGE)
+    normalised = normalize_ink(thicken_thin_strokes(ink, solid, extent))
     if normalised is None:
         return _blank(ink, picture)
-    image, to_model = normalised
+    image, to_model = normalised  # (28, 28) float32 in [0, 1], (2, 3) float64
     return Prepared(tensor=to_tensor(image), model_input=(image * 255).round().astype(np.uint8),
                     to_model=to_model, ink=solid, picture=picture, blank=False)
 
@@ -616,55 +140,5 @@ def prepare_from_model_input(image: np.ndarray) -> Prepared:
         raise InputError(f"A model input must be 28×28, got {image.shape}.")
     unit = image.astype(np.float32) / 255.0
     return Prepared(tensor=to_tensor(unit), model_input=image.astype(np.uint8),
-                    to_model=np.array([[1.0, 0, 0], [0, 1.0, 0]]), ink=unit > 0.5,
+                    to_model=np.array([[1.0, 0, 0], [0, 1.0, 0]]), ink=unit > SOLID,
                     picture=np.dstack([255 - image.astype(np.uint8)] * 3), blank=False)
-
-
-def _from_editor(value: dict) -> np.ndarray | None:
-    """Gradio Sketchpad/ImageEditor value → RGBA array of the drawing, or None if empty."""
-    layers = [layer for layer in (value.get("layers") or []) if layer is not None]
-    if layers:
-        arrays = [load_image(layer) for layer in layers]
-        arrays = [a if a.ndim == 3 else np.dstack([a] * 3 + [np.full(a.shape, 255, np.uint8)])
-                  for a in arrays]
-        drawn = arrays[0].astype(np.float32)
-        for layer in arrays[1:]:  # alpha-composite the layers, top last
-            alpha = layer[:, :, 3:4].astype(np.float32) / 255.0
-            drawn[:, :, :3] = layer[:, :, :3] * alpha + drawn[:, :, :3] * (1 - alpha)
-            drawn[:, :, 3:4] = 255 * (alpha + drawn[:, :, 3:4] / 255.0 * (1 - alpha))
-        if drawn[:, :, 3].max() > 0:
-            return drawn.round().astype(np.uint8)
-    # No strokes in the layers: an example was loaded, or only a background was given.
-    for key in ("composite", "background"):
-        if value.get(key) is not None:
-            return load_image(value[key])
-    return None
-
-
-def prepare(image: Any) -> Prepared:
-    """Turn any supported input into a :class:`Prepared` model input.
-
-    Args:
-        image: a Gradio Sketchpad/ImageEditor value (dict with ``background``, ``layers``,
-            ``composite``; ``None`` after Clear), a PIL image, a numpy array ``(H, W)``,
-            ``(H, W, 3)`` or ``(H, W, 4)`` (uint8, uint16, bool or float), a file path or bytes.
-
-    Returns:
-        A :class:`Prepared`; ``blank`` with a message for nothing drawn, a blank page or a speck.
-
-    Raises:
-        InputError: the input cannot be read (damaged file, not an image, too large, wrong
-            shape); its message is meant for the person.
-    """
-    if image is None:
-        empty = np.zeros((MODEL_SIZE, MODEL_SIZE), np.float32)
-        return _blank(empty, np.full((MODEL_SIZE, MODEL_SIZE, 3), 255, np.uint8))
-    if isinstance(image, dict):
-        array = _from_editor(image)
-        if array is None:
-            return prepare(None)
-    else:
-        array = load_image(image)
-    array = _downscale(array)
-    ink, picture = extract_ink(array)
-    return prepare_ink(ink, picture)

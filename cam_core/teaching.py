@@ -24,8 +24,9 @@ import torch
 from . import calibrate, render, road
 from .engine import Explainer, Explanation
 from .errors import PersonError
+from .fit import MNIST_MEAN, MNIST_STD
 from .methods import METHODS
-from .preprocess import MNIST_MEAN, MNIST_STD, Prepared, prepare_from_model_input
+from .preprocess import Prepared, prepare_from_model_input
 
 TILE = 112  # side of one small-multiple tile, pixels
 

@@ -32,6 +32,7 @@ from torch import nn
 from tqdm import tqdm
 
 from . import augment, calibrate, card, datasets
+from .fit import MODEL_SIZE, to_tensor
 from .model import (
     DEFAULT_WEIGHTS,
     DigitResNet,
@@ -41,7 +42,6 @@ from .model import (
     save_weights,
     sha256_of,
 )
-from .preprocess import MODEL_SIZE, to_tensor
 
 HELD_BACK = 5000  # last MNIST train images: calibration and OOD threshold, never trained on
 KEEP_DIGITS = 0.99  # the OOD threshold keeps this share of held-back real digits

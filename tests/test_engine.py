@@ -13,8 +13,9 @@ import torch
 
 from cam_core import engine, render
 from cam_core.engine import Explainer
+from cam_core.fit import to_tensor
 from cam_core.methods import CAM, METHODS, get_method, target_map
-from cam_core.preprocess import prepare, to_tensor
+from cam_core.preprocess import prepare
 from cam_core.strokes import render_strokes
 
 

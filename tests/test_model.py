@@ -11,8 +11,8 @@ import pytest
 import torch
 from conftest import MNIST_ROOT, ROOT, need, weights_path
 
+from cam_core.fit import to_tensor
 from cam_core.model import WeightsError, build_model, load_model, save_weights
-from cam_core.preprocess import to_tensor
 
 
 def test_28x28_gives_7x7_layer4_features():
