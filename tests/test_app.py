@@ -134,9 +134,9 @@ def test_api_takes_the_page_controls_by_name_and_names_its_outputs(server):
                                      api_name="/explain")
     assert result["digit"] == 7 and result["target"] == 3 and Path(overlay).exists()
     # Values the page's controls would not take are refused with a sentence naming them.
-    with pytest.raises(Exception, match="magic.* not in the list of choices"):
+    with pytest.raises(Exception, match=r"magic.* not in the list of choices"):
         client.predict(handle_file(SEVEN_PHOTO), method="magic", api_name="/explain")
-    with pytest.raises(Exception, match="3.0 is greater than maximum value 1"):
+    with pytest.raises(Exception, match=r"3\.0 is greater than maximum value 1"):
         client.predict(handle_file(SEVEN_PHOTO), opacity=3.0, api_name="/explain")
 
 
