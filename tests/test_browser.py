@@ -75,6 +75,7 @@ def _mask(page) -> np.ndarray:
     return np.array(page.evaluate(INK_MASK), bool).reshape(400, 400)
 
 
+@pytest.mark.slow
 def test_browser_draw_erase_clear_and_draw_again(server, explainer):
     playwright_api = pytest.importorskip("playwright.sync_api")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -147,6 +148,7 @@ def test_browser_draw_erase_clear_and_draw_again(server, explainer):
         browser.close()
 
 
+@pytest.mark.slow
 def test_browser_phone_draws_with_a_finger(server):
     """A 390×844 phone: a finger stroke on the pad draws (the page does not scroll) and the
     result follows."""
