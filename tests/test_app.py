@@ -127,24 +127,35 @@ def test_newer_input_or_setting_cancels_a_pending_explain(server):
             assert tuple(map(tuple, trigger["targets"])) in cancelled_by, (name, event)
 
 
-def test_a_new_input_empties_and_cancels_the_teaching_views(server, handlers):
-    """After a new drawing, upload or tab, no teaching view may still show the old input's,
-    nor land later from a computation started for the old one."""
-    events, by_id = _events(server)
+TEACHING = ("ten_maps", "why_not", "erase", "layers", "numbers")
+
+
+def test_a_new_input_empties_the_teaching_views(server, handlers):
+    """After a new drawing, upload or tab, no teaching view may still show the old input's."""
+    events, _ = _events(server)
     clears = events["clear_teaching"]
     triggers = {tuple(map(tuple, e["targets"])) for e in clears}
     for name in ("on_draw", "on_upload"):
         for event in events[name]:
             assert tuple(map(tuple, event["targets"])) in triggers
     cleared = {block for event in clears for block in event["outputs"]}
-    for name in ("ten_maps", "why_not", "erase", "layers", "numbers"):
+    for name in TEACHING:
         (button,) = events[name]
         assert set(button["outputs"]) <= cleared
+    for event in clears:
+        assert len(handlers.clear_teaching()) == len(event["outputs"])
+
+
+def test_a_new_input_cancels_teaching_views_still_computing(server):
+    """A teaching view still computing for the old drawing must not land after the new
+    drawing emptied the views (see the test above)."""
+    events, by_id = _events(server)
+    triggers = {tuple(map(tuple, e["targets"])) for e in events["clear_teaching"]}
+    for name in TEACHING:
+        (button,) = events[name]
         cancelling = {tuple(map(tuple, e["targets"])) for e in by_id.values()
                       if button["id"] in e["cancels"]}
         assert triggers <= cancelling, name
-    for event in clears:
-        assert len(handlers.clear_teaching()) == len(event["outputs"])
 
 
 def test_the_live_handlers_are_batched_across_people(server):
