@@ -5,9 +5,9 @@ Playwright), and draws 7s stroke by stroke with the mouse on the drawing pad. Fo
 measures, with the page's own clock, the time from releasing the mouse to the last new overlay
 image finishing loading within a settle window: what a student waits for after lifting the
 pen. The browser's resource timings split it: pen-up → the request joins the queue (browser
-work: the pad's PNG export and the request; with gr.Sketchpad this was ~1 s of PixiJS exports
-and uploads), queue join → its results streamed back (the server: queue, preprocessing, model,
-rendering, encoding). Prints JSON.
+work: the pad's strokes as JSON and the request; with gr.Sketchpad this was ~1 s of PixiJS
+exports and uploads), queue join → its results streamed back (the server: queue, rendering the
+strokes, preprocessing, model, rendering the map, encoding). Prints JSON.
 Bounded: loopback only, a fixed number of strokes, a settle window per stroke.
 """
 

@@ -1,5 +1,6 @@
 """Command line: ``python -m cam_core predict IMAGE... [--json] [--target N] [--method M]
-[--layer L] [--overlay-dir DIR]``, plus ``train``, ``evaluate`` and ``bench`` passed through to
+[--layer L] [--colormap C] [--opacity A] [--overlay-dir DIR]`` (the controls of the app's page
+and of its ``/explain`` API), plus ``train``, ``evaluate`` and ``bench`` passed through to
 their modules.
 
 ``predict --json`` prints one JSON object per image, one a line::
@@ -22,6 +23,18 @@ from PIL import Image
 from .errors import InputError
 from .methods import METHODS
 from .model import FEATURE_LAYERS, WeightsError
+from .render import COLORMAPS
+
+
+def _opacity(text: str) -> float:
+    """``--opacity``: a number from 0 to 1 (argparse reports anything else in one line)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number from 0 to 1")
+    return value
 
 
 def _predict_parser() -> argparse.ArgumentParser:
@@ -33,6 +46,10 @@ def _predict_parser() -> argparse.ArgumentParser:
                         help="class 0–9 to explain (default: the prediction)")
     parser.add_argument("--method", default="cam", choices=sorted(METHODS))
     parser.add_argument("--layer", default="layer4", choices=FEATURE_LAYERS[1:])
+    parser.add_argument("--colormap", default="viridis", choices=list(COLORMAPS),
+                        help="the overlays' colour map (coolwarm: signed)")
+    parser.add_argument("--opacity", type=_opacity, default=0.5, metavar="A",
+                        help="the overlays' heatmap opacity, 0–1 (default 0.5)")
     parser.add_argument("--overlay-dir", type=Path,
                         help="write <stem>_cam.png overlays here (none for a blank input)")
     parser.add_argument("--weights", help="safetensors file (default: weights/)")
@@ -79,7 +96,8 @@ def predict(argv: list[str]) -> int:
     for path in args.images:
         try:
             result = explainer.explain(path, target=args.target, method=args.method,
-                                       layer=args.layer)
+                                       layer=args.layer, colormap=args.colormap,
+                                       opacity=args.opacity)
             if args.overlay_dir and result.digit is not None:
                 Image.fromarray(result.overlay).save(
                     args.overlay_dir / _overlay_name(path, written))

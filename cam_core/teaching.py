@@ -140,6 +140,17 @@ def erase_evidence(explainer: Explainer, result: Explanation, fraction: float,
         cam_erased=edited[0], random_erased=edited[1])
 
 
+def erasure_report(outcome: ErasureResult, percent: float) -> str:
+    """Markdown: both probabilities after erasing ``percent`` % of the ink, and how to read
+    them."""
+    return (f"Probability of **{outcome.target}**: {100 * outcome.before:.1f}% before · "
+            f"**{100 * outcome.after_cam:.1f}%** after erasing the {percent:.0f}% of the ink "
+            f"the heatmap marks hottest · {100 * outcome.after_random:.1f}% after erasing "
+            f"{percent:.0f}% of the ink at random. If the heatmap points at real evidence, "
+            f"the first drop is the larger. Try both heatmaps: the coarse 7×7 CAM of layer4 "
+            f"often marks the middle of the digit, where erasing hurts least.")
+
+
 def probabilities_of(explainer: Explainer, batch_size: int = 256
                      ) -> Callable[[np.ndarray], np.ndarray]:
     """The model as ROAD calls it: ``(M, 1, 28, 28)`` normalised inputs → ``(M, 10)``

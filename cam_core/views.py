@@ -95,6 +95,17 @@ def panels(result: Explanation, opacity: float = 0.5, colormap: str = "viridis",
                   overlay=result.overlay, model_view=model_view(result, opacity, colormap))
 
 
+def prediction_only(result: Explanation, picture: np.ndarray, note: str) -> Panels:
+    """Display values without a heatmap (a slow method waiting for Explain): the prediction
+    and its chart, ``note`` in the headline, the person's ``picture`` ``(H, W, 3)`` uint8 and
+    the model input as they are."""
+    return Panels(headline=headline(result, note),
+                  chart=probability_frame(result.probabilities, result.digit),
+                  overlay=picture,
+                  model_view=render.enlarge(np.dstack([render.on_paper(result.model_input)] * 3),
+                                            MODEL_VIEW_SIDE))
+
+
 def error_panels(message: str) -> Panels:
     """Display values when the input could not be read: the message and empty outputs."""
     blank = np.full((MODEL_VIEW_SIDE, MODEL_VIEW_SIDE, 3), 255, np.uint8)

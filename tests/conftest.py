@@ -4,8 +4,14 @@ named by DIGIT_CAM_WEIGHTS)."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import socket
 import struct
+import subprocess
+import sys
+import time
+import urllib.request
 import zlib
 from pathlib import Path
 
@@ -20,6 +26,7 @@ from cam_core.model import DEFAULT_WEIGHTS, build_model
 ROOT = Path(__file__).resolve().parent.parent
 MNIST_ROOT = datasets.SHARED_DATA / "mnist"
 ARTIFACTS = ROOT / "tests" / "artifacts"
+HAS_MCP = importlib.util.find_spec("mcp") is not None  # gradio's mcp extra, for app.py --mcp
 
 
 def weights_path() -> Path:
@@ -79,3 +86,36 @@ def png_declaring(width: int, height: int) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
             + chunk(b"IDAT", zlib.compress(b"\x00" * 100)) + chunk(b"IEND", b""))
+
+
+@pytest.fixture(scope="session")
+def server():
+    """The real app (``python app.py``, with ``--mcp`` when it can) on a free loopback port;
+    yields its URL, stops it at the end of the session."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "DIGIT_CAM_WEIGHTS": str(weights_path())}
+    command = [sys.executable, str(ROOT / "app.py"), "--port", str(port)]
+    process = subprocess.Popen(command + (["--mcp"] if HAS_MCP else []), cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"app.py exited early:\n{process.stdout.read()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(1)  # polling until the server answers, not a timing assumption
+    else:
+        process.kill()
+        pytest.fail("app.py did not answer within 180 s")
+    yield url
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()

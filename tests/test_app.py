@@ -1,59 +1,48 @@
-"""The app: the real server in a subprocess, driven through gradio_client's API calls and by
-a headless Chromium drawing on the page's drawing pad."""
+"""The app: the real server in a subprocess, driven through gradio_client's API calls and read
+through the page configuration it serves to browsers; its handlers called in-process over the
+test model. The browser drawing on the page: test_browser.py."""
 
 from __future__ import annotations
 
-import os
-import socket
+import base64
+import json
 import subprocess
 import sys
-import time
+import textwrap
 import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ARTIFACTS, ROOT, png_declaring, weights_path
+from conftest import HAS_MCP, ROOT, png_declaring
 from PIL import Image
 
-from cam_core.strokes import render_strokes
+import app
+from cam_core.service import SERVER_ERROR, Service
+from ui.handlers import LAYER_INFO, Handlers
+from ui.upload import UploadedImage
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+SEVEN_PHOTO = str(ROOT / "examples" / "pen_7.png")
+DEFAULTS = (["prediction"], ["cam"], ["layer4"], [0.5], ["viridis"])  # one request's controls
 
 
 @pytest.fixture(scope="module")
-def server():
-    port = _free_port()
-    env = {**os.environ, "DIGIT_CAM_WEIGHTS": str(weights_path())}
-    process = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)],
-                               cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"app.py exited early:\n{process.stdout.read()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(1)
-    else:
-        process.kill()
-        pytest.fail("app.py did not answer within 180 s")
-    yield url
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+def handlers(explainer) -> Handlers:
+    return Handlers(Service(explainer))
+
+
+def _events(server: str) -> tuple[dict[str, list[dict]], dict[int, dict]]:
+    """The page's events as the server tells the browser (its ``/config``): by handler name,
+    and by event id."""
+    with urllib.request.urlopen(server + "config", timeout=30) as response:
+        config = json.load(response)
+    by_name: dict[str, list[dict]] = {}
+    for event in config["dependencies"]:
+        by_name.setdefault((event["api_name"] or "").rstrip("_0123456789"), []).append(event)
+    return by_name, {event["id"]: event for event in config["dependencies"]}
+
+
+# ----------------------------------------------------------------------------- the API
 
 
 def test_api_reads_a_photo(server, photos):
@@ -85,330 +74,148 @@ def test_api_blank_and_bad_files(server, tmp_path):
     assert result["digit"] is None
 
 
-def _launch_chromium(playwright):
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail("CI must install Debian's chromium (see .ci/run)")
-        pytest.skip("needs Debian's chromium: apt-get install chromium")
-    return playwright.chromium.launch(
-        executable_path=str(CHROMIUM),
-        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-              "--disable-component-update", "--disable-sync", "--no-first-run"])
+def test_api_takes_the_page_controls_by_name_and_names_its_outputs(server):
+    """/explain offers what the page offers: class, method, layer, colour map and opacity,
+    with the page's defaults; outputs are named; a bad value is a sentence, not a traceback."""
+    from gradio_client import Client, handle_file
+
+    client = Client(server, verbose=False)
+    api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert list(api) == ["/explain"]  # the page's own events are private
+    parameters = {p["parameter_name"]: p for p in api["/explain"]["parameters"]}
+    assert list(parameters) == ["image", "target", "method", "layer", "colormap", "opacity"]
+    assert [parameters[n]["parameter_default"] for n in list(parameters)[1:]] == [
+        "prediction", "cam", "layer4", "viridis", 0.5]
+    assert [r["label"] for r in api["/explain"]["returns"]] == ["result", "overlay"]
+    result, overlay = client.predict(handle_file(SEVEN_PHOTO), target="3", method="gradcam",
+                                     layer="layer2", colormap="coolwarm", opacity=0.9,
+                                     api_name="/explain")
+    assert result["digit"] == 7 and result["target"] == 3 and Path(overlay).exists()
+    # Values the page's controls would not take are refused with a sentence naming them.
+    with pytest.raises(Exception, match=r"magic.* not in the list of choices"):
+        client.predict(handle_file(SEVEN_PHOTO), method="magic", api_name="/explain")
+    with pytest.raises(Exception, match=r"3\.0 is greater than maximum value 1"):
+        client.predict(handle_file(SEVEN_PHOTO), opacity=3.0, api_name="/explain")
 
 
-def _draw(page, points: list[tuple[float, float]]) -> None:
-    """One mouse stroke through ``points`` given as fractions of the drawing pad's canvas."""
-    box = page.locator("#sketch canvas").first.bounding_box()
-    side = min(box["width"], box["height"])
-    left = box["x"] + (box["width"] - side) / 2
-    top = box["y"] + (box["height"] - side) / 2
-    page.mouse.move(left + side * points[0][0], top + side * points[0][1])
-    page.mouse.down()
-    for x, y in points[1:]:
-        page.mouse.move(left + side * x, top + side * y, steps=20)
-    page.mouse.up()
+def test_mcp_server_on_request(server):
+    """``--mcp`` serves /explain as an MCP tool with the same six inputs."""
+    if not HAS_MCP:
+        pytest.skip("needs gradio's mcp extra (pip install 'gradio[mcp]')")
+    with urllib.request.urlopen(server + "gradio_api/mcp/schema", timeout=30) as response:
+        tools = json.load(response)
+    tool = next(t for t in tools if t["name"].endswith("explain"))
+    assert set(tool["inputSchema"]["properties"]) == {"image", "target", "method", "layer",
+                                                      "colormap", "opacity"}
+    assert "class activation map" in tool["description"]
 
 
-def _draw_bitmap(page, points: list[tuple[float, float]]) -> None:
-    """One mouse stroke through ``points`` given in the pad's bitmap pixels (400×400)."""
-    box = page.locator("#sketch canvas").bounding_box()
-    inner = page.evaluate("() => { const c = document.querySelector('#sketch canvas');"
-                          " return [c.clientLeft, c.clientTop, c.clientWidth, c.width]; }")
-    left, top, width, bitmap = inner
-    scale = width / bitmap
-    page.mouse.move(box["x"] + left + points[0][0] * scale, box["y"] + top + points[0][1] * scale)
-    page.mouse.down()
-    for x, y in points[1:]:
-        page.mouse.move(box["x"] + left + x * scale, box["y"] + top + y * scale, steps=30)
-    page.mouse.up()
+# ----------------------------------------------------------------------------- the page's events
 
 
-INK_PIXELS = """() => {
-  const canvas = document.querySelector('#sketch canvas');
-  const alpha = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-  let count = 0;
-  for (let i = 3; i < alpha.length; i += 4) if (alpha[i] > 128) count++;
-  return count;
-}"""
-INK_MASK = """() => {
-  const canvas = document.querySelector('#sketch canvas');
-  const alpha = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-  return Array.from({length: alpha.length / 4}, (_, i) => alpha[4 * i + 3] > 127 ? 1 : 0);
-}"""
-HEADLINE_EMPTY = "() => document.querySelector('#headline')?.innerText.includes('Draw a digit')"
+def test_newer_input_or_setting_cancels_a_pending_explain(server):
+    """Explain can take seconds (Score-CAM): its answer for an old drawing must not land on top
+    of a newer drawing's. Every event that changes what is asked cancels it."""
+    events, by_id = _events(server)
+    (explaining,) = events["on_explain"]
+    cancelling = [e for e in by_id.values() if explaining["id"] in e["cancels"]]
+    cancelled_by = {tuple(map(tuple, e["targets"])) for e in cancelling}
+    for name in ("on_draw", "on_upload", "on_setting"):
+        assert events[name]
+        for event in events[name]:
+            trigger = by_id[event["trigger_after"]] if event["trigger_after"] else event
+            assert tuple(map(tuple, trigger["targets"])) in cancelled_by, (name, event)
 
 
-def test_browser_draw_clear_and_draw_again(server):
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with playwright_api.sync_playwright() as playwright:
-        browser = _launch_chromium(playwright)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(server)
-        page.wait_for_selector("#sketch canvas", timeout=60_000)
-        # The pen is the pad's tool from the start: draw a 7 with mouse drags.
-        _draw(page, [(0.3, 0.25), (0.7, 0.25), (0.45, 0.8)])
-        page.wait_for_selector("#headline .big-digit", timeout=60_000)
-        digit = page.locator("#headline .big-digit").inner_text().strip()
-        assert digit.isdigit()
-        page.wait_for_function(
-            "() => document.querySelectorAll('#chart .mark-rect path, #chart .mark-rect rect,"
-            " #chart g.mark-rect > path').length >= 10", timeout=30_000)
-        overlay = page.locator("#overlay img")
-        overlay.wait_for(timeout=30_000)
-        assert overlay.get_attribute("src")
-        page.screenshot(path=str(ARTIFACTS / "browser_draw.png"), full_page=True)
-        # Undo takes the only stroke away: the result empties.
-        page.locator("#sketch button[aria-label='Undo']").click()
-        page.wait_for_function(HEADLINE_EMPTY, timeout=30_000)
-        # A 1, then the eraser across its middle leaves two pieces: still read, not a crash.
-        _draw(page, [(0.5, 0.15), (0.5, 0.85)])
-        page.wait_for_function("() => document.querySelector('#headline .big-digit')"
-                               "?.innerText.trim() === '1'", timeout=60_000)
-        one = page.evaluate(INK_PIXELS)
-        before = page.locator("#overlay img").get_attribute("src")
-        page.locator("#sketch button[data-tool='eraser']").click()
-        _draw(page, [(0.35, 0.5), (0.65, 0.5)])
-        page.locator("#sketch button[data-tool='pen']").click()
-        erased = one - page.evaluate(INK_PIXELS)
-        assert 0.1 * one < erased < 0.3 * one  # a band of the eraser's width, the rest stays
-        # The two halves get their own answer (a new overlay), not an error.
-        page.wait_for_function("before => document.querySelector('#overlay img')?.src !== before",
-                               arg=before, timeout=30_000)
-        assert page.locator("#headline .big-digit").inner_text().strip().isdigit()
-        # Clearing empties the canvas and the result.
-        page.locator("#sketch button[aria-label='Clear canvas']").click()
-        page.wait_for_function(HEADLINE_EMPTY, timeout=30_000)
-        assert page.evaluate(INK_PIXELS) == 0
-        # The pad draws what the evaluation replays: strokes.render_strokes' pixels.
-        corner = [(60.0, 50.0), (330.0, 70.0), (150.0, 360.0)]
-        _draw_bitmap(page, corner)
-        drawn = np.array(page.evaluate(INK_MASK), bool).reshape(400, 400)
-        expected = render_strokes([np.array(corner)]) > 0.5
-        overlap = (drawn & expected).sum() / (drawn | expected).sum()
-        assert overlap > 0.9, f"pad vs render_strokes: IoU {overlap:.3f}"
-        # Upload and back to Draw keeps the drawing (and its strokes: Undo still works).
-        page.wait_for_selector("#headline .big-digit", timeout=60_000)
-        ink = page.evaluate(INK_PIXELS)
-        page.get_by_role("tab", name="Upload").click()
-        # No photo uploaded yet: the drawing's result must not stay on screen as the photo's.
-        page.wait_for_function(HEADLINE_EMPTY, timeout=30_000)
-        page.get_by_role("tab", name="Draw").click()
-        page.wait_for_selector("#headline .big-digit", timeout=60_000)
-        assert page.evaluate(INK_PIXELS) == ink
-        page.locator("#sketch button[aria-label='Undo']").click()
-        page.wait_for_function(HEADLINE_EMPTY, timeout=30_000)
-        assert page.evaluate(INK_PIXELS) == 0
-        browser.close()
+TEACHING = ("ten_maps", "why_not", "erase", "layers", "numbers")
 
 
-def test_drawing_pad_value_never_reads_a_file_on_the_server():
+def test_a_new_input_empties_the_teaching_views(server, handlers):
+    """After a new drawing, upload or tab, no teaching view may still show the old input's."""
+    events, _ = _events(server)
+    clears = events["clear_teaching"]
+    triggers = {tuple(map(tuple, e["targets"])) for e in clears}
+    for name in ("on_draw", "on_upload"):
+        for event in events[name]:
+            assert tuple(map(tuple, event["targets"])) in triggers
+    cleared = {block for event in clears for block in event["outputs"]}
+    for name in TEACHING:
+        (button,) = events[name]
+        assert set(button["outputs"]) <= cleared
+    for event in clears:
+        assert len(handlers.clear_teaching()) == len(event["outputs"])
+
+
+def test_a_new_input_cancels_teaching_views_still_computing(server):
+    """A teaching view still computing for the old drawing must not land after the new
+    drawing emptied the views (see the test above)."""
+    events, by_id = _events(server)
+    triggers = {tuple(map(tuple, e["targets"])) for e in events["clear_teaching"]}
+    for name in TEACHING:
+        (button,) = events[name]
+        cancelling = {tuple(map(tuple, e["targets"])) for e in by_id.values()
+                      if button["id"] in e["cancels"]}
+        assert triggers <= cancelling, name
+
+
+def test_the_live_handlers_are_batched_across_people(server):
+    events, _ = _events(server)
+    for name in ("on_draw", "on_upload"):
+        (event,) = events[name]
+        assert event["batch"] and event["max_batch_size"] == 16
+
+
+# ----------------------------------------------------------------------------- the handlers
+
+
+def test_importing_the_app_loads_no_model():
+    """Importing ``app`` (tests, tools, a Space's loader) builds nothing heavy."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import app, cam_core.engine as e; "
+         "print(e._explainer.cache_info().currsize, hasattr(app, 'demo'))"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0", "False"]
+
+
+def test_drawing_pad_value_never_reads_a_file_on_the_server(handlers):
     """The pad's value is the browser's word: a path sent in its place is refused, politely."""
-    import app
-
-    photo = str(ROOT / "examples" / "pen_7.png")  # a real image the server could read
-    headline, _chart, overlay, _model_view = app.on_draw(
-        [photo], ["prediction"], ["cam"], ["layer4"], [0.5], ["viridis"])
+    headline, _chart, overlay, _view = handlers.on_draw([SEVEN_PHOTO], *DEFAULTS)
     assert "not a drawing" in headline[0] and (overlay[0] == 255).all()  # a blank page
-    assert "not a drawing" in app.on_explain("draw", photo, None, "prediction", "cam",
-                                             "layer4", 0.5, "viridis")[0]
+    assert "not a drawing" in handlers.on_explain("draw", SEVEN_PHOTO, None, "prediction",
+                                                  "cam", "layer4", 0.5, "viridis")[0]
     # The same file through the Upload tab is read.
-    assert "big-digit" in app.on_upload([photo], ["prediction"], ["cam"], ["layer4"], [0.5],
-                                        ["viridis"])[0][0]
+    assert "big-digit" in handlers.on_upload([SEVEN_PHOTO], *DEFAULTS)[0][0]
 
 
-def test_an_unreadable_upload_gets_its_own_message_and_spares_its_batch(tmp_path):
+def test_an_unreadable_upload_gets_its_own_message_and_spares_its_batch(handlers, tmp_path):
     """gr.Image opened every upload with PIL before the handler: one unreadable file failed
     the whole live batch, other students' good photos included, with a bare "Error"."""
-    import asyncio
-
-    import app
+    from gradio.data_classes import FileData, ImageData
 
     bad = tmp_path / "homework.png"
     bad.write_text("a text file with an image's name")
-    files = [{"path": str(path), "orig_name": path.name, "meta": {"_type": "gradio.FileData"}}
-             for path in (ROOT / "examples" / "pen_7.png", bad)]
-    handler = next(fn for fn in app.demo.fns.values() if fn.fn is app.on_upload)
-    assert handler.batch  # the case that matters: both files in one call
-    inputs = [files, ["prediction"] * 2, ["cam"] * 2, ["layer4"] * 2, [0.5] * 2, ["viridis"] * 2]
-    output = asyncio.run(app.demo.process_api(handler, inputs, state=None, explicit_call=True))
-    good_headline, bad_headline = output["data"][0]
-    assert "big-digit" in good_headline and ">7<" in good_headline.replace(" ", "")
-    assert "big-digit" not in bad_headline and "image" in bad_headline.lower()
+    component = UploadedImage(type="filepath", render=False)
+    paths = [component.preprocess(ImageData(**FileData(path=str(p)).model_dump()))
+             for p in (Path(SEVEN_PHOTO), bad)]
+    assert paths == [SEVEN_PHOTO, str(bad)]  # passed on unopened, readable or not
+    good, unreadable = handlers.on_upload(paths, *(column * 2 for column in DEFAULTS))[0]
+    assert "big-digit" in good and ">7<" in good.replace(" ", "")
+    assert "big-digit" not in unreadable and "image" in unreadable.lower()
 
 
-def test_score_cam_waits_for_the_explain_button():
-    """Score-CAM (~12 s a drawing here) is not recomputed on every stroke: the live path gives
-    the prediction, no heatmap, and says how to get one; Explain computes it."""
-    import app
-
-    photo = str(ROOT / "examples" / "pen_7.png")
-    headline, _chart, overlay, _view = app.on_upload([photo], ["prediction"], ["scorecam"],
-                                                     ["layer4"], [0.5], ["viridis"])
-    assert "big-digit" in headline[0] and "press Explain" in headline[0]
-    picture = app.prepare(photo).picture
-    assert np.array_equal(overlay[0], picture)  # the drawing without a map
-    assert app.cam_needs_layer4("cam", "layer2") == {"__type__": "update", "value": "layer4"}
-    assert app.cam_needs_layer4("gradcam", "layer2") == {"__type__": "update"}
-
-
-def test_a_setting_change_shows_a_slow_map_only_once_explained(monkeypatch):
-    """Choosing a slow method (or moving a slider) must not start it: the dropdown says
-    "on Explain only". Once Explain has computed the map, settings re-render it from the cache.
-    Grad-CAM stands in for Score-CAM here (same path, 12 s less)."""
-    import app
-
-    monkeypatch.setattr(app.METHODS["gradcam"], "live", False)
-    photo = str(ROOT / "examples" / "pen_5.png")
-    picture = app.prepare(photo).picture
-    settings = ("upload", None, photo, "prediction", "gradcam", "layer3", 0.6, "viridis")
-    app.explainer._cache.clear()
-    headline, _chart, overlay, _view = app.on_setting(*settings)
-    assert "press Explain" in headline and np.array_equal(overlay, picture)
-    headline, _chart, overlay, _view = app.on_explain(*settings)
-    assert "press Explain" not in headline and not np.array_equal(overlay, picture)
-    shown = overlay
-    headline, _chart, overlay, _view = app.on_setting(*settings)  # e.g. the colour map moved
-    assert "press Explain" not in headline and np.array_equal(overlay, shown)
-
-
-def test_newer_input_or_setting_cancels_a_pending_explain():
-    """Explain can take seconds (Score-CAM): its answer for an old drawing must not land on top
-    of a newer drawing's. Every event that changes what is asked cancels it."""
-    import app
-
-    fns = list(app.demo.fns.values())
-    explaining = next(fn for fn in fns if fn.fn is app.on_explain)
-    cancelling = {tuple(fn.targets) for fn in fns if explaining._id in fn.cancels}
-    by_id = {fn._id: fn for fn in fns}
-    for handler in (app.on_draw, app.on_upload, app.on_setting):
-        uses = [fn for fn in fns if fn.fn is handler]
-        assert uses
-        for fn in uses:
-            trigger = by_id[fn.trigger_after] if fn.trigger_after is not None else fn
-            assert tuple(trigger.targets) in cancelling, (handler.__name__, fn.targets)
-
-
-def test_explaining_another_class_says_how_probable_it_is():
-    """Each map fills the colour range: the headline must say when the explained class is a
-    long shot, or a map of almost no evidence looks as convincing as the prediction's."""
-    import app
-
-    photo = str(ROOT / "examples" / "pen_7.png")
-    headline = app.on_upload([photo], ["0"], ["cam"], ["layer4"], [0.5], ["viridis"])[0][0]
-    assert "evidence for <b>0</b> (0.0% probable)" in headline and "as bright" in headline
-    own = app.on_upload([photo], ["7"], ["cam"], ["layer4"], [0.5], ["viridis"])[0][0]
-    assert "probable" not in own  # the prediction itself: nothing to warn about
-
-
-def test_a_scribble_shows_a_greyed_best_guess_not_an_answer():
-    """A scribble's top class at ~10% must not look like the answer to a real digit."""
-    import app
-    from cam_core import views
-    from cam_core.strokes import random_scribble, sketchpad_value
-
-    rng = np.random.default_rng(3)
-    scribbles = [app.explainer.explain(sketchpad_value(random_scribble(rng))) for _ in range(5)]
-    flagged = [r for r in scribbles if r.not_a_digit]
-    assert flagged
-    for result in flagged:
-        shown = views.headline(result)
-        assert "big-digit guess" in shown and "best guess" in shown and "sure" not in shown
-    digit = app.explainer.explain(str(ROOT / "examples" / "pen_7.png"))
-    assert not digit.not_a_digit and "% sure" in views.headline(digit)
-    assert "guess" not in views.headline(digit)
-
-
-def test_a_new_input_empties_the_teaching_views():
-    """After a new drawing, upload or tab, no teaching view may still show the old input's."""
-    import app
-
-    fns = list(app.demo.fns.values())
-    clears = [fn for fn in fns if fn.fn is app.clear_teaching]
-    triggers = {tuple(fn.targets) for fn in clears}
-    for handler in (app.on_draw, app.on_upload):
-        for fn in (f for f in fns if f.fn is handler):
-            assert tuple(fn.targets) in triggers
-    teaching_outputs = {block._id for fn in clears for block in fn.outputs}
-    for handler in (app.ten_maps, app.why_not, app.erase, app.layers, app.numbers):
-        button = next(fn for fn in fns if getattr(fn.fn, "__wrapped__", None) is handler)
-        assert {block._id for block in button.outputs} <= teaching_outputs
-    for fn in clears:
-        assert len(app.clear_teaching()) == len(fn.outputs)
-
-
-def test_a_new_input_cancels_teaching_views_still_computing():
-    """A teaching view still computing for the old drawing must not land after the new
-    drawing emptied the views (see the test above)."""
-    import app
-
-    fns = list(app.demo.fns.values())
-    for handler in (app.ten_maps, app.why_not, app.erase, app.layers, app.numbers):
-        button = next(fn for fn in fns if getattr(fn.fn, "__wrapped__", None) is handler)
-        cancelling = {tuple(fn.targets) for fn in fns if button._id in fn.cancels}
-        for clear in (fn for fn in fns if fn.fn is app.clear_teaching):
-            assert tuple(clear.targets) in cancelling, (handler.__name__, clear.targets)
-
-
-def test_live_slow_method_reads_each_input_once_and_survives_a_bug(monkeypatch):
-    """The Score-CAM check (is its map cached?) and the explanation share one decoding; a
-    bug met while reading becomes the server's message, not an unhandled error."""
-    import app
-    import cam_core.engine
-
-    photo = str(ROOT / "examples" / "pen_7.png")
-    calls = []
-
-    real = app.prepare
-
-    def counted(image):
-        calls.append(image)
-        return real(image)
-
-    monkeypatch.setattr(app, "prepare", counted)
-    monkeypatch.setattr(cam_core.engine, "prepare", counted)
-    headline = app.on_upload([photo], ["prediction"], ["scorecam"], ["layer4"], [0.5],
-                             ["viridis"])[0][0]
-    assert "press Explain" in headline and len(calls) == 1
-
-    def broken(image):
-        raise RuntimeError("a bug")
-
-    monkeypatch.setattr(app, "prepare", broken)
-    monkeypatch.setattr(cam_core.engine, "prepare", broken)
-    headline = app.on_upload([photo], ["prediction"], ["scorecam"], ["layer4"], [0.5],
-                             ["viridis"])[0][0]
-    assert app.SERVER_ERROR in headline
-
-
-def test_a_deferred_heatmap_is_not_described():
-    """With Score-CAM waiting for Explain no heatmap is shown, so the headline must not say
-    what "the heatmap" shows."""
-    import app
-
-    photo = str(ROOT / "examples" / "pen_7.png")
-    headline = app.on_upload([photo], ["3"], ["scorecam"], ["layer4"], [0.5], ["viridis"])[0][0]
-    assert "press Explain" in headline and "Heatmap shows" not in headline
-
-
-def test_an_image_sent_as_a_data_url_is_read_by_cam_core():
+def test_an_image_sent_as_a_data_url_is_read_by_cam_core(handlers):
     """gr.Image decodes a data: URL with PIL before any check; the upload hands it to cam_core
     instead, which reads MIME-wrapped base64 and says what is wrong with a bad one."""
-    import base64
-    import textwrap
-
     from gradio.data_classes import ImageData
 
-    import app
-
-    component = app.UploadedImage(type="filepath")
-    photo = base64.b64encode((ROOT / "examples" / "pen_7.png").read_bytes()).decode()
+    component = UploadedImage(type="filepath", render=False)
+    photo = base64.b64encode(Path(SEVEN_PHOTO).read_bytes()).decode()
     wrapped = "data:image/png;base64," + "\r\n".join(textwrap.wrap(photo, 76))
     assert component.preprocess(ImageData(url=wrapped)) == wrapped
 
     def headline(url: str) -> str:
-        return app.on_upload([component.preprocess(ImageData(url=url))], ["prediction"],
-                             ["cam"], ["layer4"], [0.5], ["viridis"])[0][0]
+        return handlers.on_upload([component.preprocess(ImageData(url=url))], *DEFAULTS)[0][0]
 
     assert ">7<" in headline(wrapped).replace(" ", "")
     assert "bad base64" in headline("data:image/png;base64,@@@")
@@ -416,52 +223,38 @@ def test_an_image_sent_as_a_data_url_is_read_by_cam_core():
     assert "too many pixels" in headline("data:image/png;base64," + bomb)
 
 
-def test_a_bug_on_one_input_fails_no_other_in_its_batch(monkeypatch):
-    """The live handlers batch several people's inputs: a bug met on one must give that one
-    the server's message and the others their answers."""
-    import app
-    import cam_core.engine
-
-    good = str(ROOT / "examples" / "pen_7.png")
-    bad = str(ROOT / "examples" / "pen_5.png")
-    real = cam_core.engine.prepare
-
-    def buggy(image):
-        if image == bad:
-            raise RuntimeError("a bug")
-        return real(image)
-
-    monkeypatch.setattr(cam_core.engine, "prepare", buggy)
-    headlines = app.on_upload([good, bad], ["prediction"] * 2, ["cam"] * 2, ["layer4"] * 2,
-                              [0.5] * 2, ["viridis"] * 2)[0]
-    assert ">7<" in headlines[0].replace(" ", "") and app.SERVER_ERROR in headlines[1]
+def test_the_layer_control_says_why_it_went_back_to_layer4(handlers):
+    """CAM reads only layer4: choosing another layer with it sends the control back, with the
+    reason in the control's own note; other methods keep the layer and the usual note."""
+    changed = handlers.layer_rule("cam", "layer2")
+    assert changed["value"] == "layer4" and "switched from layer2" in changed["info"]
+    assert handlers.layer_rule("cam", "layer4") == {"__type__": "update"}
+    assert handlers.layer_rule("gradcam", "layer2") == {"__type__": "update",
+                                                        "info": LAYER_INFO}
 
 
-def test_an_unreadable_upload_leaves_its_batchmates_their_score_cam_note(tmp_path):
-    """With Score-CAM waiting for Explain, one unreadable file in a live batch must not take
-    the "press Explain" note from the other people's answers."""
-    import app
-
-    bad = tmp_path / "homework.png"
-    bad.write_text("not an image")
-    headlines = app.on_upload([str(ROOT / "examples" / "pen_7.png"), str(bad)],
-                              ["prediction"] * 2, ["scorecam"] * 2, ["layer4"] * 2, [0.5] * 2,
-                              ["viridis"] * 2)[0]
-    assert "press Explain" in headlines[0] and "not an image" in headlines[1]
+def test_teaching_views_answer_the_drawing_on_screen_or_say_why_not(handlers):
+    seven = json.dumps({"width": 400, "height": 400, "strokes": [
+        {"tool": "pen", "size": 24, "points": [[110, 80], [290, 80], [170, 330]]}]})
+    tiles = handlers.ten_maps("draw", seven, None, "per_map", "viridis")
+    assert len(tiles) == 10
+    text, pictures = handlers.erase("draw", seven, None, 20, "cam:layer4")
+    assert "Probability of **7**" in text and len(pictures) == 2
+    with pytest.warns(UserWarning, match="Draw a digit"):  # gr.Warning outside a request
+        assert handlers.numbers("draw", None, None, "prediction") == "Draw a digit first."
 
 
-def test_a_single_failed_request_is_not_run_twice(monkeypatch):
-    """Retrying one by one is for batches: a lone request that failed (after a 15 s Score-CAM,
-    say) gets its message at once instead of a second run."""
-    import app
-
-    calls = []
-
-    def failing(*args, **kwargs):
-        calls.append(1)
+def test_a_bug_in_a_teaching_view_is_logged_and_the_person_told_generically(handlers,
+                                                                            monkeypatch):
+    def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(app.explainer, "explain_batch", failing)
-    headline = app.on_explain("upload", None, str(ROOT / "examples" / "pen_7.png"),
-                              "prediction", "cam", "layer4", 0.5, "viridis")[0]
-    assert app.SERVER_ERROR in headline and len(calls) == 1
+    monkeypatch.setattr(handlers.service, "current", broken)
+    with pytest.warns(UserWarning, match=SERVER_ERROR.split(";")[0]):
+        assert handlers.layers("upload", None, SEVEN_PHOTO, "gradcam", "viridis") == []
+
+
+def test_build_demo_over_any_explainer(untrained):
+    """The page is built over the explainer it is given (tests, other weights): no global."""
+    demo = app.build_demo(untrained)
+    assert demo.title == "What does the network look at?"

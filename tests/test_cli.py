@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 from conftest import ROOT, weights_path
 from PIL import Image
 
@@ -104,3 +105,18 @@ def test_an_unexpected_error_on_one_file_does_not_stop_the_batch(monkeypatch, ca
                      "error": "internal error (RuntimeError: boom); please report it with "
                               "this file"}
     assert second["path"] == "good.png" and second["digit"] is None
+
+
+def test_colour_map_and_opacity_as_on_the_page(photos, tmp_path):
+    """The CLI takes the page's controls: the overlay follows --colormap and --opacity."""
+    photo = str(photos[0][0])
+    overlays = {}
+    for name, args in (("default", []), ("strong", ["--colormap", "jet", "--opacity", "1"])):
+        out = tmp_path / name
+        done = run_cli(photo, "--overlay-dir", str(out), *args)
+        assert done.returncode == 0, done.stderr
+        overlays[name] = np.asarray(Image.open(next(out.iterdir())).convert("RGB"))
+    assert np.abs(overlays["default"].astype(int) - overlays["strong"]).mean() > 20
+    done = run_cli(photo, "--opacity", "2")
+    assert done.returncode == 2 and "not a number from 0 to 1" in done.stderr
+    assert "Traceback" not in done.stderr

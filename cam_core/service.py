@@ -1,0 +1,274 @@
+"""Requests from a class of students → what each of them sees: the orchestration between the
+app and the engine, on typed requests. No Gradio here.
+
+One stroke's path through this module: the app makes a :class:`Request` (the pad's strokes or
+an upload, and the :class:`Settings` of the controls) → :meth:`Service.explain_many` reads
+each input once (:meth:`Service.read`: strokes rendered by ``cam_core.strokes``, then
+``cam_core.preprocess``) → groups the requests that ask the same thing → one batched
+``Explainer.explain_batch`` per group → ``views.panels`` for each request → back to the app.
+
+The controls' rules live here, not in widgets:
+
+- CAM reads only ``layer4`` (:func:`layer_for` says so when it changes the layer).
+- A live request (a stroke, an upload, a moved control) never starts a method too slow to follow
+  the pen (Score-CAM, 12–20 s a drawing on 2 CPU cores) unless its map is cached: the person
+  gets the prediction without a heatmap and a note to press Explain. Otherwise one student's
+  choice would hold a worker of the whole class for minutes.
+- One failure fails no other request of its batch: the batch is retried one by one. A
+  :class:`~cam_core.errors.PersonError` shows its message; anything else is logged and the
+  person reads ``SERVER_ERROR``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from . import views
+from .engine import Explainer, Explanation
+from .errors import InputError, PersonError
+from .methods import METHODS
+from .model import FEATURE_LAYERS
+from .preprocess import Prepared, prepare, prepare_ink
+from .render import COLORMAPS
+from .strokes import parse_drawing, render_drawing
+
+LOG = logging.getLogger("digit-cam")
+PREDICTION = "prediction"  # the class-to-explain control's value for "the predicted digit"
+SERVER_ERROR = "Something went wrong on the server; please try again."
+DRAWINGS_KEPT = 16  # pad drawings kept read (a moved slider re-sends the same strokes)
+
+
+def layer_for(method: str, layer: str) -> tuple[str, str]:
+    """The layer a map of ``method`` is made on, and why it is not ``layer`` ("" when it is).
+
+    CAM weighs feature maps with the ``fc`` weights, which see only ``layer4``.
+    """
+    if method == "cam" and layer != "layer4":
+        return "layer4", (f"CAM reads layer4 only (its weights are the last layer's): "
+                          f"switched from {layer}.")
+    return layer, ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a person asks for, as the page's controls (or an API client) give it.
+
+    Attributes:
+        target: ``"prediction"`` or a digit ``"0"``–``"9"``: the class whose evidence is shown.
+        method: a name in :data:`cam_core.methods.METHODS` (``cam``, ``gradcam``, …).
+        layer: ``layer2``, ``layer3`` or ``layer4``.
+        opacity: heatmap opacity in [0, 1].
+        colormap: a name in :data:`cam_core.render.COLORMAPS`.
+    """
+
+    target: str = PREDICTION
+    method: str = "cam"
+    layer: str = "layer4"
+    opacity: float = 0.5
+    colormap: str = "viridis"
+
+    def checked(self) -> Settings:
+        """These settings checked, with CAM's layer rule applied (:func:`layer_for`).
+
+        Raises: InputError naming the bad value and what to choose instead.
+        """
+        target = PREDICTION if self.target in (None, "") else str(self.target)
+        if target != PREDICTION and target not in {str(d) for d in range(10)}:
+            raise InputError(f"Class to explain {self.target!r} is not a digit: choose "
+                             f"{PREDICTION!r} or 0–9.")
+        if self.method not in METHODS:
+            raise InputError(f"Unknown method {self.method!r}: choose one of "
+                             f"{', '.join(METHODS)}.")
+        layer, _ = layer_for(self.method, self.layer)
+        if layer not in FEATURE_LAYERS[1:] or layer not in METHODS[self.method].layers:
+            raise InputError(f"Unknown layer {self.layer!r}: choose one of "
+                             f"{', '.join(METHODS[self.method].layers)}.")
+        if self.colormap not in COLORMAPS:
+            raise InputError(f"Unknown colour map {self.colormap!r}: choose one of "
+                             f"{', '.join(COLORMAPS)}.")
+        try:
+            opacity = float(self.opacity)
+        except (TypeError, ValueError):
+            opacity = float("nan")
+        if not 0.0 <= opacity <= 1.0:
+            raise InputError(f"Opacity {self.opacity!r} is not between 0 and 1.")
+        return replace(self, target=target, layer=layer, opacity=opacity)
+
+    @property
+    def digit(self) -> int | None:
+        """The class to explain as an int, None for the prediction (on checked settings)."""
+        return None if self.target == PREDICTION else int(self.target)
+
+
+@dataclass(frozen=True)
+class Pad:
+    """The drawing pad's value as the browser sent it: its strokes as JSON
+    (:func:`cam_core.strokes.parse_drawing`), or None / "" when nothing is drawn. Never read
+    as a path: a drawing comes only as strokes."""
+
+    text: str | None
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An uploaded image: its file's path on the server, or the ``data:`` URL an API client
+    sent; None when nothing is uploaded."""
+
+    source: str | None
+
+
+@dataclass(frozen=True)
+class Request:
+    """One person's question: an input, the settings, and whether it is live (a stroke, an
+    upload, a moved control: a slow method then waits for Explain) or Explain pressed."""
+
+    source: Pad | Upload
+    settings: Settings = field(default_factory=Settings)
+    live: bool = False
+
+
+class Service:
+    """Explains requests of many people with one :class:`~cam_core.engine.Explainer`.
+
+    Thread-safe: Gradio calls it from several worker threads at once.
+    """
+
+    def __init__(self, explainer: Explainer, drawings_kept: int = DRAWINGS_KEPT) -> None:
+        self.explainer = explainer
+        self._drawings: OrderedDict[str, Prepared] = OrderedDict()
+        self._drawings_kept = drawings_kept
+        self._lock = threading.Lock()
+
+    def read(self, source: Pad | Upload) -> Prepared:
+        """The model input of ``source``: a drawing's strokes rendered as training and
+        evaluation render them (:func:`cam_core.strokes.render_drawing`, then ``prepare_ink``),
+        or an upload read by :func:`cam_core.preprocess.prepare`. Blank when empty.
+
+        Raises: InputError (bad strokes, unreadable file) with a message for the person.
+        """
+        if isinstance(source, Upload):
+            return prepare(source.source)
+        if not source.text:
+            return prepare(None)
+        with self._lock:
+            known = self._drawings.get(source.text)
+            if known is not None:
+                self._drawings.move_to_end(source.text)
+                return known
+        prepared = prepare_ink(render_drawing(parse_drawing(source.text)))
+        for array in (prepared.tensor, prepared.model_input, prepared.ink, prepared.picture):
+            array.setflags(write=False)  # shared by every request with the same strokes
+        with self._lock:
+            self._drawings[source.text] = prepared
+            while len(self._drawings) > self._drawings_kept:
+                self._drawings.popitem(last=False)
+        return prepared
+
+    def blank(self) -> views.Panels:
+        """What the page shows before anything is drawn."""
+        return views.panels(self.explainer.explain(None))
+
+    def explain(self, request: Request) -> views.Panels:
+        """One request; see :meth:`explain_many`."""
+        return self.explain_many([request])[0]
+
+    def explain_many(self, requests: Sequence[Request]) -> list[views.Panels]:
+        """What each request's person sees; never raises (failures become messages).
+
+        Each input is read once; requests with the same settings share one batched forward
+        pass. Live requests for a slow method whose map is not cached get the prediction, no
+        heatmap, and a note to press Explain.
+        """
+        panels: list[views.Panels | None] = [None] * len(requests)
+        inputs: list[Prepared | None] = [None] * len(requests)
+        groups: dict[tuple[Settings, bool], list[int]] = {}
+        for i, request in enumerate(requests):
+            try:
+                inputs[i] = self.read(request.source)
+                settings = request.settings.checked()
+            except Exception as error:
+                panels[i] = _failure(error)
+                continue
+            groups.setdefault((settings, request.live), []).append(i)
+        for (settings, live), indices in groups.items():
+            method = METHODS[settings.method]
+            waiting = [i for i in indices if live and not method.live
+                       and self.explainer.needs_model(inputs[i], settings.digit,
+                                                      settings.method, settings.layer)]
+            self._explain_group(inputs, [i for i in indices if i not in waiting], settings,
+                                "", panels)
+            # The prediction only: CAM's pass, which costs nothing over the forward pass.
+            self._explain_group(inputs, waiting, replace(settings, method="cam",
+                                                         layer="layer4"),
+                                f"{method.label} is slow: press Explain to compute its heatmap.",
+                                panels)
+        return panels  # type: ignore[return-value]
+
+    def _explain_group(self, inputs: list[Prepared | None], indices: list[int],
+                       settings: Settings, note: str, panels: list[views.Panels | None]) -> None:
+        """Explain ``inputs[i]`` for ``i`` in ``indices`` in one batch, filling ``panels[i]``;
+        ``note`` set: no heatmap, the note instead. A failed batch is retried one by one."""
+        if not indices:
+            return
+        try:
+            results = self.explainer.explain_batch([inputs[i] for i in indices],
+                                                   *_arguments(settings))
+            for i, result in zip(indices, results, strict=True):
+                panels[i] = (views.prediction_only(result, inputs[i].picture, note) if note
+                             else views.panels(result, settings.opacity, settings.colormap))
+        except Exception as error:
+            if len(indices) == 1:
+                panels[indices[0]] = _failure(error)
+                return
+            if not isinstance(error, PersonError):
+                LOG.error("explain failed for a batch; retrying its inputs one by one",
+                          exc_info=error)
+            for i in indices:  # one bad input or one bug must fail no other of the batch
+                self._explain_group(inputs, [i], settings, note, panels)
+
+    def current(self, source: Pad | Upload, settings: Settings | None = None,
+                ) -> tuple[Prepared, Explanation]:
+        """The input on screen and its explanation (default settings: CAM of the prediction),
+        for the teaching views.
+
+        Raises: PersonError when there is nothing to explain or the input is unreadable.
+        """
+        prepared, settings = self.read(source), (settings or Settings()).checked()
+        if prepared.blank:
+            raise PersonError(prepared.message)
+        return prepared, self.explainer.explain(prepared, *_arguments(settings))
+
+    def api(self, source: Upload, settings: Settings) -> tuple[dict, Explanation | None]:
+        """The ``/explain`` API's answer: a JSON-ready record and the explanation (None when
+        the request failed; the record's ``message`` then says why)."""
+        try:
+            result = self.explainer.explain(self.read(source), *_arguments(settings.checked()))
+        except Exception as error:
+            message = str(error) if isinstance(error, PersonError) else SERVER_ERROR
+            if not isinstance(error, PersonError):
+                LOG.error("the /explain API failed", exc_info=error)
+            return {"digit": None, "probabilities": [0.0] * 10, "target": None,
+                    "message": message, "ood_score": None, "not_a_digit": False}, None
+        return {"digit": result.digit,
+                "probabilities": [float(p) for p in result.probabilities],
+                "target": result.target, "message": result.message,
+                "ood_score": result.ood_score, "not_a_digit": result.not_a_digit}, result
+
+
+def _arguments(settings: Settings) -> tuple:
+    """``Explainer.explain``'s arguments after the image, from checked settings."""
+    return (settings.digit, settings.method, settings.layer, settings.colormap,
+            settings.opacity)
+
+
+def _failure(error: Exception) -> views.Panels:
+    """What a person sees when their request failed: the message meant for them (bad input or
+    settings, server busy), or ``SERVER_ERROR`` for a bug (logged with its traceback)."""
+    if isinstance(error, PersonError):
+        return views.error_panels(str(error))
+    LOG.error("explain failed", exc_info=error)
+    return views.error_panels(SERVER_ERROR)

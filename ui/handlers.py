@@ -1,0 +1,186 @@
+"""The page's callbacks: widget values → a :mod:`cam_core.service` request → widget values.
+
+Each is a few lines: the rules (CAM's layer, Score-CAM waiting for Explain, batching, retries,
+which errors a person may read) are the service's. The live handlers are batched: Gradio
+hands them a list per input (one item per person) and takes a list per output.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import gradio as gr
+import numpy as np
+
+from cam_core import render, teaching, views
+from cam_core.errors import PersonError
+from cam_core.service import (
+    LOG,
+    PREDICTION,
+    SERVER_ERROR,
+    Pad,
+    Request,
+    Service,
+    Settings,
+    Upload,
+    layer_for,
+)
+
+LAYER_INFO = "CAM needs layer4"  # the Layer control's usual note
+
+Outputs = tuple[str, Any, np.ndarray, np.ndarray]  # headline, chart, overlay, model view
+
+
+def _source(source: str, pad: str | None, upload: str | None) -> Pad | Upload:
+    """The input on screen: the pad's strokes on the Draw tab, else the upload."""
+    return Pad(pad) if source == "draw" else Upload(upload)
+
+
+def _row(panels: views.Panels) -> Outputs:
+    return panels.headline, panels.chart, panels.overlay, panels.model_view
+
+
+def _columns(panels: Sequence[views.Panels]) -> tuple[list, list, list, list]:
+    return ([p.headline for p in panels], [p.chart for p in panels],
+            [p.overlay for p in panels], [p.model_view for p in panels])
+
+
+def _guarded(empty: Any) -> Callable:
+    """A teaching view's handler whose failure becomes a notice (and ``empty`` outputs),
+    never a traceback: a PersonError's own message, else the generic one (logged)."""
+    def decorate(handler: Callable) -> Callable:
+        @functools.wraps(handler)
+        def run(*args: Any) -> Any:
+            try:
+                return handler(*args)
+            except PersonError as error:
+                gr.Warning(str(error))
+            except Exception as error:
+                LOG.error("teaching view failed", exc_info=error)
+                gr.Warning(SERVER_ERROR)
+            return empty
+        return run
+    return decorate
+
+
+class Handlers:
+    """The callbacks of one page, over one :class:`~cam_core.service.Service`."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+
+    # ------------------------------------------------------------------ the main view
+
+    def on_draw(self, pads, targets, methods, layers, opacities, colormaps):
+        """A pen-up on the pad (batched): explain each person's strokes as they stand."""
+        return self._live([Pad(p) for p in pads], targets, methods, layers, opacities,
+                          colormaps)
+
+    def on_upload(self, uploads, targets, methods, layers, opacities, colormaps):
+        """A new upload (batched): explain each person's file."""
+        return self._live([Upload(u) for u in uploads], targets, methods, layers, opacities,
+                          colormaps)
+
+    def _live(self, sources: list[Pad | Upload], *controls: list) -> tuple[list, ...]:
+        requests = [Request(source, Settings(*settings), live=True)
+                    for source, *settings in zip(sources, *controls, strict=True)]
+        return _columns(self.service.explain_many(requests))
+
+    def on_explain(self, source, pad, upload, target, method, layer, opacity,
+                   colormap) -> Outputs:
+        """Explain pressed: the input on screen with every control as set, Score-CAM too."""
+        settings = Settings(target, method, layer, opacity, colormap)
+        return _row(self.service.explain(Request(_source(source, pad, upload), settings)))
+
+    def on_setting(self, source, pad, upload, target, method, layer, opacity,
+                   colormap) -> Outputs:
+        """A control moved or a tab was chosen: the input on screen again (the engine's cache
+        skips the model); a slow method's map not yet computed waits for Explain."""
+        settings = Settings(target, method, layer, opacity, colormap)
+        return _row(self.service.explain(Request(_source(source, pad, upload), settings,
+                                                 live=True)))
+
+    @staticmethod
+    def layer_rule(method: str, layer: str) -> dict:
+        """The Layer control after Method or Layer changed: back to layer4 with CAM, saying
+        why, so it never names a layer the map is not from."""
+        chosen, why = layer_for(method, layer)
+        if why:
+            return gr.update(value=chosen, info=why)
+        return gr.update() if method == "cam" else gr.update(info=LAYER_INFO)
+
+    # ------------------------------------------------------------------ teaching views
+
+    @staticmethod
+    def clear_teaching() -> tuple:
+        """A new input: every teaching view empties, so none shows the previous one's."""
+        return [], None, "", "", [], [], ""
+
+    @_guarded(empty=[])
+    def ten_maps(self, source, pad, upload, scale: str, colormap: str) -> list:
+        """All ten class maps of the input on screen as gallery tiles."""
+        _, result = self.service.current(_source(source, pad, upload))
+        return teaching.class_map_tiles(result, scale,
+                                        "coolwarm" if scale == "signed" else colormap)
+
+    @_guarded(empty=(None, ""))
+    def why_not(self, source, pad, upload, first: str, second: str) -> tuple:
+        """Contrast map CAM[first] − CAM[second] and its caption."""
+        prepared, result = self.service.current(_source(source, pad, upload))
+        first_digit = result.digit if first == PREDICTION else int(first)
+        second_digit = (teaching.runner_up(result, first_digit) if second == "runner-up"
+                        else int(second))
+        if first_digit == second_digit:
+            raise PersonError("Pick two different digits to compare.")
+        return teaching.contrast(result, prepared, first_digit, second_digit)
+
+    @_guarded(empty=("", []))
+    def erase(self, source, pad, upload, percent: float, followed: str) -> tuple[str, list]:
+        """Erase the map's hottest ink and as much at random; report both probabilities."""
+        method, layer = followed.split(":")
+        _, result = self.service.current(_source(source, pad, upload),
+                                         Settings(method=method, layer=layer))
+        outcome = teaching.erase_evidence(self.service.explainer, result, percent / 100)
+        return teaching.erasure_report(outcome, percent), [
+            (render.on_paper(outcome.cam_erased), "erased where the heatmap is hottest"),
+            (render.on_paper(outcome.random_erased), "erased at random")]
+
+    @_guarded(empty=[])
+    def layers(self, source, pad, upload, method: str, colormap: str) -> list:
+        """The chosen method's maps of layer2, layer3 and layer4 side by side."""
+        prepared, _ = self.service.current(_source(source, pad, upload))
+        return teaching.layer_comparison(self.service.explainer, prepared, method,
+                                         colormap=colormap)
+
+    @_guarded(empty="Draw a digit first.")
+    def numbers(self, source, pad, upload, target: str) -> str:
+        """The CAM formula with the current drawing's own numbers (Markdown)."""
+        _, result = self.service.current(_source(source, pad, upload), Settings(target))
+        return teaching.how_it_works(self.service.explainer, result)
+
+    # ------------------------------------------------------------------ the API
+
+    def explain(self, image: str | None, target: str = PREDICTION, method: str = "cam",
+                layer: str = "layer4", colormap: str = "viridis", opacity: float = 0.5,
+                ) -> tuple[dict, np.ndarray | None]:
+        """Classify a picture of a handwritten digit and show where a ResNet34 found the
+        evidence (a class activation map).
+
+        Args:
+            image: an image file of one digit (PNG, JPEG, …; a photo or a drawing).
+            target: the class whose evidence to show: "prediction" or a digit "0"–"9".
+            method: cam, gradcam, gradcam++, hirescam, layercam or scorecam (slow).
+            layer: layer4 (7×7; CAM needs it), layer3 (7×7) or layer2 (14×14).
+            colormap: viridis, inferno, jet or coolwarm (signed).
+            opacity: heatmap opacity from 0 to 1.
+
+        Returns:
+            result: {digit, probabilities (10), target, message, ood_score, not_a_digit};
+                digit is null and message says why when nothing could be read.
+            overlay: the heatmap over the picture (none when there is nothing to show).
+        """
+        settings = Settings(target, method, layer, opacity, colormap)
+        record, result = self.service.api(Upload(image), settings)
+        return record, None if result is None else result.overlay
