@@ -165,6 +165,93 @@ def _slow_pass(model_key: int, tensors: np.ndarray, method: str, layer: str,
     return _model_pass(model_key, tensors, method, layer, targets)
 
 
+@dataclass
+class _Pass:
+    """One caller's share of a merged model pass (see :class:`_Merger`)."""
+
+    tensors: np.ndarray  # (n, 1, 28, 28)
+    method: str
+    layer: str
+    targets: list[int | None]
+    results: list[ModelResult] | None = None
+    error: BaseException | None = None
+
+
+class _Merger:
+    """Runs the live model passes that several threads ask for at once as one batched pass.
+
+    Gradio batches the requests of one event (the pad's strokes, an upload, the API), up to
+    four events computing at once; each would run its own forward pass. Here the first caller
+    runs the model while the others wait; when it is done, one of them runs every pass that
+    has arrived meanwhile for the same method and layer (up to ``max_images`` inputs) in one
+    batch. So a class's strokes, uploads and API calls share passes, at most one pass uses
+    the cores at a time (two at once on two cores only slow each other), and a lone request
+    runs at once, as before.
+
+    Args:
+        run: the model pass, ``run(tensors, method, layer, targets) -> list[ModelResult]``.
+        max_images: most inputs in one merged pass.
+    """
+
+    def __init__(self, run, max_images: int = 32) -> None:
+        self._run = run
+        self._max_images = max_images
+        self._waiting: list[_Pass] = []
+        self._busy = False
+        self._turn = threading.Condition()
+
+    def run(self, tensors: np.ndarray, method: str, layer: str,
+            targets: Sequence[int | None]) -> list[ModelResult]:
+        mine = _Pass(tensors, method, layer, list(targets))
+        with self._turn:
+            self._waiting.append(mine)
+            while self._busy and mine.results is None and mine.error is None:
+                self._turn.wait()
+            if mine.results is None and mine.error is None:
+                self._busy = True
+                batch = self._take(mine)
+            else:
+                batch = []
+        if batch:
+            try:
+                self._compute(batch)
+            finally:
+                with self._turn:
+                    self._busy = False
+                    self._turn.notify_all()
+        if mine.error is not None:
+            raise mine.error
+        return mine.results  # type: ignore[return-value]
+
+    def _take(self, mine: _Pass) -> list[_Pass]:
+        """``mine`` and the waiting passes of the same method and layer, oldest first, up to
+        ``max_images`` inputs; removed from the waiting list. Call with the lock held."""
+        batch, count = [mine], len(mine.tensors)
+        for other in self._waiting:
+            if other is mine or (other.method, other.layer) != (mine.method, mine.layer):
+                continue
+            if count + len(other.tensors) > self._max_images:
+                break
+            batch.append(other)
+            count += len(other.tensors)
+        self._waiting = [w for w in self._waiting if not any(w is b for b in batch)]
+        return batch
+
+    def _compute(self, batch: list[_Pass]) -> None:
+        """One pass for the whole batch; each caller gets its own results or the error."""
+        try:
+            results = self._run(np.concatenate([b.tensors for b in batch]), batch[0].method,
+                                batch[0].layer, [t for b in batch for t in b.targets])
+        except BaseException as error:  # every caller of the batch sees the failure
+            for share in batch:
+                share.error = error
+            return
+        start = 0
+        for share in batch:
+            share.results = results[start:start + len(share.tensors)]
+            start += len(share.tensors)
+
+
 class Explainer:
     """Explains digits with one model. Build it with :func:`load_explainer` (cached).
 
@@ -189,6 +276,7 @@ class Explainer:
         self._lock = threading.Lock()
         self._slow_gate = threading.BoundedSemaphore(slow_runs)
         self._waiting, self._waiting_lock = 0, threading.Lock()
+        self._merger = _Merger(functools.partial(_live_pass, id(self)))
         _EXPLAINERS[id(self)] = self
 
     # ------------------------------------------------------------------ model side
@@ -196,9 +284,11 @@ class Explainer:
     def _run(self, tensors: np.ndarray, method: str, layer: str,
              targets: Sequence[int | None]) -> list[ModelResult]:
         """One batched model pass (see :func:`_model_pass`), on ZeroGPU with a GPU lease as
-        long as the method needs."""
-        model_pass = _live_pass if get_method(method, layer).live else _slow_pass
-        return model_pass(id(self), tensors, method, layer, targets)
+        long as the method needs; live methods' passes merged with other threads' at the
+        same moment (:class:`_Merger`)."""
+        if get_method(method, layer).live:
+            return self._merger.run(tensors, method, layer, targets)
+        return _slow_pass(id(self), tensors, method, layer, targets)
 
     def _cached(self, prepared: Sequence[Prepared], method: str, layer: str,
                 targets: Sequence[int | None]) -> list[ModelResult]:

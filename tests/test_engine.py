@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import gc
+import os
 import resource
+import subprocess
+import sys
 import threading
 import time
 
 import numpy as np
 import pytest
 import torch
+from conftest import ROOT
 
 from cam_core import engine, render
 from cam_core.engine import Explainer
@@ -450,3 +454,70 @@ def test_grid_lines_mark_the_seven_by_seven_cells():
     assert len(vertical) == 8 and steps.max() - steps.min() <= 2  # evenly spaced cells
     drawn = render.draw_grid(np.full((*canvas, 3), 255, np.uint8), prepared.to_model, (7, 7))
     assert (drawn[:, vertical[3]] < 255).any()
+
+
+def test_live_passes_asked_for_at_once_are_merged_and_each_gets_its_own(untrained: Explainer):
+    """Several Gradio workers explaining at once (strokes, uploads, API calls of different
+    students) share one forward pass: while one pass runs, the passes asked for meanwhile
+    wait and then run together, and each caller gets the results of its own inputs."""
+    fresh = Explainer(untrained.model, untrained.device, cache_size=0)
+    real, sizes = fresh._merger._run, []
+    started, release = threading.Event(), threading.Event()
+
+    def held(tensors, method, layer, targets):
+        sizes.append(len(tensors))
+        if len(sizes) == 1:  # the first pass runs until every other caller is waiting
+            started.set()
+            release.wait(10)
+        return real(tensors, method, layer, targets)
+
+    fresh._merger._run = held
+    drawings = [255 - (255 * render_strokes([np.array([[110 + 15 * i, 80], [290, 80 + 10 * i],
+                                                       [170, 330]], float)])).astype(np.uint8)
+                for i in range(5)]
+    results: dict[int, object] = {}
+
+    def explain(i: int) -> None:
+        results[i] = fresh.explain(drawings[i])
+
+    first = threading.Thread(target=explain, args=(0,))
+    first.start()
+    assert started.wait(10)
+    others = [threading.Thread(target=explain, args=(i,)) for i in range(1, 5)]
+    for worker in others:
+        worker.start()
+    deadline = time.time() + 10
+    while len(fresh._merger._waiting) < 4 and time.time() < deadline:
+        time.sleep(0.01)
+    release.set()
+    for worker in [first, *others]:
+        worker.join()
+    assert sizes == [1, 4]  # the four waiting callers: one pass
+    for i, drawing in enumerate(drawings):
+        alone = untrained.explain(drawing)
+        np.testing.assert_allclose(results[i].logits, alone.logits, atol=1e-4)
+
+
+def test_a_failed_merged_pass_fails_each_of_its_callers(untrained: Explainer):
+    fresh = Explainer(untrained.model, untrained.device, cache_size=0)
+
+    def broken(tensors, method, layer, targets):
+        raise RuntimeError("out of memory")
+
+    fresh._merger._run = broken
+    with pytest.raises(RuntimeError, match="out of memory"):
+        fresh.explain(np.eye(28, dtype=np.uint8) * 255)
+    assert not fresh._merger._busy and not fresh._merger._waiting  # ready for the next
+
+
+def test_the_server_lets_idle_torch_threads_sleep():
+    """``app.py`` sets OpenMP's wait policy before torch loads: spinning threads burned ~6×
+    the CPU of a forward pass on two shared cores. A value set by the user is kept."""
+    code = "import app, os, sys; print(os.environ['OMP_WAIT_POLICY'], 'torch' in sys.modules)"
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.stdout.split() == ["PASSIVE", "True"], done.stderr
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          env={**env, "OMP_WAIT_POLICY": "ACTIVE"}, text=True, timeout=300)
+    assert done.stdout.split()[0] == "ACTIVE", done.stderr
