@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from . import views
@@ -131,6 +131,10 @@ class Request:
     live: bool = False
 
 
+# answered(i, the input read, its explanation, its settings, note): request i's result is in.
+Answered = Callable[[int, Prepared, Explanation, Settings, str], None]
+
+
 class Service:
     """Explains requests of many people with one :class:`~cam_core.engine.Explainer`.
 
@@ -184,14 +188,35 @@ class Service:
         heatmap, and a note to press Explain.
         """
         panels: list[views.Panels | None] = [None] * len(requests)
-        inputs: list[Prepared | None] = [None] * len(requests)
+
+        def answered(i: int, prepared: Prepared, result: Explanation, settings: Settings,
+                     note: str) -> None:
+            panels[i] = (views.prediction_only(result, prepared.picture, note) if note
+                         else views.panels(result, settings.opacity, settings.colormap))
+
+        def failed(i: int, error: Exception) -> None:
+            panels[i] = _failure(error)
+
+        self._batched(requests, answered, failed)
+        return panels  # type: ignore[return-value]
+
+    def _batched(self, requests: Sequence[Request], answered: Answered,
+                 failed: Callable[[int, Exception], None]) -> None:
+        """Read each request's input once, group requests that ask the same thing, run one
+        batched ``explain_batch`` per group; call ``answered(i, prepared, result, settings,
+        note)`` or ``failed(i, error)`` for each request ``i``.
+
+        ``note`` is set (and the result is CAM's, for the prediction only) when a live request
+        asks for a slow method whose map is not cached.
+        """
+        inputs: dict[int, Prepared] = {}
         groups: dict[tuple[Settings, bool], list[int]] = {}
         for i, request in enumerate(requests):
             try:
                 inputs[i] = self.read(request.source)
                 settings = request.settings.checked()
             except Exception as error:
-                panels[i] = _failure(error)
+                failed(i, error)
                 continue
             groups.setdefault((settings, request.live), []).append(i)
         for (settings, live), indices in groups.items():
@@ -200,35 +225,34 @@ class Service:
                        and self.explainer.needs_model(inputs[i], settings.digit,
                                                       settings.method, settings.layer)]
             self._explain_group(inputs, [i for i in indices if i not in waiting], settings,
-                                "", panels)
+                                "", answered, failed)
             # The prediction only: CAM's pass, which costs nothing over the forward pass.
             self._explain_group(inputs, waiting, replace(settings, method="cam",
                                                          layer="layer4"),
                                 f"{method.label} is slow: press Explain to compute its heatmap.",
-                                panels)
-        return panels  # type: ignore[return-value]
+                                answered, failed)
 
-    def _explain_group(self, inputs: list[Prepared | None], indices: list[int],
-                       settings: Settings, note: str, panels: list[views.Panels | None]) -> None:
-        """Explain ``inputs[i]`` for ``i`` in ``indices`` in one batch, filling ``panels[i]``;
-        ``note`` set: no heatmap, the note instead. A failed batch is retried one by one."""
+    def _explain_group(self, inputs: dict[int, Prepared], indices: list[int],
+                       settings: Settings, note: str, answered: Answered,
+                       failed: Callable[[int, Exception], None]) -> None:
+        """Explain ``inputs[i]`` for ``i`` in ``indices`` in one batch (see :meth:`_batched`).
+        A failed batch is retried one by one."""
         if not indices:
             return
         try:
             results = self.explainer.explain_batch([inputs[i] for i in indices],
                                                    *_arguments(settings))
             for i, result in zip(indices, results, strict=True):
-                panels[i] = (views.prediction_only(result, inputs[i].picture, note) if note
-                             else views.panels(result, settings.opacity, settings.colormap))
+                answered(i, inputs[i], result, settings, note)
         except Exception as error:
             if len(indices) == 1:
-                panels[indices[0]] = _failure(error)
+                failed(indices[0], error)
                 return
             if not isinstance(error, PersonError):
                 LOG.error("explain failed for a batch; retrying its inputs one by one",
                           exc_info=error)
             for i in indices:  # one bad input or one bug must fail no other of the batch
-                self._explain_group(inputs, [i], settings, note, panels)
+                self._explain_group(inputs, [i], settings, note, answered, failed)
 
     def current(self, source: Pad | Upload, settings: Settings | None = None,
                 ) -> tuple[Prepared, Explanation]:
@@ -243,21 +267,41 @@ class Service:
         return prepared, self.explainer.explain(prepared, *_arguments(settings))
 
     def api(self, source: Upload, settings: Settings) -> tuple[dict, Explanation | None]:
-        """The ``/explain`` API's answer: a JSON-ready record and the explanation (None when
-        the request failed; the record's ``message`` then says why)."""
-        try:
-            result = self.explainer.explain(self.read(source), *_arguments(settings.checked()))
-        except Exception as error:
-            message = str(error) if isinstance(error, PersonError) else SERVER_ERROR
-            if not isinstance(error, PersonError):
-                LOG.error("the /explain API failed", exc_info=error)
-            return {"digit": None, "probabilities": [0.0] * 10, "target": None,
-                    "message": message, "ood_score": None, "not_a_digit": False}, None
-        return {"digit": result.digit,
-                "probabilities": [float(p) for p in result.probabilities],
-                "target": result.target, "message": result.message,
-                "ood_score": result.ood_score, "not_a_digit": result.not_a_digit}, result
+        """One ``/explain`` request; see :meth:`api_many`."""
+        return self.api_many([source], [settings])[0]
 
+    def api_many(self, sources: Sequence[Upload], settings: Sequence[Settings],
+                 ) -> list[tuple[dict, Explanation | None]]:
+        """The ``/explain`` API's answers, one per request: a JSON-ready record and the
+        explanation (None when the request failed; the record's ``message`` then says why).
+
+        Batched like the page's live requests: each file is read once, requests with equal
+        settings share one forward pass, and a failure fails no other request. Slow methods
+        are computed (the API has no Explain button to wait for).
+        """
+        requests = [Request(source, chosen) for source, chosen in zip(sources, settings,
+                                                                      strict=True)]
+        answers: list[tuple[dict, Explanation | None] | None] = [None] * len(requests)
+
+        def failed(i: int, error: Exception) -> None:
+            if isinstance(error, PersonError):
+                message = str(error)
+            else:
+                LOG.error("the /explain API failed", exc_info=error)
+                message = SERVER_ERROR
+            answers[i] = ({"digit": None, "probabilities": [0.0] * 10, "target": None,
+                           "message": message, "ood_score": None, "not_a_digit": False}, None)
+
+        def answered(i: int, prepared: Prepared, result: Explanation, settings: Settings,
+                     note: str) -> None:
+            answers[i] = ({"digit": result.digit,
+                           "probabilities": [float(p) for p in result.probabilities],
+                           "target": result.target, "message": result.message,
+                           "ood_score": result.ood_score, "not_a_digit": result.not_a_digit},
+                          result)
+
+        self._batched(requests, answered, failed)
+        return answers  # type: ignore[return-value]
 
 def _arguments(settings: Settings) -> tuple:
     """``Explainer.explain``'s arguments after the image, from checked settings."""

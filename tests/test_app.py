@@ -158,9 +158,9 @@ def test_a_new_input_cancels_teaching_views_still_computing(server):
         assert triggers <= cancelling, name
 
 
-def test_the_live_handlers_are_batched_across_people(server):
+def test_the_live_handlers_and_the_api_are_batched_across_people(server):
     events, _ = _events(server)
-    for name in ("on_draw", "on_upload"):
+    for name in ("on_draw", "on_upload", "explain"):
         (event,) = events[name]
         assert event["batch"] and event["max_batch_size"] == 16
 

@@ -226,3 +226,29 @@ def test_the_api_answers_a_record_and_says_what_is_wrong(service):
     assert record["message"].startswith("Unknown method 'magic'")
     record, _ = service.api(Upload(None), Settings())
     assert record["digit"] is None and "Draw a digit" in record["message"]
+
+
+def test_the_api_batches_many_clients_files_and_keeps_failures_apart(service, monkeypatch,
+                                                                     tmp_path):
+    """/explain is batched as the page's live events are: files of several clients with the
+    same settings share one forward pass; an unreadable one gets its own message."""
+    batches = []
+    real = service.explainer.explain_batch
+
+    def counted(images, *args):
+        batches.append((len(images), args[1]))
+        return real(images, *args)
+
+    monkeypatch.setattr(service.explainer, "explain_batch", counted)
+    bad = tmp_path / "notes.png"
+    bad.write_text("not an image")
+    cam, gradcam = Settings(), Settings("3", "gradcam", "layer3", 0.5, "viridis")
+    answers = service.api_many([Upload(SEVEN_PHOTO), Upload(FIVE_PHOTO), Upload(str(bad)),
+                                Upload(FIVE_PHOTO)], [cam, cam, cam, gradcam])
+    assert sorted(batches) == [(1, "gradcam"), (2, "cam")]
+    (seven, r7), (five, _), (unreadable, none), (explained, rg) = answers
+    assert seven["digit"] == 7 and five["digit"] == 5 and r7.overlay.shape[2] == 3
+    assert unreadable["digit"] is None and "not an image" in unreadable["message"]
+    assert none is None
+    assert explained["digit"] == 5 and explained["target"] == 3 and rg.method == "gradcam"
+    assert np.allclose(five["probabilities"], explained["probabilities"], atol=1e-4)

@@ -162,9 +162,9 @@ class Handlers:
 
     # ------------------------------------------------------------------ the API
 
-    def explain(self, image: str | None, target: str = PREDICTION, method: str = "cam",
-                layer: str = "layer4", colormap: str = "viridis", opacity: float = 0.5,
-                ) -> tuple[dict, np.ndarray | None]:
+    def explain(self, image: list[str | None], target: list[str], method: list[str],
+                layer: list[str], colormap: list[str], opacity: list[float],
+                ) -> tuple[list[dict], list[np.ndarray | None]]:
         """Classify a picture of a handwritten digit and show where a ResNet34 found the
         evidence (a class activation map).
 
@@ -181,6 +181,11 @@ class Handlers:
                 digit is null and message says why when nothing could be read.
             overlay: the heatmap over the picture (none when there is nothing to show).
         """
-        settings = Settings(target, method, layer, opacity, colormap)
-        record, result = self.service.api(Upload(image), settings)
-        return record, None if result is None else result.overlay
+        # Batched (the event's batch=True): Gradio passes one list per argument, one item per
+        # client, and many clients' files share one forward pass. A client sends one request.
+        answers = self.service.api_many(
+            [Upload(i) for i in image],
+            [Settings(*chosen) for chosen in zip(target, method, layer, opacity, colormap,
+                                                 strict=True)])
+        return ([record for record, _ in answers],
+                [None if result is None else result.overlay for _, result in answers])

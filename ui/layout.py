@@ -181,5 +181,6 @@ def build(handlers: Handlers) -> gr.Blocks:
         for changed in (pad.change, upload.change, draw_tab.select, upload_tab.select):
             changed(handlers.clear_teaching, None, teaching_views, queue=False,
                     show_progress="hidden", **private)
-        api_button.click(handlers.explain, api_inputs, api_outputs, api_name="explain")
+        api_button.click(handlers.explain, api_inputs, api_outputs, api_name="explain",
+                         batch=True, max_batch_size=MAX_BATCH)
     return demo.queue(max_size=128, default_concurrency_limit=4)
