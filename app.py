@@ -1,7 +1,8 @@
 """Digit CAM demo: draw a digit, see what a ResNet34 reads and where it found the evidence.
 
-``python app.py [--host 127.0.0.1] [--port 7860] [--share] [--mcp]`` (also how a Hugging Face
-Space starts it). This file only builds and launches: :func:`build_demo` puts the page
+``python app.py [--host 127.0.0.1] [--port 7860] [--classroom] [--share] [--mcp]`` (also how a
+Hugging Face Space starts it; ``--classroom`` serves a class over the room's network, see
+``ui/classroom.py``). This file only builds and launches: :func:`build_demo` puts the page
 (``ui/``) on a request service (``cam_core.service``) over an explainer (``cam_core.engine``);
 :func:`main` loads the model and serves. Importing it loads nothing heavy.
 """
@@ -25,13 +26,15 @@ import gradio as gr
 
 from cam_core.engine import Explainer
 from cam_core.service import Service
-from ui import layout
+from ui import classroom, layout
 from ui.handlers import Handlers
 
 
-def build_demo(explainer: Explainer) -> gr.Blocks:
-    """The app's page over ``explainer`` (queued; launch it, or call its handlers in tests)."""
-    return layout.build(Handlers(Service(explainer)))
+def build_demo(explainer: Explainer, classroom_url: str | None = None) -> gr.Blocks:
+    """The app's page over ``explainer`` (queued; launch it, or call its handlers in tests);
+    with ``classroom_url``, a banner on top gives students that address and its QR code."""
+    banner = classroom.banner_html(classroom_url) if classroom_url else None
+    return layout.build(Handlers(Service(explainer)), banner=banner)
 
 
 def cap_malloc_arenas(arenas: int = 2) -> None:
@@ -48,17 +51,32 @@ def cap_malloc_arenas(arenas: int = 2) -> None:
         ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # -8 is M_ARENA_MAX in <malloc.h>
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Parse the command line, load the model once (a missing weights file fails early,
-    naming the training command) and serve until stopped."""
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line. ``host``: ``--host``, else ``GRADIO_SERVER_NAME``, else every interface
+    with ``--classroom`` and loopback without: the app is reachable from other machines only
+    when asked."""
     parser = argparse.ArgumentParser(description="Serve the digit CAM demo.")
-    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
+    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME"),
+                        help="address to listen on (default 127.0.0.1; 0.0.0.0 with "
+                             "--classroom)")
     parser.add_argument("--port", type=int, default=int(os.environ.get(
         "GRADIO_SERVER_PORT", os.environ.get("PORT", 7860))))
+    parser.add_argument("--classroom", action="store_true",
+                        help="serve a class on this network: listen on all interfaces, print "
+                             "the address to open and its QR code, show both on the page")
     parser.add_argument("--share", action="store_true", help="make a public gradio.live link")
     parser.add_argument("--mcp", action="store_true",
                         help="also serve /explain as an MCP tool (needs gradio[mcp])")
     args = parser.parse_args(argv)
+    if not args.host:
+        args.host = "0.0.0.0" if args.classroom else "127.0.0.1"
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the command line, load the model once (a missing weights file fails early,
+    naming the training command) and serve until stopped."""
+    args = parse_args(argv)
     cap_malloc_arenas()
     from cam_core.engine import load_explainer
     from cam_core.model import WeightsError
@@ -67,7 +85,10 @@ def main(argv: list[str] | None = None) -> None:
         explainer = load_explainer(os.environ.get("DIGIT_CAM_WEIGHTS") or None)
     except WeightsError as error:
         raise SystemExit(str(error)) from None
-    build_demo(explainer).launch(
+    url = classroom.student_url(args.host, args.port) if args.classroom else None
+    if url:
+        print(classroom.terminal_text(url), flush=True)
+    build_demo(explainer, url).launch(
         server_name=args.host, server_port=args.port, share=args.share,
         mcp_server=args.mcp, max_file_size="10mb", css=layout.page_css(),
         footer_links=["api"])

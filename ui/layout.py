@@ -32,9 +32,12 @@ def page_css() -> str:
     return (HERE / "page.css").read_text(encoding="utf-8")
 
 
-def build(handlers: Handlers) -> gr.Blocks:
-    """The whole page, wired to ``handlers``; queue set for a class sharing one server."""
+def build(handlers: Handlers, banner: str | None = None) -> gr.Blocks:
+    """The whole page, wired to ``handlers``; queue set for a class sharing one server.
+    ``banner``: HTML shown first (classroom mode: the address to open, see ui/classroom.py)."""
     with gr.Blocks(title="What does the network look at?") as demo:
+        if banner:
+            gr.HTML(banner, elem_id="classroom")
         gr.Markdown("# What does the network look at?\nDraw a digit (or upload a photo of "
                     "one). A ResNet34 trained on MNIST says which digit it sees; the heatmap "
                     "— a *class activation map* — shows where in your drawing it found the "

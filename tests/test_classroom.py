@@ -1,0 +1,115 @@
+"""Classroom mode (``python app.py --classroom``): where it listens, the address it gives
+students, and that address as a QR code a phone can read (decoded here with OpenCV)."""
+
+from __future__ import annotations
+
+import io
+import ipaddress
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+import app
+from ui import classroom
+
+
+def test_the_app_listens_beyond_this_machine_only_when_asked(monkeypatch):
+    monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
+    assert app.parse_args([]).host == "127.0.0.1"
+    assert app.parse_args(["--classroom"]).host == "0.0.0.0"
+    chosen = app.parse_args(["--classroom", "--host", "10.1.2.3", "--port", "8080"])
+    assert (chosen.host, chosen.port, chosen.classroom) == ("10.1.2.3", 8080, True)
+    monkeypatch.setenv("GRADIO_SERVER_NAME", "192.168.5.5")  # a Space or a launcher's choice
+    assert app.parse_args(["--classroom"]).host == "192.168.5.5"
+
+
+def test_students_get_this_machines_network_address_found_offline(monkeypatch):
+    """All interfaces: the LAN address (a UDP socket's route, no packet sent); a given host is
+    kept; no network at all gives loopback rather than an error."""
+    monkeypatch.setattr(classroom, "lan_address", lambda: "192.168.1.23")
+    assert classroom.student_url("0.0.0.0", 7860) == "http://192.168.1.23:7860/"
+    assert classroom.student_url("10.0.0.5", 8080) == "http://10.0.0.5:8080/"
+    assert classroom.student_url("fe80::1", 80) == "http://[fe80::1]:80/"
+    monkeypatch.undo()
+    address = ipaddress.ip_address(classroom.lan_address())  # whatever this machine has
+    assert address.version == 4 and not address.is_unspecified
+
+    class NoNetwork:
+        def __init__(self, *args):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *args):
+            return False
+
+        def connect(self, address):
+            raise OSError("Network is unreachable")
+
+    monkeypatch.setattr(classroom.socket, "socket", NoNetwork)
+    monkeypatch.setattr(classroom.socket, "gethostbyname", lambda name: "127.0.1.1")
+    assert classroom.lan_address() == "127.0.0.1"
+
+
+def _decode(png: bytes) -> str:
+    image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE)
+    return cv2.QRCodeDetector().detectAndDecode(image)[0]
+
+
+def test_the_qr_code_reads_back_as_the_address():
+    url = "http://192.168.1.23:7860/"
+    png = io.BytesIO()
+    classroom.qr_code(url).save(png, kind="png", scale=8, border=4)
+    assert _decode(png.getvalue()) == url
+    text = classroom.terminal_text(url)
+    assert url in text and "Anyone on this network" in text
+    assert "█" in text or "▀" in text  # the code itself, in block characters
+    # The terminal's blocks, drawn back as pixels, are the same code.
+    rows = [line for line in text.splitlines() if line and set(line) <= set("█▀▄ ")]
+    pixels = np.array([[[255 if c in "█▀" else 0 for c in row],
+                        [255 if c in "█▄" else 0 for c in row]] for row in rows],
+                      np.uint8).reshape(-1, len(rows[0]))
+    big = cv2.resize(pixels, None, fx=8, fy=8, interpolation=cv2.INTER_NEAREST)
+    big = cv2.copyMakeBorder(big, 32, 32, 32, 32, cv2.BORDER_CONSTANT, value=255)
+    assert _decode(cv2.imencode(".png", big)[1].tobytes()) == url
+
+
+def test_the_page_shows_the_address_and_its_qr_code_only_in_classroom_mode(untrained):
+    url = "http://192.168.1.23:7860/"
+    banner = classroom.banner_html(url)
+    assert url in banner and "<svg" in banner and "Anyone on this network" in banner
+
+    def html_values(demo) -> list[str]:
+        config = demo.get_config_file()
+        return [c["props"].get("value") or "" for c in config["components"]
+                if c["type"] == "html"]
+
+    shown = html_values(app.build_demo(untrained, classroom_url=url))
+    assert any(url in value and "<svg" in value for value in shown)
+    assert not any(url in value for value in html_values(app.build_demo(untrained)))
+    json.dumps(shown)  # the banner travels in the page's configuration
+
+
+@pytest.mark.parametrize("argv", [["--classroom"], []])
+def test_main_prints_the_address_and_qr_code_in_classroom_mode(argv, monkeypatch, capsys,
+                                                                untrained):
+    """``main`` prints the address and QR code before serving (launch is stubbed here)."""
+    for name in ("GRADIO_SERVER_NAME", "GRADIO_SERVER_PORT", "PORT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(classroom, "lan_address", lambda: "192.168.1.23")
+    import cam_core.engine
+
+    monkeypatch.setattr(cam_core.engine, "load_explainer", lambda *args: untrained)
+    launched = {}
+    monkeypatch.setattr(app.gr.Blocks, "launch",
+                        lambda self, **kwargs: launched.update(kwargs))
+    app.main(argv)
+    printed = capsys.readouterr().out
+    if argv:
+        assert "http://192.168.1.23:7860/" in printed and "Anyone on this network" in printed
+        assert launched["server_name"] == "0.0.0.0"
+    else:
+        assert printed == "" and launched["server_name"] == "127.0.0.1"
