@@ -174,7 +174,10 @@ def build(handlers: Handlers, banner: str | None = None) -> gr.Blocks:
                 **private)
         live = dict(outputs=outputs, batch=True, max_batch_size=MAX_BATCH,
                     show_progress="hidden", trigger_mode="always_last", **new_input)
-        pad.change(handlers.on_draw, inputs=[pad, *controls], **live)
+        # Callable by name but not in the API docs: benchmarks/classroom.py sends the pad's
+        # own event as the browser does.
+        pad.change(handlers.on_draw, inputs=[pad, *controls],
+                   **live | dict(api_name="on_draw", api_visibility="undocumented"))
         upload.change(handlers.on_upload, inputs=[upload, *controls], **live)
         for control in (method, layer):
             control.change(handlers.layer_rule, [method, layer], layer, **private)
