@@ -104,8 +104,10 @@ def serve_trivial(port: int) -> None:
             return ([answer.headline] * n, [answer.chart] * n,
                     [stamped(overlay) for _ in sources], [stamped(model_view) for _ in sources])
 
-        def explain(self, image, target, method, layer, colormap, opacity):  # batched
-            return [record] * len(image), [stamped(overlay) for _ in image]
+        def explain(self, image, target, method, layer, colormap, opacity):
+            if isinstance(image, list | tuple):  # batched (Gradio passes tuples)
+                return [record] * len(image), [stamped(overlay) for _ in image]
+            return record, stamped(overlay)  # an older page, not batched
 
     demo = layout.build(Trivial(Blank()))
     assert isinstance(demo, gr.Blocks)
