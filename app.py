@@ -87,7 +87,8 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(str(error)) from None
     url = classroom.student_url(args.host, args.port) if args.classroom else None
     if url:
-        print(classroom.terminal_text(url), flush=True)
+        print(classroom.terminal_text(url, classroom.other_urls(args.host, args.port, url)),
+              flush=True)
     build_demo(explainer, url).launch(
         server_name=args.host, server_port=args.port, share=args.share,
         mcp_server=args.mcp, max_file_size="10mb", css=layout.page_css(),

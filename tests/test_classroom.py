@@ -50,8 +50,24 @@ def test_students_get_this_machines_network_address_found_offline(monkeypatch):
             raise OSError("Network is unreachable")
 
     monkeypatch.setattr(classroom.socket, "socket", NoNetwork)
+    # No default route (a laptop's own hotspot, no internet): the hotspot's address.
+    monkeypatch.setattr(classroom, "interface_addresses", lambda: ["10.42.0.1"])
+    assert classroom.lan_address() == "10.42.0.1"
+    monkeypatch.setattr(classroom, "interface_addresses", lambda: [])
     monkeypatch.setattr(classroom.socket, "gethostbyname", lambda name: "127.0.1.1")
     assert classroom.lan_address() == "127.0.0.1"
+
+
+def test_the_other_networks_of_this_computer_are_named_too(monkeypatch):
+    """A laptop on the school's network and on its own hotspot: students on either find it."""
+    for address in classroom.interface_addresses():  # this machine's, read offline
+        assert not ipaddress.ip_address(address).is_loopback
+    monkeypatch.setattr(classroom, "interface_addresses", lambda: ["192.168.1.23", "10.42.0.1"])
+    url = "http://192.168.1.23:7860/"
+    others = classroom.other_urls("0.0.0.0", 7860, url)
+    assert others == ["http://10.42.0.1:7860/"]
+    assert classroom.other_urls("192.168.1.23", 7860, url) == []  # listening on one only
+    assert "http://10.42.0.1:7860/" in classroom.terminal_text(url, others)
 
 
 def _decode(png: bytes) -> str:

@@ -15,6 +15,8 @@ import html
 import io
 import ipaddress
 import socket
+import struct
+from collections.abc import Sequence
 
 import segno
 
@@ -28,24 +30,64 @@ NOTE = ("Anyone on this network can open this page and use the app while it runs
 
 
 def lan_address() -> str:
-    """This machine's address on the local network (IPv4), found without network traffic;
-    ``127.0.0.1`` when it has none (no network at all)."""
+    """This machine's address on the local network (IPv4), found without network traffic:
+    the one its default route would use, else the first of its interfaces' (Linux), else its
+    host name's; ``127.0.0.1`` when it has none (no network at all)."""
     with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.connect(PROBE)
+        probe.connect(PROBE)  # no route (a hotspot without internet): OSError
         address = probe.getsockname()[0]
-        if not ipaddress.ip_address(address).is_unspecified:
+        if _usable(address):
             return address
+    interfaces = interface_addresses()
+    if interfaces:
+        return interfaces[0]
     with contextlib.suppress(OSError):
         address = socket.gethostbyname(socket.gethostname())
-        if not ipaddress.ip_address(address).is_loopback:
+        if _usable(address):
             return address
     return "127.0.0.1"
+
+
+def interface_addresses() -> list[str]:
+    """The IPv4 addresses of this machine's network interfaces, loopback left out (Linux:
+    read with the SIOCGIFADDR ioctl; elsewhere an empty list)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        return []
+    found = []
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        for _, name in socket.if_nameindex():
+            with contextlib.suppress(OSError):  # no IPv4 address on it, or not Linux
+                answer = fcntl.ioctl(probe.fileno(), 0x8915,  # SIOCGIFADDR
+                                     struct.pack("256s", name.encode()[:15]))
+                address = socket.inet_ntoa(answer[20:24])
+                if _usable(address) and address not in found:
+                    found.append(address)
+    return found
+
+
+def _usable(address: str) -> bool:
+    parsed = ipaddress.ip_address(address)
+    return not (parsed.is_loopback or parsed.is_unspecified)
 
 
 def student_url(host: str, port: int) -> str:
     """The address students open: ``host`` as given, or this machine's LAN address when the
     server listens on all interfaces."""
     address = lan_address() if host in EVERYWHERE else host
+    return _url(address, port)
+
+
+def other_urls(host: str, port: int, url: str) -> list[str]:
+    """When listening on all interfaces: the addresses of this machine's other networks (a
+    laptop on the school's wired network and on its own hotspot), besides ``url``."""
+    if host not in EVERYWHERE:
+        return []
+    return [u for u in (_url(a, port) for a in interface_addresses()) if u != url]
+
+
+def _url(address: str, port: int) -> str:
     if ":" in address:  # an IPv6 literal
         address = f"[{address}]"
     return f"http://{address}:{port}/"
@@ -56,12 +98,14 @@ def qr_code(url: str) -> segno.QRCode:
     return segno.make(url, error="m", micro=False)
 
 
-def terminal_text(url: str) -> str:
-    """What the terminal shows: the address, its QR code in block characters, the note."""
+def terminal_text(url: str, others: Sequence[str] = ()) -> str:
+    """What the terminal shows: the address, its QR code in block characters, the note, and
+    the machine's ``others`` addresses (a student on another of its networks uses those)."""
     out = io.StringIO()
     qr_code(url).terminal(out=out, compact=True, border=2)
+    also = (f"On another network of this computer: {', '.join(others)}\n" if others else "")
     return (f"\nClassroom mode: students open {url}\n{out.getvalue()}\n{NOTE}\n"
-            "Phones and laptops must be on the same network as this computer.\n")
+            f"Phones and laptops must be on the same network as this computer.\n{also}")
 
 
 def banner_html(url: str) -> str:
