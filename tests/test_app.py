@@ -68,7 +68,7 @@ def test_api_blank_and_bad_files(server, tmp_path):
     text = tmp_path / "notes.png"
     text.write_text("not an image")
     result, _overlay = client.predict(handle_file(str(text)), api_name="/explain")
-    assert result["digit"] is None and "not an image" in result["message"]
+    assert result["digit"] is None and "not a picture" in result["message"]
     # The server is still serving after bad input.
     result, _ = client.predict(handle_file(str(blank)), api_name="/explain")
     assert result["digit"] is None
@@ -201,7 +201,7 @@ def test_an_unreadable_upload_gets_its_own_message_and_spares_its_batch(handlers
     assert paths == [SEVEN_PHOTO, str(bad)]  # passed on unopened, readable or not
     good, unreadable = handlers.on_upload(paths, *(column * 2 for column in DEFAULTS))[0]
     assert "big-digit" in good and ">7<" in good.replace(" ", "")
-    assert "big-digit" not in unreadable and "image" in unreadable.lower()
+    assert "big-digit" not in unreadable and "picture" in unreadable.lower()
 
 
 def test_an_image_sent_as_a_data_url_is_read_by_cam_core(handlers):
