@@ -31,6 +31,8 @@ Bounded: loopback only, fixed durations.
 from __future__ import annotations
 
 import argparse
+import base64
+import dataclasses
 import itertools
 import json
 import os
@@ -65,6 +67,7 @@ TOLERANCE = 1e-4
 def serve_trivial(port: int) -> None:
     """The trivial app: ``ui.layout``'s page over handlers that do no work (fixed answers of
     the real shapes: a 400×400 overlay, a 168×168 model view, a chart, a JSON record)."""
+    import cv2
     import gradio as gr
 
     from cam_core import render, views
@@ -98,11 +101,16 @@ def serve_trivial(port: int) -> None:
         image[:2, :48] = np.repeat([(number >> bit) & 1 for bit in range(24)], 2)[:, None] * 255
         return image
 
+    # The pad's heatmap as the real app sends it: a 128×128 JPEG data URL (~2 KB).
+    heat_rgb = render.on_white(np.outer(side, side[::-1]), views.PAD_HEAT_SIDE, 0.5, "viridis")
+    heat = "data:image/jpeg;base64," + base64.b64encode(
+        cv2.imencode(".jpg", heat_rgb[..., ::-1])[1].tobytes()).decode()
+
     class Trivial(Handlers):
-        def _live(self, sources, *controls):
-            n = len(sources)
-            return ([answer.headline] * n, [answer.chart] * n,
-                    [stamped(overlay) for _ in sources], [stamped(model_view) for _ in sources])
+        def _panels(self, sources, *controls):
+            return [dataclasses.replace(answer, overlay=stamped(overlay),
+                                        model_view=stamped(model_view), heat=heat)
+                    for _ in sources]
 
         def explain(self, image, target, method, layer, colormap, opacity):
             if isinstance(image, list | tuple):  # batched (Gradio passes tuples)

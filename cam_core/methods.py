@@ -11,13 +11,34 @@ Maps are returned raw: CAM signed; the gradient methods after their ReLU as in t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator
 
 import torch
 
 from .model import FEATURE_LAYERS, DigitResNet
 
 Scorer = Callable[[torch.Tensor], torch.Tensor]
+Progress = Callable[[int, int], None]  # (done, total): e.g. masked inputs scored so far
+_PROGRESS: contextvars.ContextVar[Progress | None] = contextvars.ContextVar("cam_progress",
+                                                                          default=None)
+
+
+@contextlib.contextmanager
+def reporting_progress(report: Progress | None) -> Iterator[None]:
+    """Within the block, a slow method (Score-CAM) run by this thread calls ``report(done,
+    total)`` as it goes (after each chunk of masked inputs). Nothing is reported where the
+    model runs in another process (ZeroGPU's worker). Example::
+
+        with reporting_progress(lambda done, total: print(f"{done}/{total}")):
+            explainer.explain(image, method="scorecam")
+    """
+    token = _PROGRESS.set(report)
+    try:
+        yield
+    finally:
+        _PROGRESS.reset(token)
 
 
 class Method:
@@ -149,12 +170,20 @@ class ScoreCAM(Method):
         low, high = flat.min(-1).values[..., None, None], flat.max(-1).values[..., None, None]
         masks = (upsampled - low) / (high - low + 1e-8)  # (B, K, H, W)
         weights = []
+        report = _PROGRESS.get()
+        total, done = inputs.shape[0] * masks.shape[1], 0
+        if report is not None:
+            report(done, total)
         for index in range(inputs.shape[0]):
             masked = inputs[index] * masks[index][:, None]  # (K, 1, H, W)
             target = context.targets[index: index + 1]
-            scores = torch.cat([context.score(chunk)[:, target].flatten()
-                                for chunk in masked.split(self.batch_size)])
-            weights.append(torch.softmax(scores, dim=0))
+            scores = []
+            for chunk in masked.split(self.batch_size):
+                scores.append(context.score(chunk)[:, target].flatten())
+                done += len(chunk)
+                if report is not None:
+                    report(done, total)
+            weights.append(torch.softmax(torch.cat(scores), dim=0))
         return torch.relu(torch.einsum("bk,bkhw->bhw", torch.stack(weights), features))
 
 

@@ -117,11 +117,11 @@ def _open_pil(source: str | os.PathLike | bytes) -> Image.Image:
         raise InputError(f"The image declares too many pixels to read safely "
                          f"({_SIZE_LIMITS}). Send a smaller photo.") from error
     except UnidentifiedImageError as error:
-        raise InputError("That file is not an image Pillow can read. Send a PNG or JPEG "
-                         "of a digit.") from error
+        raise InputError("That file is not a picture this app can read. Send a PNG or JPEG "
+                         "photo or drawing.") from error
     except (OSError, SyntaxError, ValueError) as error:
-        raise InputError(f"The image file is damaged or truncated ({error}). "
-                         "Save it again and re-send it.") from error
+        raise InputError("That picture file is damaged or cut short. Save it again and "
+                         "send it again.") from error
 
 
 def _pil_to_array(image: Image.Image) -> np.ndarray:

@@ -229,6 +229,26 @@ def overlay(picture: np.ndarray, unit_map: np.ndarray, opacity: float = 0.5,
     return blended.round().clip(0, 255).astype(np.uint8)
 
 
+def on_white(unit_map: np.ndarray, side: int, opacity: float = 0.5,
+             colormap: str = "viridis") -> np.ndarray:
+    """The heatmap alone on white paper, shrunk to ``side``×``side``: what the drawing pad
+    shows beneath the person's strokes (the strokes drawn over it keep their own colour).
+
+    The same blend as :func:`overlay` with a white picture, so it matches the overlay panel's
+    paper; shrunk by area averaging (the map is smooth: the browser enlarges it again).
+
+    Args:
+        unit_map: ``(H, W)`` float in [0, 1], in the canvas frame (``Explanation.cam``).
+        side: the output's side in pixels.
+        opacity, colormap: as :func:`overlay`.
+
+    Returns: ``(side, side, 3)`` uint8 RGB.
+    """
+    small = cv2.resize(np.asarray(unit_map, np.float32), (side, side),
+                       interpolation=cv2.INTER_AREA)
+    return overlay(np.full((side, side, 3), 255, np.uint8), small, opacity, colormap)
+
+
 def on_paper(model_input: np.ndarray) -> np.ndarray:
     """A model-frame image (white ink on black, uint8) as dark ink on white paper, same shape."""
     return 255 - model_input

@@ -9,7 +9,8 @@ each input once (:meth:`Service.read`: strokes rendered by ``cam_core.strokes``,
 
 The controls' rules live here, not in widgets:
 
-- CAM reads only ``layer4`` (:func:`layer_for` says so when it changes the layer).
+- CAM reads only ``layer4``, HiResCAM not ``layer2`` (:func:`layer_for` says so when it
+  changes the layer).
 - A live request (a stroke, an upload, a moved control) never starts a method too slow to follow
   the pen (Score-CAM, 12–20 s a drawing on 2 CPU cores) unless its map is cached: the person
   gets the prediction without a heatmap and a note to press Explain. Otherwise one student's
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from . import views
 from .engine import Explainer, Explanation
 from .errors import InputError, PersonError
-from .methods import METHODS
+from .methods import METHODS, WHY_NOT_LAYER
 from .model import FEATURE_LAYERS
 from .preprocess import Prepared, prepare, prepare_ink
 from .render import COLORMAPS
@@ -45,12 +46,19 @@ DRAWINGS_KEPT = 16  # pad drawings kept read (a moved slider re-sends the same s
 def layer_for(method: str, layer: str) -> tuple[str, str]:
     """The layer a map of ``method`` is made on, and why it is not ``layer`` ("" when it is).
 
-    CAM weighs feature maps with the ``fc`` weights, which see only ``layer4``.
+    A method offered on fewer layers (:attr:`cam_core.methods.Method.layers`) gets the nearest
+    layer it works on, with the reason from :data:`cam_core.methods.WHY_NOT_LAYER`: CAM weighs
+    feature maps with the ``fc`` weights, which see only ``layer4``; HiResCAM paints a grid of
+    dots on ``layer2``. Unknown methods or layers are left for :meth:`Settings.checked`.
     """
-    if method == "cam" and layer != "layer4":
-        return "layer4", (f"CAM reads layer4 only (its weights are the last layer's): "
-                          f"switched from {layer}.")
-    return layer, ""
+    offered = METHODS[method].layers if method in METHODS else FEATURE_LAYERS[1:]
+    if layer in offered or layer not in FEATURE_LAYERS[1:]:
+        return layer, ""
+    depth = FEATURE_LAYERS.index(layer)
+    chosen = min(offered, key=lambda name: abs(FEATURE_LAYERS.index(name) - depth))
+    label = METHODS[method].label
+    reason = WHY_NOT_LAYER.get(method, f": {label} works on {', '.join(offered)}.")
+    return chosen, f"{label} cannot use {layer}, so the layer is now {chosen}{reason}"
 
 
 @dataclass(frozen=True)

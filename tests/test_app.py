@@ -68,7 +68,7 @@ def test_api_blank_and_bad_files(server, tmp_path):
     text = tmp_path / "notes.png"
     text.write_text("not an image")
     result, _overlay = client.predict(handle_file(str(text)), api_name="/explain")
-    assert result["digit"] is None and "not an image" in result["message"]
+    assert result["digit"] is None and "not a picture" in result["message"]
     # The server is still serving after bad input.
     result, _ = client.predict(handle_file(str(blank)), api_name="/explain")
     assert result["digit"] is None
@@ -180,7 +180,7 @@ def test_importing_the_app_loads_no_model():
 
 def test_drawing_pad_value_never_reads_a_file_on_the_server(handlers):
     """The pad's value is the browser's word: a path sent in its place is refused, politely."""
-    headline, _chart, overlay, _view = handlers.on_draw([SEVEN_PHOTO], *DEFAULTS)
+    headline, _chart, overlay, _view, _heat = handlers.on_draw([SEVEN_PHOTO], *DEFAULTS)
     assert "not a drawing" in headline[0] and (overlay[0] == 255).all()  # a blank page
     assert "not a drawing" in handlers.on_explain("draw", SEVEN_PHOTO, None, "prediction",
                                                   "cam", "layer4", 0.5, "viridis")[0]
@@ -201,7 +201,7 @@ def test_an_unreadable_upload_gets_its_own_message_and_spares_its_batch(handlers
     assert paths == [SEVEN_PHOTO, str(bad)]  # passed on unopened, readable or not
     good, unreadable = handlers.on_upload(paths, *(column * 2 for column in DEFAULTS))[0]
     assert "big-digit" in good and ">7<" in good.replace(" ", "")
-    assert "big-digit" not in unreadable and "image" in unreadable.lower()
+    assert "big-digit" not in unreadable and "picture" in unreadable.lower()
 
 
 def test_an_image_sent_as_a_data_url_is_read_by_cam_core(handlers):
@@ -225,12 +225,15 @@ def test_an_image_sent_as_a_data_url_is_read_by_cam_core(handlers):
 
 def test_the_layer_control_says_why_it_went_back_to_layer4(handlers):
     """CAM reads only layer4: choosing another layer with it sends the control back, with the
-    reason in the control's own note; other methods keep the layer and the usual note."""
+    reason in the control's own note, highlighted; other methods keep the layer, and the note
+    lists the layers they work on."""
     changed = handlers.layer_rule("cam", "layer2")
-    assert changed["value"] == "layer4" and "switched from layer2" in changed["info"]
-    assert handlers.layer_rule("cam", "layer4") == {"__type__": "update"}
-    assert handlers.layer_rule("gradcam", "layer2") == {"__type__": "update",
-                                                        "info": LAYER_INFO}
+    assert changed["value"] == "layer4" and "CAM cannot use layer2" in changed["info"]
+    assert changed["elem_classes"] == ["layer-switched"]
+    assert handlers.layer_rule("cam", "layer4") == {"__type__": "update", "info": LAYER_INFO,
+                                                    "elem_classes": []}
+    kept = handlers.layer_rule("gradcam", "layer2")
+    assert "value" not in kept and kept["info"].startswith("Grad-CAM: layer2 (14×14)")
 
 
 def test_teaching_views_answer_the_drawing_on_screen_or_say_why_not(handlers):

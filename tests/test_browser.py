@@ -4,6 +4,7 @@ shows and what it sends."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from pathlib import Path
@@ -65,6 +66,17 @@ INK_MASK = """() => {
 }"""
 HEADLINE_EMPTY = "() => document.querySelector('#headline')?.innerText.includes('Draw a digit')"
 HEADLINE_DIGIT = "() => document.querySelector('#headline .big-digit')?.innerText.trim()"
+CHART_DRAWN = ("() => document.querySelectorAll('#chart .mark-rect path, #chart .mark-rect rect,"
+               " #chart g.mark-rect > path').length >= 10")
+HEAT_SHOWN = """() => { const heat = document.querySelector('#sketch .pen-heat');
+  return heat && !heat.hidden && heat.complete && heat.naturalWidth > 0; }"""
+# Where the result panels are on the page (x, y, width, height), rounded to a pixel.
+BOXES = """() => ['#headline', '#chart', '#overlay', '#model-view', '#explain'].map(s => {
+  const r = document.querySelector(s).getBoundingClientRect();
+  return [r.x, r.y, r.width, r.height].map(Math.round); })"""
+TAB_STOPS = """() => [...document.querySelectorAll('BLOCK')].flatMap(block => [
+  ...block.querySelectorAll('a[href], button, input, select, textarea, [tabindex]')]).filter(
+  e => e.tabIndex >= 0 && !e.disabled && e.getClientRects().length).length"""
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -85,15 +97,28 @@ def test_browser_draw_erase_clear_and_draw_again(server, explainer):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(server)
         page.wait_for_selector("#sketch canvas", timeout=60_000)
+        page.wait_for_function(CHART_DRAWN, timeout=30_000)
+        layout = page.evaluate(BOXES)
         # The pen is the pad's tool from the start: draw a 7 with mouse drags.
         _draw(page, [(120, 100), (280, 100), (180, 320)])
         page.wait_for_selector("#headline .big-digit", timeout=60_000)
         assert page.locator("#headline .big-digit").inner_text().strip().isdigit()
-        page.wait_for_function(
-            "() => document.querySelectorAll('#chart .mark-rect path, #chart .mark-rect rect,"
-            " #chart g.mark-rect > path').length >= 10", timeout=30_000)
+        page.wait_for_function(CHART_DRAWN, timeout=30_000)
         page.locator("#overlay img").wait_for(timeout=30_000)
         assert page.locator("#overlay img").get_attribute("src")
+        # The first result moves nothing (the panels had their size from the start), the
+        # labels sit above the pictures, and the pictures add few tab stops.
+        page.wait_for_timeout(500)  # the chart's own re-render
+        assert page.evaluate(BOXES) == layout
+        for panel in ("#overlay", "#model-view"):
+            label = page.locator(f"{panel} > label").bounding_box()
+            picture = page.locator(f"{panel} img").bounding_box()
+            assert label["y"] + label["height"] <= picture["y"] + 0.5, panel
+        assert page.evaluate(TAB_STOPS.replace("BLOCK", "#overlay, #model-view")) <= 3
+        # On a desktop the big overlay panel shows the heatmap; the pad stays plain paper
+        # unless asked.
+        assert not page.locator("#sketch .pen-heat-toggle input").is_checked()
+        assert page.locator("#sketch .pen-heat").is_hidden()
         page.screenshot(path=str(ARTIFACTS / "browser_draw.png"), full_page=True)
         # Undo takes the only stroke away: the result empties.
         page.locator("#sketch button[aria-label='Undo']").click()
@@ -139,25 +164,35 @@ def test_browser_draw_erase_clear_and_draw_again(server, explainer):
         page.locator("#sketch button[aria-label='Undo']").click()
         page.wait_for_function(HEADLINE_EMPTY, timeout=30_000)
         assert not _mask(page).any()
-        # With CAM, choosing layer2 sends the Layer control back to layer4, saying why.
-        page.locator("#layer input").click()
-        page.get_by_role("option", name="layer2").click()
+        # With CAM, choosing layer2 sends the Layer control back to layer4, saying why, and
+        # the control stands out until the next choice.
+        page.locator("#layer").get_by_label("layer2").click()
         page.wait_for_function("() => document.querySelector('#layer')?.innerText"
-                               ".includes('switched from layer2')", timeout=30_000)
-        assert page.locator("#layer input").input_value() == "layer4"
+                               ".includes('CAM cannot use layer2')", timeout=30_000)
+        assert page.locator("#layer input:checked").input_value() == "layer4"
+        assert "layer-switched" in page.locator("#layer").get_attribute("class")
+        page.locator("#method").get_by_label("LayerCAM").click()
+        page.wait_for_function("() => !document.querySelector('#layer')"
+                               ".classList.contains('layer-switched')", timeout=30_000)
+        assert "LayerCAM: layer2 (14×14)" in page.locator("#layer").inner_text()
         browser.close()
 
 
 @pytest.mark.slow
-def test_browser_phone_draws_with_a_finger(server):
-    """A 390×844 phone: a finger stroke on the pad draws (the page does not scroll) and the
-    result follows."""
+@pytest.mark.parametrize(("device", "width", "height"), [("phone", 390, 844),
+                                                        ("tablet", 768, 1024)])
+def test_browser_phone_and_tablet_show_digit_and_heatmap_on_the_first_screen(
+        server, device, width, height):
+    """A 390×844 phone and a 768×1024 tablet, portrait, in Chromium's mobile emulation: a
+    finger stroke on the pad draws (the page does not scroll), and the digit and the heatmap
+    (on the pad's own paper) are on the first screen after it, with no sideways scrolling.
+    Clear gives plain paper and the pen back; every teaching view is one tap away."""
     playwright_api = pytest.importorskip("playwright.sync_api")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with playwright_api.sync_playwright() as playwright:
         browser = _launch_chromium(playwright)
-        context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
-                                      has_touch=True, device_scale_factor=3)
+        context = browser.new_context(viewport={"width": width, "height": height},
+                                      is_mobile=True, has_touch=True, device_scale_factor=2)
         page = context.new_page()
         page.goto(server)
         page.wait_for_selector("#sketch canvas", timeout=60_000)
@@ -171,13 +206,41 @@ def test_browser_phone_draws_with_a_finger(server):
                                                      "y": top + y * scale}]
             touch.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
 
-        finger("touchStart", 200, 50)  # a 1, top to bottom: a scroll gesture on any page
-        for y in np.linspace(50, 350, 25)[1:]:
-            finger("touchMove", 200, float(y))
+        # A 7 in one stroke: across, then down (a scroll gesture on any other page).
+        corners = [(110, 80), (290, 80), (170, 330)]
+        finger("touchStart", *corners[0])
+        for (x0, y0), (x1, y1) in itertools.pairwise(corners):
+            for t in np.linspace(0, 1, 16)[1:]:
+                finger("touchMove", float(x0 + (x1 - x0) * t), float(y0 + (y1 - y0) * t))
         finger("touchEnd")
-        page.wait_for_function(f"() => ({HEADLINE_DIGIT})() === '1'", timeout=60_000)
+        page.wait_for_function(f"() => ({HEADLINE_DIGIT})() === '7'", timeout=60_000)
         assert page.evaluate("() => window.scrollY") == scrolled
-        assert _mask(page)[60:340, 190:210].mean() > 0.9
-        page.locator("#overlay img").wait_for(timeout=30_000)
-        page.screenshot(path=str(ARTIFACTS / "browser_phone.png"), full_page=True)
+        assert _mask(page)[75:85, 120:280].mean() > 0.9  # the bar of the 7 is drawn
+        # The heatmap lights up the pad's paper beneath the strokes.
+        page.wait_for_function(HEAT_SHOWN, timeout=30_000)
+        heat = page.locator("#sketch .pen-heat").bounding_box()
+        canvas = page.locator("#sketch canvas").bounding_box()
+        assert abs(heat["width"] - canvas["width"]) < 1 and abs(heat["y"] - canvas["y"]) < 1
+        # Both on the first screen, as they are: no scrolling, not sideways either.
+        digit = page.locator("#headline .big-digit").bounding_box()
+        for box in (heat, digit):
+            assert box["y"] >= 0 and box["y"] + box["height"] <= height, (device, box)
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+        page.screenshot(path=str(ARTIFACTS / f"browser_{device}.png"))
+        # Clear: plain paper at once, and the pen back.
+        page.locator("#sketch button[aria-label='Clear canvas']").tap()
+        page.wait_for_function(HEADLINE_EMPTY, timeout=30_000)
+        assert page.locator("#sketch .pen-heat").is_hidden() and not _mask(page).any()
+        assert page.locator("#sketch button[data-tool='pen']").get_attribute(
+            "aria-pressed") == "true"
+        # Every teaching view is one tap away: the tabs wrap, none hides behind a menu.
+        page.get_by_text("Teaching views: experiments with your drawing").tap()
+        tabs = page.locator("#teaching [role='tab']")
+        tabs.first.wait_for(timeout=30_000)
+        assert tabs.count() == 5 and all(tabs.nth(i).is_visible() for i in range(5))
+        assert not page.locator("#teaching button[aria-label='More tabs']").is_visible()
+        tabs.nth(4).tap()
+        page.get_by_role("button", name="Show the numbers for my drawing").wait_for(
+            timeout=30_000)
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
         browser.close()

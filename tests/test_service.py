@@ -46,8 +46,13 @@ def test_settings_are_checked_with_a_sentence_and_cam_uses_layer4():
     assert Settings().checked().digit is None
     assert Settings(method="cam", layer="layer2").checked().layer == "layer4"
     assert layer_for("cam", "layer2") == ("layer4", layer_for("cam", "layer2")[1])
-    assert "CAM reads layer4 only" in layer_for("cam", "layer2")[1]
+    assert "CAM cannot use layer2, so the layer is now layer4: CAM reads the fc weights" in (
+        layer_for("cam", "layer2")[1])
     assert layer_for("gradcam", "layer2") == ("layer2", "")
+    # HiResCAM is not offered on layer2 (a grid of dots): the nearest layer, with the reason.
+    assert layer_for("hirescam", "layer2")[0] == "layer3"
+    assert "grid of dots" in layer_for("hirescam", "layer2")[1]
+    assert Settings(method="hirescam", layer="layer2").checked().layer == "layer3"
     for bad, says in [(Settings(target="12"), "not a digit"),
                       (Settings(method="magic"), "Unknown method 'magic': choose one of cam"),
                       (Settings(method="gradcam", layer="layer1"), "Unknown layer 'layer1'"),
@@ -199,7 +204,7 @@ def test_an_unreadable_upload_leaves_its_batchmates_their_score_cam_note(service
     bad.write_text("not an image")
     good, unreadable = service.explain_many([live(Upload(SEVEN_PHOTO), method="scorecam"),
                                              live(Upload(str(bad)), method="scorecam")])
-    assert "press Explain" in good.headline and "not an image" in unreadable.headline
+    assert "press Explain" in good.headline and "not a picture" in unreadable.headline
 
 
 def test_a_single_failed_request_is_not_run_twice(service, monkeypatch):

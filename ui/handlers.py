@@ -16,6 +16,7 @@ import numpy as np
 
 from cam_core import render, teaching, views
 from cam_core.errors import PersonError
+from cam_core.methods import METHODS, reporting_progress
 from cam_core.service import (
     LOG,
     PREDICTION,
@@ -28,9 +29,23 @@ from cam_core.service import (
     layer_for,
 )
 
-LAYER_INFO = "CAM needs layer4"  # the Layer control's usual note
+from .pad import PadHeat
 
-Outputs = tuple[str, Any, np.ndarray, np.ndarray]  # headline, chart, overlay, model view
+MAP_SIZES = {"layer2": "14×14", "layer3": "7×7", "layer4": "7×7"}
+WARNING_SECONDS = 4  # a warning toast goes before the next result is likely to be read
+
+# headline, chart, overlay, model view (and, for the pad, the heatmap on its paper)
+Outputs = tuple[str, Any, np.ndarray, np.ndarray, dict]
+
+
+def layer_note(method: str) -> str:
+    """The Layer control's usual note: the layers ``method`` works on and its map's size."""
+    chosen = METHODS.get(method, METHODS["cam"])
+    return f"{chosen.label}: " + ", ".join(f"{layer} ({MAP_SIZES[layer]})"
+                                            for layer in chosen.layers)
+
+
+LAYER_INFO = layer_note("cam")  # the note beside the Layer control at the start
 
 
 def _source(source: str, pad: str | None, upload: str | None) -> Pad | Upload:
@@ -38,8 +53,10 @@ def _source(source: str, pad: str | None, upload: str | None) -> Pad | Upload:
     return Pad(pad) if source == "draw" else Upload(upload)
 
 
-def _row(panels: views.Panels) -> Outputs:
-    return panels.headline, panels.chart, panels.overlay, panels.model_view
+def _row(panels: views.Panels, source: str, pad: str | None) -> Outputs:
+    """One person's outputs; the pad's heatmap only for a drawing (an upload leaves it)."""
+    heat = PadHeat.of(pad, panels.heat) if source == "draw" else gr.update()
+    return panels.headline, panels.chart, panels.overlay, panels.model_view, heat
 
 
 def _columns(panels: Sequence[views.Panels]) -> tuple[list, list, list, list]:
@@ -56,10 +73,10 @@ def _guarded(empty: Any) -> Callable:
             try:
                 return handler(*args)
             except PersonError as error:
-                gr.Warning(str(error))
+                gr.Warning(str(error), duration=WARNING_SECONDS)
             except Exception as error:
                 LOG.error("teaching view failed", exc_info=error)
-                gr.Warning(SERVER_ERROR)
+                gr.Warning(SERVER_ERROR, duration=WARNING_SECONDS)
             return empty
         return run
     return decorate
@@ -74,25 +91,36 @@ class Handlers:
     # ------------------------------------------------------------------ the main view
 
     def on_draw(self, pads, targets, methods, layers, opacities, colormaps):
-        """A pen-up on the pad (batched): explain each person's strokes as they stand."""
-        return self._live([Pad(p) for p in pads], targets, methods, layers, opacities,
-                          colormaps)
+        """A pen-up on the pad (batched): explain each person's strokes as they stand; the
+        heatmap for the pad's paper too."""
+        panels = self._panels([Pad(p) for p in pads], targets, methods, layers, opacities,
+                              colormaps)
+        return (*_columns(panels),
+                [PadHeat.of(pad, p.heat) for pad, p in zip(pads, panels, strict=True)])
 
     def on_upload(self, uploads, targets, methods, layers, opacities, colormaps):
         """A new upload (batched): explain each person's file."""
-        return self._live([Upload(u) for u in uploads], targets, methods, layers, opacities,
-                          colormaps)
+        return _columns(self._panels([Upload(u) for u in uploads], targets, methods, layers,
+                                     opacities, colormaps))
 
-    def _live(self, sources: list[Pad | Upload], *controls: list) -> tuple[list, ...]:
+    def _panels(self, sources: list[Pad | Upload], *controls: list) -> list[views.Panels]:
         requests = [Request(source, Settings(*settings), live=True)
                     for source, *settings in zip(sources, *controls, strict=True)]
-        return _columns(self.service.explain_many(requests))
+        return self.service.explain_many(requests)
 
-    def on_explain(self, source, pad, upload, target, method, layer, opacity,
-                   colormap) -> Outputs:
-        """Explain pressed: the input on screen with every control as set, Score-CAM too."""
+    def on_explain(self, source, pad, upload, target, method, layer, opacity, colormap,
+                   progress=gr.Progress()) -> Outputs:  # noqa: B008 (Gradio's own idiom)
+        """Explain pressed: the input on screen with every control as set, Score-CAM too.
+        A Score-CAM run reports its progress (channels scored) to the page as it goes."""
         settings = Settings(target, method, layer, opacity, colormap)
-        return _row(self.service.explain(Request(_source(source, pad, upload), settings)))
+        label = METHODS[method].label if method in METHODS else method
+
+        def report(done: int, total: int) -> None:
+            progress((done, total), desc=f"{label}: scoring masked copies", unit="copies")
+
+        with reporting_progress(report):
+            panels = self.service.explain(Request(_source(source, pad, upload), settings))
+        return _row(panels, source, pad)
 
     def on_setting(self, source, pad, upload, target, method, layer, opacity,
                    colormap) -> Outputs:
@@ -100,16 +128,18 @@ class Handlers:
         skips the model); a slow method's map not yet computed waits for Explain."""
         settings = Settings(target, method, layer, opacity, colormap)
         return _row(self.service.explain(Request(_source(source, pad, upload), settings,
-                                                 live=True)))
+                                                 live=True)), source, pad)
 
     @staticmethod
     def layer_rule(method: str, layer: str) -> dict:
-        """The Layer control after Method or Layer changed: back to layer4 with CAM, saying
-        why, so it never names a layer the map is not from."""
+        """The Layer control after a person chose a method or a layer: a layer the method
+        does not work on is changed to one it does, and the control says so in its note,
+        highlighted (class ``layer-switched``), so it never names a layer the map is not
+        from; otherwise the note lists the method's layers."""
         chosen, why = layer_for(method, layer)
         if why:
-            return gr.update(value=chosen, info=why)
-        return gr.update() if method == "cam" else gr.update(info=LAYER_INFO)
+            return gr.update(value=chosen, info=why, elem_classes=["layer-switched"])
+        return gr.update(info=layer_note(method), elem_classes=[])
 
     # ------------------------------------------------------------------ teaching views
 

@@ -16,7 +16,7 @@ from cam_core.service import PREDICTION
 
 from .handlers import LAYER_INFO, Handlers
 from .images import ResultImage
-from .pad import DrawingPad
+from .pad import DrawingPad, PadHeat
 from .upload import UploadedImage
 
 HERE = Path(__file__).resolve().parent
@@ -41,15 +41,18 @@ def build(handlers: Handlers, banner: str | None = None) -> gr.Blocks:
         gr.Markdown("# What does the network look at?\nDraw a digit (or upload a photo of "
                     "one). A ResNet34 trained on MNIST says which digit it sees; the heatmap "
                     "— a *class activation map* — shows where in your drawing it found the "
-                    "evidence.")
+                    "evidence.", elem_id="intro")
         source = gr.State("draw")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=1, min_width=320):
+        # On a phone the columns stack: page.css then puts the prediction right under the pad
+        # (whose paper shows the heatmap), so both are on the first screen after a stroke.
+        with gr.Row(equal_height=False, elem_id="main-row"):
+            with gr.Column(scale=1, min_width=320, elem_id="input-column"):
                 with gr.Tabs():
                     with gr.Tab("Draw", id="draw") as draw_tab:
                         gr.Markdown("**Draw one digit, large.** The result follows each "
                                     "stroke.")
                         pad = DrawingPad(elem_id="sketch")
+                        pad_heat = PadHeat(elem_id="pad-heat")
                     with gr.Tab("Upload", id="upload") as upload_tab:
                         # The file goes on unconverted and cam_core reads it (EXIF, 16-bit,
                         # size limits, a clear message for what it cannot read).
@@ -59,8 +62,10 @@ def build(handlers: Handlers, banner: str | None = None) -> gr.Blocks:
                                                elem_id="upload")
                         if EXAMPLES:
                             gr.Examples(EXAMPLES, inputs=upload, label="Examples")
-                explain_button = gr.Button("Explain", variant="primary")
-            with gr.Column(scale=1, min_width=280):
+                explain_button = gr.Button("Explain", variant="primary", elem_id="explain")
+                # Explain's progress (Score-CAM takes seconds) shows here, not over the results.
+                explain_status = gr.HTML("", elem_id="explain-status")
+            with gr.Column(scale=1, min_width=280, elem_id="result-column"):
                 start = handlers.service.blank()
                 headline = gr.HTML(start.headline, elem_id="headline")
                 chart = gr.BarPlot(start.chart, x="digit", y="probability", color="kind",
@@ -70,26 +75,37 @@ def build(handlers: Handlers, banner: str | None = None) -> gr.Blocks:
                                    # No legend: at this height Vega cuts its labels off, and
                                    # the label above says what the red bar means.
                                    colors_in_legend=[], height=260, elem_id="chart")
-            with gr.Column(scale=1, min_width=280):
-                # JPEG (quality 75): encoded in under 2 ms against WebP's 15-19 ms, on
-                # every live update; mean error 1.1 of 255 against the exact overlay (WebP
-                # 1.0): no visible difference on a smooth heatmap.
-                overlay = ResultImage(label="Class activation map over your drawing",
+            with gr.Column(scale=1, min_width=280, elem_id="map-column"):
+                # JPEG (quality 75, encoded by OpenCV: ui/images.py) in under 2 ms against
+                # WebP's 15-19 ms, on every live update; mean error 1.1 of 255 against the
+                # exact overlay: no visible difference on a smooth heatmap. Blank paper from the
+                # start and fixed heights, so the first result moves nothing; the labels sit
+                # above the pictures (page.css), and only the overlay keeps one button.
+                overlay = ResultImage(start.overlay,
+                                      label="Class activation map over your drawing",
                                       type="numpy", format="jpeg", interactive=False,
-                                      elem_id="overlay")
-                model_view = ResultImage(label="What the model sees (28×28) with its map",
+                                      height=388, buttons=["fullscreen"], elem_id="overlay")
+                model_view = ResultImage(start.model_view,
+                                         label="What the model sees (28×28) with its map",
                                          type="numpy", format="png", interactive=False,
-                                         height=190, elem_id="model-view")
-        with gr.Accordion("Controls", open=True), gr.Row():
-            target = gr.Dropdown(TARGET_CHOICES, value=PREDICTION, label="Class to explain")
-            method = gr.Dropdown(METHOD_CHOICES, value="cam", label="Method",
-                                 info="Score-CAM is slow: on Explain only")
-            layer = gr.Dropdown(LAYER_CHOICES, value="layer4", label="Layer", info=LAYER_INFO,
-                                elem_id="layer")
+                                         height=218, buttons=[], elem_id="model-view")
+        # Radio buttons, not drop-down lists: every choice in sight and one tap away on a
+        # phone, and no list left open by Tab / Shift+Tab (Gradio's drop-downs open on focus).
+        with gr.Accordion("Controls", open=True, elem_id="controls"), gr.Row():
+            target = gr.Radio(TARGET_CHOICES, value=PREDICTION, label="Class to explain",
+                              elem_id="target", min_width=300)
+            method = gr.Radio(METHOD_CHOICES, value="cam", label="Method",
+                              info="Score-CAM is slow: on Explain only", elem_id="method",
+                              min_width=300)
+            layer = gr.Radio(LAYER_CHOICES, value="layer4", label="Layer", info=LAYER_INFO,
+                             elem_id="layer")
             opacity = gr.Slider(0, 1, value=0.5, step=0.05, label="Heatmap opacity")
-            colormap = gr.Dropdown(list(COLORMAPS), value="viridis", label="Colour map")
-        with gr.Accordion("Teaching views: experiments with your drawing", open=False), \
-                gr.Tabs():
+            colormap = gr.Radio(list(COLORMAPS), value="viridis", label="Colour map",
+                                elem_id="colormap")
+        # Tabs that wrap onto a second row: on a phone each view is one tap away (the default
+        # hid most of them behind a "•••" menu).
+        with gr.Accordion("Teaching views: experiments with your drawing", open=False,
+                          elem_id="teaching"), gr.Tabs(overflow_behavior="wrap"):
             with gr.Tab("All ten maps"):
                 gr.Markdown("Where would the network see each digit? One forward pass gives "
                             "all ten class activation maps.")
@@ -144,6 +160,7 @@ def build(handlers: Handlers, banner: str | None = None) -> gr.Blocks:
         # ---------------------------------------------------------------- events
         controls = [target, method, layer, opacity, colormap]
         outputs = [headline, chart, overlay, model_view]
+        shown = [*outputs, pad_heat]  # and the heatmap on the pad's paper, for a drawing
         on_screen = [source, pad, upload]
         private = dict(api_visibility="private")
         teaching_views = [ten_gallery, contrast_image, contrast_text, erase_text,
@@ -164,25 +181,26 @@ def build(handlers: Handlers, banner: str | None = None) -> gr.Blocks:
         # tab cancels it, so that it cannot land on the newer input's answer. A newer input
         # also cancels the teaching views still computing for the old one.
         explaining = explain_button.click(handlers.on_explain, [*on_screen, *controls],
-                                          outputs, **private)
+                                          shown, show_progress_on=explain_status, **private)
         newer = dict(cancels=[explaining], **private)
         new_input = dict(cancels=[explaining, *teaching_clicks], **private)
         # A tab switch changes what is on screen: show that input's result, not the other's.
         for tab, name in ((draw_tab, "draw"), (upload_tab, "upload")):
             tab.select(lambda name=name: name, None, source, **new_input).then(
-                handlers.on_setting, [*on_screen, *controls], outputs, show_progress="hidden",
+                handlers.on_setting, [*on_screen, *controls], shown, show_progress="hidden",
                 **private)
-        live = dict(outputs=outputs, batch=True, max_batch_size=MAX_BATCH,
-                    show_progress="hidden", trigger_mode="always_last", **new_input)
+        live = dict(batch=True, max_batch_size=MAX_BATCH, show_progress="hidden",
+                    trigger_mode="always_last", **new_input)
         # Callable by name but not in the API docs: benchmarks/classroom.py sends the pad's
         # own event as the browser does.
-        pad.change(handlers.on_draw, inputs=[pad, *controls],
+        pad.change(handlers.on_draw, inputs=[pad, *controls], outputs=shown,
                    **live | dict(api_name="on_draw", api_visibility="undocumented"))
-        upload.change(handlers.on_upload, inputs=[upload, *controls], **live)
-        for control in (method, layer):
-            control.change(handlers.layer_rule, [method, layer], layer, **private)
+        upload.change(handlers.on_upload, inputs=[upload, *controls], outputs=outputs, **live)
+        # A person's choice only (.input): the rule's own change of the layer keeps its note.
+        method.change(handlers.layer_rule, [method, layer], layer, **private)
+        layer.input(handlers.layer_rule, [method, layer], layer, **private)
         for control in controls:
-            control.change(handlers.on_setting, [*on_screen, *controls], outputs,
+            control.change(handlers.on_setting, [*on_screen, *controls], shown,
                            show_progress="hidden", trigger_mode="always_last", **newer)
         for changed in (pad.change, upload.change, draw_tab.select, upload_tab.select):
             changed(handlers.clear_teaching, None, teaching_views, queue=False,

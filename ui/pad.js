@@ -6,9 +6,20 @@
 //    "strokes": [{"tool": "pen" | "eraser", "size": 24, "points": [[x, y], ...]}, ...]}
 // in canvas pixels. The server draws these strokes with cam_core.strokes.render_drawing,
 // which draws as this canvas does: round caps, the eraser removing ink, in order.
+// Beneath the (transparent) canvas an <img> can show the heatmap on white paper: the server
+// sends it to an invisible PadHeat component (pad.py), which passes it on as a
+// 'digit-cam:pad-heat' event on the document, {src: data URL or "", for: crc32 of the value
+// it explains};
+// it is shown while the "Show the heatmap on my drawing" box is ticked (by default on screens
+// up to 900 px wide, where the overlay panel is out of sight) and the drawing is still the one
+// it explains, or a newer one it was explaining a moment ago (a stroke later, until the new
+// answer lands).
 const canvas = element.querySelector('canvas');
 const pad = canvas.getContext('2d');
+const heat = element.querySelector('.pen-heat');
+const toggle = element.querySelector('.pen-heat-toggle input');
 const SIZES = {pen: props.brush, eraser: props.eraser};
+const REMEMBERED = 'digit-cam:heat-on-pad';
 let tool = 'pen', strokes = [], current = null;
 
 function draw(stroke) {
@@ -34,6 +45,31 @@ function send() {
     width: canvas.width, height: canvas.height,
     strokes: strokes.map(({tool, size, points}) => ({tool, size, points})),
   }) : '';
+  if (!strokes.length) showHeat('');  // nothing drawn: plain paper at once
+}
+
+// crc32 (the zlib one) of ASCII text: which drawing a heatmap from the server belongs to.
+const CRC = Array.from({length: 256}, (_, n) => {
+  for (let k = 0; k < 8; k++) n = n & 1 ? 0xEDB88320 ^ (n >>> 1) : n >>> 1;
+  return n >>> 0;
+});
+function crc32(text) {
+  let c = -1;
+  for (let i = 0; i < text.length; i++) c = CRC[(c ^ text.charCodeAt(i)) & 0xFF] ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
+}
+
+function showHeat(src) {
+  if (src !== undefined && heat.getAttribute('src') !== src) {
+    if (src) heat.src = src; else heat.removeAttribute('src');
+  }
+  heat.hidden = !(toggle.checked && heat.getAttribute('src') && strokes.length);
+}
+
+let answer = {};  // the latest heatmap from the server
+function received() {
+  if (!props.value || answer.for !== crc32(props.value)) return;  // for another drawing
+  showHeat(answer.src || '');
 }
 
 function at(event) {  // page pixels → canvas pixels (inside the border), to 0.01 px
@@ -95,11 +131,24 @@ element.querySelector('[data-action="clear"]').addEventListener('click', () => {
   send();
 });
 
+let remembered = null;
+try { remembered = localStorage.getItem(REMEMBERED); } catch (error) { /* private mode */ }
+toggle.checked = remembered === null ? matchMedia('(max-width: 900px)').matches
+                                     : remembered === 'on';
+toggle.addEventListener('change', () => {
+  try { localStorage.setItem(REMEMBERED, toggle.checked ? 'on' : 'off'); } catch (error) {}
+  showHeat();
+});
+document.addEventListener('digit-cam:pad-heat', event => {
+  answer = event.detail || {};
+  received();
+});
+
 // Mounted again with a drawing already sent (e.g. the page re-rendered): show it again, with
 // its strokes, so Undo goes on working.
 try {
   const sent = props.value ? JSON.parse(props.value) : null;
-  if (sent && Array.isArray(sent.strokes)) { strokes = sent.strokes; redraw(); }
+  if (sent && Array.isArray(sent.strokes)) { strokes = sent.strokes; redraw(); received(); }
 } catch (error) {
   console.warn('drawing pad: could not restore the drawing', error);
 }

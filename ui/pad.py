@@ -6,6 +6,14 @@ each pen-up exporting three PNGs and uploading them before the request left the 
 (pen-up → overlay p50 1,355 ms). This pad sends its strokes with the change event itself, on
 each pen-up. Its behaviour is ``pad.js`` and its look ``pad.css``, beside this file.
 
+On a phone the overlay panel is a screen away from the pad, so the pad can show the heatmap
+itself, beneath the strokes ("Show the heatmap on my drawing", on by default on screens up to
+900 px wide). The live handlers send it to a :class:`PadHeat` beside the pad, an invisible
+output whose value is a small JPEG of the map on white paper with the checksum of the strokes
+it belongs to; it hands the value to the pad in the page (a DOM event). So the pad's value
+stays the strokes, and no pad update (Gradio rebuilds a component for each prop update) is
+made per request.
+
 The value is JSON text, ``""`` when nothing is drawn::
 
     {"width": 400, "height": 400,
@@ -19,6 +27,7 @@ trajectories with: the model sees what it was evaluated on.
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -27,15 +36,23 @@ import gradio as gr
 from cam_core.strokes import BRUSH_WIDTH, CANVAS_SIZE, ERASER_WIDTH
 
 HERE = Path(__file__).resolve().parent
+HEAT_EVENT = "digit-cam:pad-heat"  # the DOM event that carries a heatmap to the pad
+HEAT_JS = f"""watch('value', () => document.dispatchEvent(
+  new CustomEvent('{HEAT_EVENT}', {{detail: props.value}})));"""
 TEMPLATE = """<div class="pen-pad">
+<div class="pen-paper">
+<img class="pen-heat" alt="" hidden>
 <canvas width="${side}" height="${side}" role="img" style="touch-action: none"
   aria-label="Drawing area: draw one digit with the mouse, a finger or a pen"></canvas>
+</div>
 <div class="pen-tools">
 <button type="button" data-tool="pen" aria-pressed="true">✏ Pen</button>
 <button type="button" data-tool="eraser" aria-pressed="false">Eraser</button>
 <button type="button" data-action="undo" aria-label="Undo">↶ Undo</button>
 <button type="button" data-action="clear" aria-label="Clear canvas">Clear</button>
-</div></div>"""
+</div>
+<label class="pen-heat-toggle"><input type="checkbox"> Show the heatmap on my drawing</label>
+</div>"""
 
 
 class DrawingPad(gr.HTML):
@@ -69,3 +86,31 @@ class DrawingPad(gr.HTML):
     def api_info(self) -> dict[str, Any]:
         return {"type": "string", "description": "the drawing's strokes as JSON: {width, "
                 "height, strokes: [{tool: pen|eraser, size, points: [[x, y], ...]}]}"}
+
+
+class PadHeat(gr.HTML):
+    """Invisible: carries the heatmap for the drawing pad's paper (see the module). Its value
+    is ``{"src": data URL or "", "for": crc32 of the drawing's text}``; :meth:`of` makes it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(self.of(None, ""), html_template="", js_on_load=HEAT_JS,
+                         visible="hidden", **kwargs)
+
+    @staticmethod
+    def of(drawing: str | None, picture: str) -> dict:
+        """The value that shows ``picture`` (a ``data:`` URL; "" for none) beneath the strokes
+        of ``drawing`` (the pad's value it was computed from). The pad shows it only while its
+        strokes are still that drawing's (crc32 of the text), so an answer that lands after a
+        newer stroke or Clear is not drawn under the wrong drawing."""
+        if not drawing:
+            return {"src": "", "for": 0}
+        return {"src": picture, "for": zlib.crc32(drawing.encode("utf-8", "replace"))}
+
+    def preprocess(self, payload: Any) -> Any:
+        return payload
+
+    def postprocess(self, value: Any) -> Any:
+        return value
+
+    def api_info(self) -> dict[str, Any]:
+        return {"type": "object", "description": "the heatmap shown on the drawing pad"}

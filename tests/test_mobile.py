@@ -1,0 +1,109 @@
+"""What phones and tablets need from the server: the heatmap for the pad's own paper (small,
+cheap, for the drawing it explains), Score-CAM's progress, the Layer control's reasons.
+The page itself on a phone and a tablet: test_browser.py."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import zlib
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from cam_core import render, views
+from cam_core.methods import METHODS, MethodContext, reporting_progress
+from cam_core.service import Pad, Service
+from ui.handlers import Handlers, layer_note
+from ui.pad import PadHeat
+
+SEVEN = json.dumps({"width": 400, "height": 400, "strokes": [
+    {"tool": "pen", "size": 24, "points": [[110, 80], [290, 80], [170, 330]]}]})
+DEFAULTS = (["prediction"], ["cam"], ["layer4"], [0.5], ["viridis"])
+
+
+@pytest.fixture(scope="module")
+def handlers(explainer) -> Handlers:
+    return Handlers(Service(explainer))
+
+
+def _picture(data_url: str) -> np.ndarray:
+    head, payload = data_url.split(",", 1)
+    assert head == "data:image/jpeg;base64"
+    decoded = cv2.imdecode(np.frombuffer(base64.b64decode(payload), np.uint8), cv2.IMREAD_COLOR)
+    return cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB)
+
+
+def test_heat_on_white_is_the_overlay_of_blank_paper_shrunk():
+    unit = np.zeros((400, 400), np.float32)
+    unit[:200, :200] = 1.0  # evidence top-left
+    small = render.on_white(unit, 100, 0.5, "viridis")
+    assert small.shape == (100, 100, 3) and small.dtype == np.uint8
+    assert (small[75:, 75:] == 255).all()  # no evidence: white paper
+    expected = render.overlay(np.full((1, 1, 3), 255, np.uint8), np.ones((1, 1), np.float32))
+    assert np.abs(small[10, 10].astype(int) - expected[0, 0]).max() <= 1
+
+
+def test_each_drawing_gets_its_heatmap_for_the_pad_and_a_blank_pad_none(handlers):
+    """The live handler returns, per person, the heatmap for the pad's paper, tagged with the
+    crc32 of the strokes it explains (the pad shows it only over those strokes)."""
+    *columns, heat = handlers.on_draw([SEVEN, None], *(column * 2 for column in DEFAULTS))
+    assert len(columns) == 4 and len(heat) == 2
+    seven, blank = heat
+    assert seven["for"] == zlib.crc32(SEVEN.encode()) and blank == {"src": "", "for": 0}
+    picture = _picture(seven["src"])
+    assert picture.shape == (views.PAD_HEAT_SIDE, views.PAD_HEAT_SIDE, 3)
+    assert len(seven["src"]) < 8_000  # a few KB on every stroke
+    assert picture.min() < 200 and picture[0, 0].min() > 240  # heat on the ink, paper at the edge
+    # An upload leaves the pad's heatmap alone; a drawing's setting change sends a new one.
+    assert len(handlers.on_upload([None], *DEFAULTS)) == 4
+    moved = handlers.on_setting("draw", SEVEN, None, "prediction", "cam", "layer4", 0.9,
+                                "inferno")[4]
+    assert moved["for"] == seven["for"] and moved["src"] != seven["src"]
+    assert handlers.on_setting("upload", SEVEN, None, "prediction", "cam", "layer4", 0.5,
+                               "viridis")[4] == {"__type__": "update"}
+
+
+def test_a_slow_method_waiting_for_explain_clears_the_pad_heatmap(handlers):
+    heat = handlers.on_setting("draw", SEVEN, None, "prediction", "scorecam", "layer4", 0.5,
+                               "viridis")[4]
+    assert heat == PadHeat.of(SEVEN, "") and heat["src"] == ""
+
+
+def test_heatmap_for_the_pad_costs_about_a_millisecond(explainer):
+    result = explainer.explain(Service(explainer).read(Pad(SEVEN)))
+    views.pad_heat(result)
+    start = time.perf_counter()
+    for _ in range(20):
+        views.pad_heat(result)
+    assert (time.perf_counter() - start) / 20 < 0.010  # ~0.7 ms here; loose for a busy CI
+
+
+def test_score_cam_reports_its_progress_only_when_asked():
+    """Score-CAM scores one masked copy of the input per channel: it says how many are done
+    after each chunk, to whoever asked in this thread."""
+    method = METHODS["scorecam"]
+    features = torch.rand(2, 130, 4, 4)
+    context = MethodContext(torch.rand(2, 1, 8, 8), torch.tensor([3, 5]),
+                            lambda x: torch.zeros(len(x), 10))
+    calls: list[tuple[int, int]] = []
+    with reporting_progress(lambda done, total: calls.append((done, total))):
+        method.map(features, None, context)
+    assert calls[0] == (0, 260) and calls[-1] == (260, 260)
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+    assert len(calls) == 1 + 2 * 3  # 130 channels in chunks of 64: 3 chunks per input
+    calls.clear()
+    method.map(features, None, context)  # nobody asked: nothing reported
+    assert calls == []
+
+
+def test_the_layer_control_names_the_layers_each_method_works_on():
+    assert layer_note("cam") == "CAM: layer4 (7×7)"
+    assert layer_note("hirescam") == "HiResCAM: layer3 (7×7), layer4 (7×7)"
+    assert "layer2 (14×14)" in layer_note("layercam")
+    switched = Handlers.layer_rule("hirescam", "layer2")
+    assert switched["value"] == "layer3" and "grid of dots" in switched["info"]
+    assert switched["elem_classes"] == ["layer-switched"]
