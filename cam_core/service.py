@@ -63,6 +63,8 @@ class Settings:
         layer: ``layer2``, ``layer3`` or ``layer4``.
         opacity: heatmap opacity in [0, 1].
         colormap: a name in :data:`cam_core.render.COLORMAPS`.
+        grid: draw the grid of squares the map is made of over the heatmap (7×7; 14×14 on
+            layer2).
     """
 
     target: str = PREDICTION
@@ -70,6 +72,7 @@ class Settings:
     layer: str = "layer4"
     opacity: float = 0.5
     colormap: str = "viridis"
+    grid: bool = False
 
     def checked(self) -> Settings:
         """These settings checked, with CAM's layer rule applied (:func:`layer_for`).
@@ -96,7 +99,7 @@ class Settings:
             opacity = float("nan")
         if not 0.0 <= opacity <= 1.0:
             raise InputError(f"Opacity {self.opacity!r} is not between 0 and 1.")
-        return replace(self, target=target, layer=layer, opacity=opacity)
+        return replace(self, target=target, layer=layer, opacity=opacity, grid=bool(self.grid))
 
     @property
     def digit(self) -> int | None:
@@ -218,8 +221,10 @@ class Service:
             results = self.explainer.explain_batch([inputs[i] for i in indices],
                                                    *_arguments(settings))
             for i, result in zip(indices, results, strict=True):
+                grid = inputs[i].to_model if settings.grid else None
                 panels[i] = (views.prediction_only(result, inputs[i].picture, note) if note
-                             else views.panels(result, settings.opacity, settings.colormap))
+                             else views.panels(result, settings.opacity, settings.colormap,
+                                               grid=grid))
         except Exception as error:
             if len(indices) == 1:
                 panels[indices[0]] = _failure(error)

@@ -17,6 +17,10 @@ PREDICTED, OTHER = "prediction", "other digits"
 BAR_COLOURS = {PREDICTED: "#d1495b", OTHER: "#8d99ae"}
 DIGITS = [str(d) for d in range(10)]
 MODEL_VIEW_SIDE = 168  # the 28×28 model input shown 6× enlarged
+# Shown beside the heatmap: students see colour on blank paper and think the map is wrong.
+BLANK_PAPER = ("Colour on empty paper? The network also looks at where there is no ink: an "
+               "empty space can be evidence too (a 1 has empty space on both sides).")
+GRID_COLOUR = (110, 110, 110)  # the map's grid drawn over the heatmap, mid grey
 
 
 @dataclass(frozen=True)
@@ -79,20 +83,37 @@ def headline(result: Explanation, note: str = "") -> str:
             f"<span class='prob'>{percent:.1f}% {sure}</span>{warning}{explained}{hint}</div>")
 
 
-def model_view(result: Explanation, opacity: float, colormap: str) -> np.ndarray:
-    """The 28×28 model input with its CAM blended, enlarged to 168×168 RGB."""
+def model_view(result: Explanation, opacity: float, colormap: str, grid: bool = False
+               ) -> np.ndarray:
+    """The 28×28 model input with its CAM blended, enlarged to 168×168 RGB; ``grid``: with
+    the squares the map is made of drawn over it."""
     picture = render.on_paper(result.model_input)  # dark ink on white, like the drawing
     blended = render.overlay(picture, result.cam_model, opacity if result.digit is not None
                              else 0.0, colormap)
-    return render.enlarge(blended, MODEL_VIEW_SIDE)
+    enlarged = render.enlarge(blended, MODEL_VIEW_SIDE)
+    if not grid or result.digit is None:
+        return enlarged
+    # Enlarged pixel x is model pixel (x + 0.5) · 28/168 − 0.5 (pixel centres).
+    scale = result.model_input.shape[1] / MODEL_VIEW_SIDE
+    to_model = np.array([[scale, 0.0, 0.5 * scale - 0.5], [0.0, scale, 0.5 * scale - 0.5]])
+    return render.draw_grid(enlarged, to_model, result.target_map.shape, GRID_COLOUR)
 
 
 def panels(result: Explanation, opacity: float = 0.5, colormap: str = "viridis",
-           note: str = "") -> Panels:
-    """All display values for one explanation (``note``: see :func:`headline`)."""
+           note: str = "", grid: np.ndarray | None = None) -> Panels:
+    """All display values for one explanation (``note``: see :func:`headline`).
+
+    ``grid``: the input's canvas → model affine (``Prepared.to_model``) to draw the grid of
+    squares the map is made of (7×7 on layer3 and layer4, 14×14 on layer2) over the heatmap
+    and the model view; None draws none.
+    """
+    overlay = result.overlay
+    if grid is not None and result.digit is not None:
+        overlay = render.draw_grid(overlay, grid, result.target_map.shape, GRID_COLOUR)
     return Panels(headline=headline(result, note),
                   chart=probability_frame(result.probabilities, result.digit),
-                  overlay=result.overlay, model_view=model_view(result, opacity, colormap))
+                  overlay=overlay, model_view=model_view(result, opacity, colormap,
+                                                         grid is not None))
 
 
 def prediction_only(result: Explanation, picture: np.ndarray, note: str) -> Panels:

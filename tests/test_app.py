@@ -23,7 +23,8 @@ from ui.handlers import LAYER_INFO, Handlers
 from ui.upload import UploadedImage
 
 SEVEN_PHOTO = str(ROOT / "examples" / "pen_7.png")
-DEFAULTS = (["prediction"], ["cam"], ["layer4"], [0.5], ["viridis"])  # one request's controls
+DEFAULTS = (["prediction"], ["cam"], ["layer4"], [0.5], ["viridis"], [False])  # one request's
+# controls: class, method, layer, opacity, colour map, grid
 
 
 @pytest.fixture(scope="module")

@@ -73,15 +73,15 @@ class Handlers:
 
     # ------------------------------------------------------------------ the main view
 
-    def on_draw(self, pads, targets, methods, layers, opacities, colormaps):
+    def on_draw(self, pads, targets, methods, layers, opacities, colormaps, grids):
         """A pen-up on the pad (batched): explain each person's strokes as they stand."""
         return self._live([Pad(p) for p in pads], targets, methods, layers, opacities,
-                          colormaps)
+                          colormaps, grids)
 
-    def on_upload(self, uploads, targets, methods, layers, opacities, colormaps):
+    def on_upload(self, uploads, targets, methods, layers, opacities, colormaps, grids):
         """A new upload (batched): explain each person's file."""
         return self._live([Upload(u) for u in uploads], targets, methods, layers, opacities,
-                          colormaps)
+                          colormaps, grids)
 
     def _live(self, sources: list[Pad | Upload], *controls: list) -> tuple[list, ...]:
         requests = [Request(source, Settings(*settings), live=True)
@@ -89,16 +89,16 @@ class Handlers:
         return _columns(self.service.explain_many(requests))
 
     def on_explain(self, source, pad, upload, target, method, layer, opacity,
-                   colormap) -> Outputs:
+                   colormap, grid=False) -> Outputs:
         """Explain pressed: the input on screen with every control as set, Score-CAM too."""
-        settings = Settings(target, method, layer, opacity, colormap)
+        settings = Settings(target, method, layer, opacity, colormap, grid)
         return _row(self.service.explain(Request(_source(source, pad, upload), settings)))
 
     def on_setting(self, source, pad, upload, target, method, layer, opacity,
-                   colormap) -> Outputs:
+                   colormap, grid=False) -> Outputs:
         """A control moved or a tab was chosen: the input on screen again (the engine's cache
         skips the model); a slow method's map not yet computed waits for Explain."""
-        settings = Settings(target, method, layer, opacity, colormap)
+        settings = Settings(target, method, layer, opacity, colormap, grid)
         return _row(self.service.explain(Request(_source(source, pad, upload), settings,
                                                  live=True)))
 

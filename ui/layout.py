@@ -24,6 +24,7 @@ METHOD_CHOICES = [(m.label, m.name) for m in METHODS.values()]
 TARGET_CHOICES = [("the prediction", PREDICTION)] + [(str(d), str(d)) for d in range(10)]
 LAYER_CHOICES = list(FEATURE_LAYERS[1:])
 MAX_BATCH = 16  # live requests of different people explained in one forward pass
+GRID_INFO = "The squares the map is made of (14×14 on layer2)"
 
 
 def page_css() -> str:
@@ -76,6 +77,7 @@ def build(handlers: Handlers) -> gr.Blocks:
                 model_view = gr.Image(label="What the model sees (28×28) with its map",
                                       type="numpy", interactive=False, height=190,
                                       elem_id="model-view")
+                gr.Markdown(views.BLANK_PAPER, elem_id="blank-paper")
         with gr.Accordion("Controls", open=True), gr.Row():
             target = gr.Dropdown(TARGET_CHOICES, value=PREDICTION, label="Class to explain")
             method = gr.Dropdown(METHOD_CHOICES, value="cam", label="Method",
@@ -84,6 +86,7 @@ def build(handlers: Handlers) -> gr.Blocks:
                                 elem_id="layer")
             opacity = gr.Slider(0, 1, value=0.5, step=0.05, label="Heatmap opacity")
             colormap = gr.Dropdown(list(COLORMAPS), value="viridis", label="Colour map")
+            grid = gr.Checkbox(False, label="Show the 7×7 grid", info=GRID_INFO)
         with gr.Accordion("Teaching views: experiments with your drawing", open=False), \
                 gr.Tabs():
             with gr.Tab("All ten maps"):
@@ -136,7 +139,7 @@ def build(handlers: Handlers) -> gr.Blocks:
             api_button = gr.Button()
 
         # ---------------------------------------------------------------- events
-        controls = [target, method, layer, opacity, colormap]
+        controls = [target, method, layer, opacity, colormap, grid]
         outputs = [headline, chart, overlay, model_view]
         on_screen = [source, pad, upload]
         private = dict(api_visibility="private")
