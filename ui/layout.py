@@ -130,12 +130,13 @@ def build(handlers: Handlers) -> gr.Blocks:
                                             x_title="% of the picture hidden",
                                             y_title="how sure (%)", x_lim=[0, 90],
                                             y_lim=[0, 100], height=320, min_width=300,
-                                            # No legend (Vega drops its entries here); the
-                                            # label says what each colour is.
+                                            # No legend (Vega drops its entries here), and
+                                            # the x title is cut off: the label says both.
                                             colors_in_legend=[],
-                                            label="How sure the network stays. Red: hottest "
-                                                  "hidden first · blue: coldest first · "
-                                                  "grey: random")
+                                            label="How sure the network stays (up) as more "
+                                                  "of the picture is hidden (across, %). Red: "
+                                                  "hottest first · blue: coldest first · "
+                                                  "grey: random order")
                     hide_text = gr.Markdown()
                 hide_gallery = gr.Gallery(columns=3, height="auto", object_fit="none",
                                           label="What the network saw")
