@@ -196,6 +196,11 @@ HIDE = Words(
              "temperature-scaled probability. Over 200 MNIST test digits the layer4 CAM's ROAD "
              "score is about 20× a random map's (tests/test_road.py).")
 
+# The hiding plot's key: its legend and x title do not fit the plot's height.
+HIDE_KEY = ("**Across:** how much of the picture is hidden. **Up:** how sure the network "
+            "still is. **Red line:** hottest parts hidden first. **Blue:** coldest first. "
+            "**Grey:** a random order.")
+
 TRUST = Words(
     student="There are several ways to make a heatmap, and they do not all tell the truth "
             "equally well. Here each way does the test of \"Hide the evidence\" on your "

@@ -124,6 +124,7 @@ def build(handlers: Handlers) -> gr.Blocks:
                 percent = gr.Slider(10, 90, value=20, step=10,
                                     label="How much to hide in the pictures (%)")
                 hide_button = gr.Button("Hide and test")
+                gr.Markdown(views.HIDE_KEY)
                 with gr.Row(equal_height=False):
                     hide_plot = gr.LinePlot(x="hidden", y="sure", color="order",
                                             color_map=teaching.CURVE_COLOURS,
@@ -131,15 +132,12 @@ def build(handlers: Handlers) -> gr.Blocks:
                                             y_title="how sure (%)", x_lim=[0, 90],
                                             y_lim=[0, 100], height=320, min_width=300,
                                             # No legend (Vega drops its entries here), and
-                                            # the x title is cut off: the label says both.
+                                            # the x title is cut off: HIDE_KEY says both.
                                             colors_in_legend=[],
-                                            label="How sure the network stays (up) as more "
-                                                  "of the picture is hidden (across, %). Red: "
-                                                  "hottest first · blue: coldest first · "
-                                                  "grey: random order")
+                                            label="How sure the network stays")
                     hide_text = gr.Markdown()
-                hide_gallery = gr.Gallery(columns=3, height="auto", object_fit="none",
-                                          label="What the network saw")
+                hide_gallery = gr.Gallery(columns=3, height="auto", object_fit="scale-down",
+                                          label="What the network saw after hiding")
                 hide_teachers = _for_teachers(views.HIDE)
             with gr.Tab("How much can you trust this map?"):
                 gr.Markdown(views.TRUST.student)
