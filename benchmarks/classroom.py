@@ -56,7 +56,7 @@ from serve import running_app  # noqa: E402
 
 WARM_UP = 3  # digits sent before measuring
 PER_STUDENT = 6  # distinct digits a student draws (about 7 s each)
-CONTROLS = ("prediction", "cam", "layer4", 0.5, "viridis")  # the page's defaults
+CONTROLS = ("prediction", "cam", "layer4", 0.5, "viridis", False)  # the page's defaults
 TICK = os.sysconf("SC_CLK_TCK")
 TOLERANCE = 1e-4
 
@@ -336,7 +336,7 @@ class Session:
         """One pen-up (live: the pad's value ``key``; api: the file ``png``). Returns None, or
         why the answer is not this drawing's; raises on a failed request."""
         if self.path == "live":
-            headline, chart, *pictures = self._call([key, *CONTROLS])
+            headline, chart, *pictures, _pad_heat = self._call([key, *CONTROLS])
             self._fetch(pictures)
             got = None
             if "big-digit" in headline:

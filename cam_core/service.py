@@ -71,6 +71,8 @@ class Settings:
         layer: ``layer2``, ``layer3`` or ``layer4``.
         opacity: heatmap opacity in [0, 1].
         colormap: a name in :data:`cam_core.render.COLORMAPS`.
+        grid: draw the grid of squares the map is made of over the heatmap (7×7; 14×14 on
+            layer2).
     """
 
     target: str = PREDICTION
@@ -78,6 +80,7 @@ class Settings:
     layer: str = "layer4"
     opacity: float = 0.5
     colormap: str = "viridis"
+    grid: bool = False
 
     def checked(self) -> Settings:
         """These settings checked, with CAM's layer rule applied (:func:`layer_for`).
@@ -104,7 +107,7 @@ class Settings:
             opacity = float("nan")
         if not 0.0 <= opacity <= 1.0:
             raise InputError(f"Opacity {self.opacity!r} is not between 0 and 1.")
-        return replace(self, target=target, layer=layer, opacity=opacity)
+        return replace(self, target=target, layer=layer, opacity=opacity, grid=bool(self.grid))
 
     @property
     def digit(self) -> int | None:
@@ -199,8 +202,10 @@ class Service:
 
         def answered(i: int, prepared: Prepared, result: Explanation, settings: Settings,
                      note: str) -> None:
+            grid = prepared.to_model if settings.grid else None
             panels[i] = (views.prediction_only(result, prepared.picture, note) if note
-                         else views.panels(result, settings.opacity, settings.colormap))
+                         else views.panels(result, settings.opacity, settings.colormap,
+                                           grid=grid))
 
         def failed(i: int, error: Exception) -> None:
             panels[i] = _failure(error)
@@ -310,6 +315,7 @@ class Service:
 
         self._batched(requests, answered, failed)
         return answers  # type: ignore[return-value]
+
 
 def _arguments(settings: Settings) -> tuple:
     """``Explainer.explain``'s arguments after the image, from checked settings."""

@@ -1,24 +1,27 @@
 """Teaching views: experiments a student can run on their own drawing.
 
-- All ten class maps as small multiples, from the one forward pass ("where would it see a 3?").
-- Contrast: CAM of class k minus CAM of class j — what separates a 7 from a 1.
-- Erase the evidence: remove the ink the CAM marks as most important, run again, and compare
-  with removing the same amount of ink at random (the idea behind Average Drop, Chattopadhyay
-  et al., "Grad-CAM++", WACV 2018, and torchcam's metrics).
+- All ten class maps as small multiples, from the one forward pass ("where would it see a 3?"),
+  on one shared scale by default so that a digit with no evidence shows no colour.
+- Contrast: CAM of class k minus CAM of class j — "Why 7 and not 1?".
 - Hide the evidence (ROAD, Rong et al., ICML 2022; :mod:`cam_core.road`): hide the pixels the
   map marks hottest first, coldest first and in a random order, filled in from their
   neighbours, and follow the probability as a curve.
 - How much can you trust this map: the ROAD score of each method for this drawing.
 - Layer comparison: Grad-CAM or LayerCAM on layer2, layer3, layer4 — resolution against meaning.
-- How it works: the CAM formula with the numbers of the current drawing.
+- How the heatmap is made: the CAM formula in plain words with the numbers of the drawing.
+
+Each view's words come as :class:`~cam_core.views.Words`: a short text for students (no
+unexplained term: "score" for logit, "pattern detector" for feature map) and the precise
+version for teachers, which the app folds under it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import torch
 
 from . import calibrate, render, road
@@ -26,9 +29,16 @@ from .engine import Explainer, Explanation
 from .errors import PersonError
 from .fit import MNIST_MEAN, MNIST_STD
 from .methods import METHODS
-from .preprocess import Prepared, prepare_from_model_input
+from .preprocess import Prepared
+from .views import Words
 
-TILE = 112  # side of one small-multiple tile, pixels
+TILE = 168  # side of one small-multiple tile: the 28×28 input 6× enlarged
+HIDING_TILE = 196  # a hide-the-evidence tile: the 28×28 input 7× enlarged, nearest neighbour
+# Colours of the three hiding curves (red / blue as in the contrast map; grey as other digits).
+HOTTEST, COLDEST, RANDOM = "hottest hidden first", "coldest hidden first", "random order"
+CURVE_COLOURS = {HOTTEST: "#d1495b", COLDEST: "#2e6fb0", RANDOM: "#8d99ae"}
+METHOD_MAP, RANDOM_MAP = "a way to make the map", "random map"  # the trust chart's two kinds
+TRUST_COLOURS = {METHOD_MAP: "#2e6fb0", RANDOM_MAP: "#8d99ae"}
 
 
 def _tile(model_input: np.ndarray, unit: np.ndarray, colormap: str) -> np.ndarray:
@@ -37,27 +47,34 @@ def _tile(model_input: np.ndarray, unit: np.ndarray, colormap: str) -> np.ndarra
                           TILE)
 
 
-def class_map_tiles(result: Explanation, scale: str = "per_map", colormap: str = "viridis",
+def _percent(probability: float) -> str:
+    """A probability as the app writes it: ``"99.9%"``; never ``"100.0%"`` short of 1."""
+    return f"{min(100 * probability, 99.9 if probability < 1 else 100):.1f}%"
+
+
+def class_map_tiles(result: Explanation, scale: str = "shared", colormap: str = "viridis",
                     ) -> list[tuple[np.ndarray, str]]:
     """Ten ``(TILE, TILE, 3)`` uint8 RGB tiles, one per class, with captions.
 
     Args:
         result: an explanation (its ``class_cams`` are the raw layer4 CAMs of all classes).
-        scale: ``"per_map"`` (each map its own min–max), ``"shared"`` (one range for all ten,
-            so they compare) or ``"signed"`` (0 evidence in the middle; use ``coolwarm``).
+        scale: ``"shared"`` (default: one range for all ten, from zero evidence to the largest
+            value of any map, so they compare and a class without evidence shows no colour),
+            ``"per_map"`` (each map its own min–max: a class at 0% looks as bright as the
+            prediction) or ``"signed"`` (0 evidence in the middle; use ``coolwarm``).
     """
     cams = result.class_cams
     scale = render.scale_for(colormap, scale)
-    if scale == "shared":
-        low, high = float(cams.min()), float(cams.max())
-        units = [render.normalize_map(c, "shared", low, high) for c in cams]
+    if scale == "shared":  # from zero evidence: negative evidence is the signed view's
+        high = max(float(cams.max()), 0.0)
+        units = [render.normalize_map(c, "shared", 0.0, high) for c in cams]
     elif scale == "signed":  # one symmetric range for all ten: 0.5 is zero evidence
         extent = float(np.abs(cams).max()) + render.EPSILON
         units = [(0.5 + 0.5 * c / extent).astype(np.float32) for c in cams]
     else:
         units = [render.normalize_map(c, scale) for c in cams]
     return [(_tile(result.model_input, unit, colormap),
-             f"{digit}: {100 * float(result.probabilities[digit]):.1f}%")
+             f"{digit}: {_percent(float(result.probabilities[digit]))}")
             for digit, unit in enumerate(units)]
 
 
@@ -67,88 +84,30 @@ def runner_up(result: Explanation, first: int) -> int:
     return int(ranked[1] if ranked[0] == first else ranked[0])
 
 
+def why_title(first: int, second: int) -> str:
+    """The contrast view's title with the real digits: ``"Why 7 and not 1?"``."""
+    return f"Why {first} and not {second}?"
+
+
 def contrast(result: Explanation, prepared: Prepared, first: int, second: int,
-             opacity: float = 0.6) -> tuple[np.ndarray, str]:
+             opacity: float = 0.6) -> tuple[np.ndarray, Words]:
     """Overlay of ``CAM[first] − CAM[second]`` on the drawing, diverging colours.
 
     Red-ish where the evidence favours ``first``, blue-ish where it favours ``second``.
-    Returns ``((H, W, 3) uint8 RGB, caption)``.
+    Returns ``((H, W, 3) uint8 RGB, its words)``.
     """
     difference = result.class_cams[first] - result.class_cams[second]
     unit = render.normalize_map(difference, "signed")
     canvas = render.feature_to_canvas(unit, prepared.to_model, prepared.size, fill=0.5)
     picture = render.overlay(prepared.picture, canvas, opacity, "coolwarm")
     gap = float(result.logits[first] - result.logits[second])
-    return picture, (f"Where the network sees more {first} than {second} (red) and more "
-                     f"{second} than {first} (blue); grey: no difference. "
-                     f"Logit gap: {gap:+.2f}.")
-
-
-@dataclass(frozen=True)
-class ErasureResult:
-    """Outcome of erasing evidence from one model input.
-
-    Attributes:
-        target: the class whose probability is watched.
-        before: its probability on the untouched input, in [0, 1].
-        after_cam: after erasing the ink the CAM ranks highest.
-        after_random: after erasing the same number of ink pixels picked at random: the
-            control.
-        cam_erased, random_erased: the two edited 28×28 uint8 model inputs.
-    """
-
-    target: int
-    before: float
-    after_cam: float
-    after_random: float
-    cam_erased: np.ndarray
-    random_erased: np.ndarray
-
-
-def erase_evidence(explainer: Explainer, result: Explanation, fraction: float,
-                   seed: int = 0) -> ErasureResult:
-    """Erase ``fraction`` (0–1) of the ink pixels of the model input where ``result``'s map is
-    hottest, and — as the control — as many ink pixels picked at random; run the model on both.
-
-    The deletion experiment behind Average Drop (Chattopadhyay et al., "Grad-CAM++", WACV 2018;
-    torchcam's metrics): if the map marks real evidence, erasing there lowers the target's
-    probability more than erasing at random. The map is whichever method and layer ``result``
-    was made with (``result.cam_model``, 28×28). Ink is a model-input pixel above 40/255.
-
-    Raises ValueError for a blank explanation or a fraction outside [0, 1].
-    """
-    if result.digit is None or result.target is None:
-        raise PersonError("Draw a digit first: there is no evidence to erase.")
-    if not 0.0 <= fraction <= 1.0:
-        raise ValueError(f"fraction must be in [0, 1], got {fraction}")
-    ink = np.flatnonzero(result.model_input.ravel() > 40)
-    count = round(fraction * ink.size)
-    ranked = ink[np.argsort(-result.cam_model.ravel()[ink], kind="stable")]
-    at_random = np.random.default_rng(seed).permutation(ink)
-    edited = []
-    for removed in (ranked[:count], at_random[:count]):
-        image = result.model_input.copy().ravel()
-        image[removed] = 0
-        edited.append(image.reshape(28, 28))
-    outcomes = explainer.explain_batch([prepare_from_model_input(e) for e in edited],
-                                       target=result.target)
-    target = result.target
-    return ErasureResult(
-        target=target, before=float(result.probabilities[target]),
-        after_cam=float(outcomes[0].probabilities[target]),
-        after_random=float(outcomes[1].probabilities[target]),
-        cam_erased=edited[0], random_erased=edited[1])
-
-
-def erasure_report(outcome: ErasureResult, percent: float) -> str:
-    """Markdown: both probabilities after erasing ``percent`` % of the ink, and how to read
-    them."""
-    return (f"Probability of **{outcome.target}**: {100 * outcome.before:.1f}% before · "
-            f"**{100 * outcome.after_cam:.1f}%** after erasing the {percent:.0f}% of the ink "
-            f"the heatmap marks hottest · {100 * outcome.after_random:.1f}% after erasing "
-            f"{percent:.0f}% of the ink at random. If the heatmap points at real evidence, "
-            f"the first drop is the larger. Try both heatmaps: the coarse 7×7 CAM of layer4 "
-            f"often marks the middle of the digit, where erasing hurts least.")
+    sure = [_percent(float(result.probabilities[d])) for d in (first, second)]
+    student = (f"**{why_title(first, second)}** Red: here your drawing looks more like a "
+               f"{first}. Blue: here it looks more like a {second}. No colour: no difference. "
+               f"The network is {sure[0]} sure it is a {first}, and {sure[1]} sure it is a "
+               f"{second}.")
+    teachers = f"For this drawing, the logit gap z_{first} − z_{second} = {gap:+.2f}."
+    return picture, Words(student, teachers)
 
 
 def probabilities_of(explainer: Explainer, batch_size: int = 256
@@ -242,31 +201,151 @@ def hide_evidence(explainer: Explainer, result: Explanation, shown: float = 0.2,
         random_trust=float(scores.combined[1]), tiles=tiles, shown=shown)
 
 
+def _step(curves: HidingCurves, share: float) -> int:
+    """The index of the curves' step nearest ``share`` hidden."""
+    return int(np.argmin(np.abs(curves.hidden - share)))
+
+
+def hiding_frame(curves: HidingCurves) -> pd.DataFrame:
+    """The three curves for a line plot, from the untouched drawing (0% hidden) on.
+
+    Columns: ``hidden`` (% of the picture hidden, 0–90), ``sure`` (% probability of the
+    target, 0–100) and ``order`` (:data:`HOTTEST`, :data:`COLDEST`, :data:`RANDOM`).
+    """
+    hidden = np.concatenate([[0.0], curves.hidden]) * 100
+    parts = []
+    for order, curve in ((HOTTEST, curves.hottest_first), (COLDEST, curves.coldest_first),
+                         (RANDOM, curves.random_order)):
+        sure = np.concatenate([[curves.before], curve]) * 100
+        parts.append(pd.DataFrame({"hidden": hidden.round(1), "sure": sure.round(1),
+                                   "order": order}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def hiding_tiles(curves: HidingCurves, side: int = HIDING_TILE
+                 ) -> list[tuple[np.ndarray, str]]:
+    """What the network saw after hiding ``curves.shown`` of the picture three ways: three
+    ``(side, side, 3)`` uint8 RGB tiles (dark ink on white, enlarged with nearest neighbour so
+    its pixels stay sharp), captioned with how sure it then was (``"hottest: 15.7%"``: short,
+    so that a gallery on a phone does not cut it off)."""
+    step = _step(curves, curves.shown)
+    out = []
+    for name, curve in (("hottest", curves.hottest_first), ("coldest", curves.coldest_first),
+                        ("random", curves.random_order)):
+        grey = render.enlarge(render.on_paper(curves.tiles[name]), side)
+        out.append((np.dstack([grey] * 3), f"{name}: {_percent(float(curve[step]))}"))
+    return out
+
+
+def hiding_words(curves: HidingCurves, map_name: str) -> Words:
+    """The curves read for the student at the share shown in the pictures, and the numbers
+    for teachers. ``map_name``: the map followed, e.g. ``"CAM on layer4"``."""
+    step, percent, digit = _step(curves, curves.shown), round(100 * curves.shown), curves.target
+    hot, cold, chance = (float(c[step]) for c in (curves.hottest_first, curves.coldest_first,
+                                                   curves.random_order))
+    if cold - hot >= 0.2:
+        verdict = ("Hiding the hot parts hurt much more than hiding the cold parts: the map "
+                   "points at real evidence.")
+    elif hot - cold >= 0.2:
+        verdict = ("Hiding the cold parts hurt more than hiding the hot parts: on this drawing "
+                   "the map points at the wrong places.")
+    else:
+        verdict = (f"At {percent}% both make about the same difference. Try another amount, "
+                   f"and look at the whole curve.")
+    points, random_points = round(200 * curves.trust), round(200 * curves.random_trust)
+    student = (
+        f"The map tested: the map of **{digit}** made with {map_name}. Before hiding, the "
+        f"network was **{_percent(curves.before)}** sure it is a {digit}. After hiding "
+        f"{percent}% of the picture:\n\n"
+        f"- the parts the map marks **hottest**: {_percent(hot)} sure (red line)\n"
+        f"- the **coldest** parts: {_percent(cold)} sure (blue line)\n"
+        f"- parts in a **random** order: {_percent(chance)} sure (grey line)\n\n"
+        f"{verdict} Over the whole curve the blue line is on average **{points} points** above "
+        f"the red line (a random map gets {random_points} points on this drawing). The bigger "
+        f"the gap, the more you can trust the map.")
+    teachers = (f"For this drawing: ROAD combined score {curves.trust:.3f} for {map_name} "
+                f"(class {digit}), {curves.random_trust:.3f} for a random smooth map; the "
+                f"student's \"points\" are 200 × the combined score, the mean vertical gap "
+                f"between the LeRF and MoRF curves in percentage points.")
+    return Words(student, teachers)
+
+
 def trust_by_method(explainer: Explainer, prepared: Prepared, target: int | None = None,
-                    seed: int = 0) -> list[tuple[str, str, float]]:
+                    seed: int = 0, include: tuple[str, str] | None = None,
+                    ) -> list[tuple[str, str, float]]:
     """"How much can you trust this map?": the ROAD combined score of each live method (on its
-    finest layer and on layer4) for one drawing, and of a random smooth map.
+    finest layer and on layer4, and ``include``'s ``(method name, layer)`` when that is a live
+    method) for one drawing, and of a random smooth map.
 
     Returns ``(method label, layer, score)`` rows, best first; the random map's row is
     ``("random map", "—", score)``. Scores are in [−0.5, 0.5]; higher = more faithful.
     """
+    wanted = [(m.name, layer) for m in METHODS.values() if m.live
+              for layer in dict.fromkeys((m.layers[0], "layer4"))]
+    if include is not None and include not in wanted:
+        method = METHODS.get(include[0])
+        if method is not None and method.live and include[1] in method.layers:
+            wanted.append(include)
     tensor = prepared.tensor[None]  # (1, 1, 28, 28)
     rows: list[tuple[str, str, np.ndarray, int]] = []
-    for method in METHODS.values():
-        if not method.live:
-            continue
-        for layer in dict.fromkeys((method.layers[0], "layer4")):
-            result = explainer.explain(prepared, target=target, method=method.name, layer=layer)
-            if result.target is None:
-                raise PersonError("Draw a digit first: there is no map to check.")
-            rows.append((method.label, layer, map_over_input(result), result.target))
+    for name, layer in wanted:
+        result = explainer.explain(prepared, target=target, method=name, layer=layer)
+        if result.target is None:
+            raise PersonError("Draw a digit first: there is no map to check.")
+        rows.append((METHODS[name].label, layer, map_over_input(result), result.target))
     chosen = rows[0][3]
-    rows.append(("random map", "—", road.random_smooth_maps(1, seed=seed)[0], chosen))
+    rows.append((RANDOM_MAP, "—", road.random_smooth_maps(1, seed=seed)[0], chosen))
     scores = road.road(probabilities_of(explainer), np.repeat(tensor, len(rows), 0),
                        np.stack([r[2] for r in rows]), [r[3] for r in rows], seed=seed)
     table = [(label, layer, float(score))
              for (label, layer, _, _), score in zip(rows, scores.combined, strict=True)]
     return sorted(table, key=lambda row: -row[2])
+
+
+def _map_name(label: str, layer: str) -> str:
+    return label if label == RANDOM_MAP else f"{label} on {layer}"
+
+
+def trust_frame(rows: Sequence[tuple[str, str, float]]) -> pd.DataFrame:
+    """:func:`trust_by_method`'s rows for a bar chart, best first: ``map`` (e.g. "CAM on
+    layer4"), ``points`` (200 × the score: the mean gap between the coldest-first and the
+    hottest-first curves, in points of "how sure") and ``kind`` (:data:`METHOD_MAP` or
+    :data:`RANDOM_MAP`)."""
+    return pd.DataFrame({"map": [_map_name(label, layer) for label, layer, _ in rows],
+                         "points": [round(200 * score, 1) for _, _, score in rows],
+                         "kind": [RANDOM_MAP if label == RANDOM_MAP else METHOD_MAP
+                                  for label, _, _ in rows]})
+
+
+def trust_words(rows: Sequence[tuple[str, str, float]],
+                chosen: tuple[str, str] | None = None) -> Words:
+    """:func:`trust_by_method`'s rows read for the student, and the raw scores for teachers.
+    ``chosen``: the Controls' ``(method label, layer)``."""
+    names = [_map_name(label, layer) for label, layer, _ in rows]
+    points = {name: round(200 * score) for name, (_, _, score) in zip(names, rows, strict=True)}
+    random = points[RANDOM_MAP]
+    lines = []
+    if names[0] == RANDOM_MAP:
+        lines.append("On your drawing the random map did best: here no way of making the map "
+                     "beat guessing.")
+    else:
+        lines.append(f"Best on your drawing: **{names[0]}**, {points[names[0]]} points.")
+    if chosen is not None:
+        mine = _map_name(*chosen)
+        if mine in points and mine != names[0]:
+            lines.append(f"The map chosen in Controls, {mine}: {points[mine]} points.")
+        elif mine not in points:
+            lines.append(f"{mine} is not tested here: it is too slow.")
+    lines.append(f"The random map: {random} points.")
+    worse = [name for name in names if name != RANDOM_MAP and points[name] <= random]
+    if worse:
+        lines.append(f"No better than the random map here: {', '.join(worse)}.")
+    lines.append("One drawing is a small test: try a few different drawings.")
+    table = "\n".join(f"| {_map_name(label, layer)} | {score:+.3f} |"
+                      for label, layer, score in rows)
+    teachers = ("ROAD combined score for this drawing (points = 200 × score):\n\n"
+                f"| map | ROAD combined |\n|---|---:|\n{table}")
+    return Words(" ".join(lines), teachers)
 
 
 def layer_comparison(explainer: Explainer, prepared: Prepared, method: str = "gradcam",
@@ -282,35 +361,57 @@ def layer_comparison(explainer: Explainer, prepared: Prepared, method: str = "gr
         result = explainer.explain(prepared, target=target, method=method, layer=layer,
                                    colormap=colormap, opacity=0.55)
         side = result.target_map.shape[0]
-        out.append((result.overlay, f"{layer} ({side}×{side})"))
+        out.append((result.overlay, f"{layer}: {side}×{side} squares"))
     return out
 
 
-def how_it_works(explainer: Explainer, result: Explanation, top: int = 3) -> str:
-    """Markdown: the CAM formula in plain words with the current drawing's numbers."""
+def how_it_works(explainer: Explainer, result: Explanation, top: int = 3) -> Words:
+    """How the heatmap is made, with the current drawing's numbers: in plain words for the
+    student ("pattern detectors", "score"), with the precise terms for teachers."""
     if result.digit is None or result.target is None:
-        return "Draw a digit to see the numbers behind its heatmap."
+        return Words("Draw a digit to see the numbers behind its heatmap.", "")
     target = result.target
     weights = explainer.model.fc.weight[target].detach().cpu().numpy()  # (512,)
     pooled = result.pooled_features  # (512,) mean of each feature map
     contributions = weights * pooled
     order = np.argsort(-contributions)[:top]
     bias = float(explainer.model.fc.bias[target])
-    rows = "\n".join(f"| {k} | {pooled[k]:.3f} | {weights[k]:+.3f} | {contributions[k]:+.3f} |"
-                     for k in order)
-    return (
-        f"**How the heatmap for {target} is made.** The last block of the network "
-        f"(`layer4`) turns your drawing into 512 small 7×7 *feature maps*: each one lights up "
-        f"where it finds a pattern it learned, like a curve or a corner. To decide, the network "
-        f"takes the average brightness of each map (*global average pooling*) and adds them up "
-        f"with one weight per map for each digit. That sum (+ a constant, {bias:+.2f}) is the "
-        f"*logit* of the digit: here {float(result.logits[target]):.2f} for {target}.\n\n"
-        f"The *class activation map* uses the same weights, but before averaging: weight × map, "
-        f"added up place by place. So its average is exactly the evidence for {target}, and "
-        f"its bright places are where that evidence sits.\n\n"
-        f"The {top} feature maps that add most to {target} for this drawing:\n\n"
-        f"| feature map | its average | weight for {target} | adds |\n|---:|---:|---:|---:|\n"
-        f"{rows}\n\n"
-        f"Sum over all 512 maps: {float(contributions.sum()):+.2f}, plus {bias:+.2f} "
-        f"= {float(contributions.sum()) + bias:.2f} = the logit.")
-
+    score = float(result.logits[target])
+    others = np.argsort(-result.logits)
+    rival = int(others[1] if others[0] == target else others[0])
+    if target == result.digit:
+        ranking = (f"That is the highest score of the ten digits, so the network says "
+                   f"{target}. The next best, {rival}, scored {float(result.logits[rival]):.1f}.")
+    else:
+        ranking = (f"The network's answer, {result.digit}, scored higher: "
+                   f"{float(result.logits[result.digit]):.1f}.")
+    rows = "\n".join(f"| no. {k} | {pooled[k]:.2f} | {weights[k]:+.3f} | "
+                     f"{contributions[k]:+.2f} |" for k in order)
+    student = (
+        f"**How the heatmap for {target} is made**\n\n"
+        f"1. The last layer of the network has 512 **pattern detectors**. Each one lights up "
+        f"where it finds a pattern it has learned, like a curve or a corner. It looks at your "
+        f"drawing square by square, on a grid of 7×7 squares.\n"
+        f"2. For each digit, every detector has a **weight**: a number that says how much its "
+        f"pattern counts for that digit. Positive counts for the digit, negative against.\n"
+        f"3. The **score** of a digit: for every detector, how much it lit up (on average) × "
+        f"its weight; add all 512 together, plus a fixed number. Here {target} scored "
+        f"**{score:.1f}**. {ranking}\n"
+        f"4. The heatmap does the same sum square by square, before the squares are added "
+        f"up. So each square shows how much of {target}'s score comes from there.\n\n"
+        f"The {top} detectors that added most to {target} for your drawing:\n\n"
+        f"| detector | lit up (average) | weight for {target} | adds to the score |\n"
+        f"|---:|---:|---:|---:|\n{rows}\n\n"
+        f"All 512 together add {float(contributions.sum()):+.2f}; with the fixed number "
+        f"({bias:+.2f}) that makes {float(contributions.sum()) + bias:.2f}, the score of "
+        f"{target}. The bar chart turns the ten scores into how sure the network is: the "
+        f"highest score gets the highest percentage.")
+    teachers = (
+        f"The precise terms: the pattern detectors are the 512 *feature maps* A_k of layer4 "
+        f"(7×7 each); \"lit up on average\" is *global average pooling*; the score is the "
+        f"*logit* z_c = Σ_k w_(c,k) · mean(A_k) + b_c of the fc layer, here "
+        f"z_{target} = {score:.2f} with b_{target} = {bias:+.2f}. The class activation map is "
+        f"CAM_c = Σ_k w_(c,k) · A_k (Zhou et al., CVPR 2016), so mean(CAM_c) + b_c = z_c "
+        f"exactly (tested to 1e-4). Percentages: softmax(z / T) with the calibration "
+        f"temperature T = {explainer.temperature:.2f}.")
+    return Words(student, teachers)

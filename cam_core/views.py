@@ -1,5 +1,10 @@
 """What the app displays, computed from an :class:`~cam_core.engine.Explanation` — plain data
 (text, a DataFrame, RGB arrays) so ``app.py`` only wires widgets. No Gradio here.
+
+Also the teaching views' fixed words (:class:`Words`): for each view a short text a
+14-year-old can follow (short sentences, every term explained or left out) and, folded under
+it, the details for teachers with the precise terms. The words that read a result are made by
+:mod:`cam_core.teaching`.
 """
 
 from __future__ import annotations
@@ -20,6 +25,10 @@ BAR_COLOURS = {PREDICTED: "#d1495b", OTHER: "#8d99ae"}
 DIGITS = [str(d) for d in range(10)]
 MODEL_VIEW_SIDE = 168  # the 28×28 model input shown 6× enlarged
 PAD_HEAT_SIDE = 128  # the heatmap sent to the drawing pad: ~2 KB of JPEG, under 1 ms
+# Shown beside the heatmap: students see colour on blank paper and think the map is wrong.
+BLANK_PAPER = ("Colour on empty paper? The network also looks at where there is no ink: an "
+               "empty space can be evidence too (a 1 has empty space on both sides).")
+GRID_COLOUR = (110, 110, 110)  # the map's grid drawn over the heatmap, mid grey
 
 
 @dataclass(frozen=True)
@@ -85,12 +94,20 @@ def headline(result: Explanation, note: str = "") -> str:
             f"<span class='prob'>{percent:.1f}% {sure}</span>{warning}{explained}{hint}</div>")
 
 
-def model_view(result: Explanation, opacity: float, colormap: str) -> np.ndarray:
-    """The 28×28 model input with its CAM blended, enlarged to 168×168 RGB."""
+def model_view(result: Explanation, opacity: float, colormap: str, grid: bool = False
+               ) -> np.ndarray:
+    """The 28×28 model input with its CAM blended, enlarged to 168×168 RGB; ``grid``: with
+    the squares the map is made of drawn over it."""
     picture = render.on_paper(result.model_input)  # dark ink on white, like the drawing
     blended = render.overlay(picture, result.cam_model, opacity if result.digit is not None
                              else 0.0, colormap)
-    return render.enlarge(blended, MODEL_VIEW_SIDE)
+    enlarged = render.enlarge(blended, MODEL_VIEW_SIDE)
+    if not grid or result.digit is None:
+        return enlarged
+    # Enlarged pixel x is model pixel (x + 0.5) · 28/168 − 0.5 (pixel centres).
+    scale = result.model_input.shape[1] / MODEL_VIEW_SIDE
+    to_model = np.array([[scale, 0.0, 0.5 * scale - 0.5], [0.0, scale, 0.5 * scale - 0.5]])
+    return render.draw_grid(enlarged, to_model, result.target_map.shape, GRID_COLOUR)
 
 
 def pad_heat(result: Explanation, opacity: float = 0.5, colormap: str = "viridis",
@@ -110,11 +127,20 @@ def pad_heat(result: Explanation, opacity: float = 0.5, colormap: str = "viridis
 
 
 def panels(result: Explanation, opacity: float = 0.5, colormap: str = "viridis",
-           note: str = "") -> Panels:
-    """All display values for one explanation (``note``: see :func:`headline`)."""
+           note: str = "", grid: np.ndarray | None = None) -> Panels:
+    """All display values for one explanation (``note``: see :func:`headline`).
+
+    ``grid``: the input's canvas → model affine (``Prepared.to_model``) to draw the grid of
+    squares the map is made of (7×7 on layer3 and layer4, 14×14 on layer2) over the heatmap
+    and the model view; None draws none.
+    """
+    overlay = result.overlay
+    if grid is not None and result.digit is not None:
+        overlay = render.draw_grid(overlay, grid, result.target_map.shape, GRID_COLOUR)
     return Panels(headline=headline(result, note),
                   chart=probability_frame(result.probabilities, result.digit),
-                  overlay=result.overlay, model_view=model_view(result, opacity, colormap),
+                  overlay=overlay, model_view=model_view(result, opacity, colormap,
+                                                         grid is not None),
                   heat=pad_heat(result, opacity, colormap))
 
 
@@ -135,3 +161,98 @@ def error_panels(message: str) -> Panels:
     return Panels(headline=f"<div class='digit-card'><p class='warn'>"
                            f"{html.escape(message)}</p></div>",
                   chart=probability_frame(np.zeros(10), None), overlay=blank, model_view=blank)
+
+
+# ------------------------------------------------------------------ the teaching views' words
+
+
+@dataclass(frozen=True)
+class Words:
+    """A teaching view's text, in Markdown.
+
+    Attributes:
+        student: for a 14-year-old: short sentences; every term explained, or left out.
+        teachers: the same with the precise terms (logit, feature map, the paper), shown folded
+            under the student text.
+    """
+
+    student: str
+    teachers: str
+
+
+TEN_MAPS = Words(
+    student="Where does your drawing look like each digit? Here is one heatmap for each of the "
+            "ten digits. They all use the same colours, so you can compare them: strong colour "
+            "means strong evidence for that digit, no colour means none. Under each map: how "
+            "sure the network is of that digit.",
+    teachers="Each tile is the class activation map CAM_c = Σ_k w_(c,k) · A_k of one class c on "
+             "layer4 (7×7), all ten from the same forward pass. *Same scale* (default): every "
+             "map divided by the largest value of all ten; zero and negative evidence are "
+             "clear. *Each its own scale*: per-map min–max, so a class at 0.0% fills the colour "
+             "range like the prediction does — which is why it is not the default. *For and "
+             "against*: one symmetric signed range for all ten, 0 clear, red positive, blue "
+             "negative evidence. Percentages: temperature-scaled softmax of the logits.")
+
+WHY_NOT = Words(
+    student="Choose two digits. The map shows which parts of your drawing make it look more "
+            "like one digit than like the other.",
+    teachers="Contrast map CAM_k − CAM_j on layer4 (7×7), on a signed scale: 0 is clear, red "
+             "positive (evidence for k), blue negative (for j). CAM is linear in the fc "
+             "weights, so the map's mean plus b_k − b_j is the logit gap z_k − z_j.")
+
+HIDE = Words(
+    student="Does the heatmap point at what the network really uses? Test it: hide the parts "
+            "the map marks **hottest** and see whether the network gets less sure. To hide a "
+            "pixel we fill it in from the pixels around it, like a smudge, so no new shape "
+            "appears. To compare, we also hide the **coldest** parts first, and parts in a "
+            "**random** order. The map tested is the one chosen in Controls (Method and "
+            "Layer).",
+    teachers="This is ROAD, *RemOve And Debias* (Rong et al., \"A Consistent and Efficient "
+             "Evaluation Strategy for Attribution Methods\", ICML 2022). Red: MoRF (most "
+             "relevant first); blue: LeRF (least relevant first); grey: MoRF for a random "
+             "smooth map (uniform noise on 7×7, upsampled). Steps hide 10%–90% of the 784 "
+             "pixels of the 28×28 input, chosen by the map's percentiles. Hidden pixels are "
+             "filled by *noisy linear imputation* (each the weighted mean of its 8 neighbours, "
+             "all solved together, plus noise σ = 0.01 in normalised units), not whitened: a "
+             "white blob has a shape of its own that the network reads, and erasing ink breaks "
+             "every stroke whatever the map. The curve follows the predicted class's "
+             "temperature-scaled probability. Over 200 MNIST test digits the layer4 CAM's ROAD "
+             "score is about 20× a random map's (tests/test_road.py).")
+
+# The hiding plot's key: its legend and x title do not fit the plot's height.
+HIDE_KEY = ("**Across:** how much of the picture is hidden. **Up:** how sure the network "
+            "still is. **Red line:** hottest parts hidden first. **Blue:** coldest first. "
+            "**Grey:** a random order.")
+
+TRUST = Words(
+    student="There are several ways to make a heatmap, and they do not all tell the truth "
+            "equally well. Here each way does the test of \"Hide the evidence\" on your "
+            "drawing. Its **score** is the gap between the blue line (coldest hidden first) "
+            "and the red line (hottest hidden first), on average. "
+            "A high score: the map points at what the network really uses. A random map "
+            "scores about 0 on most drawings. This takes up to half a minute.",
+    teachers="Score = 100 · mean over the 10%…90% steps of (LeRF − MoRF) = 200 × ROAD's "
+             "combined score (Rong et al., ICML 2022), on temperature-scaled probabilities of "
+             "the predicted class. Each live method on its finest layer and on layer4 (and the "
+             "Controls' choice); Score-CAM is left out (one extra forward pass per channel). "
+             "The random map is uniform noise on a 7×7 grid, upsampled: by symmetry its "
+             "expected score is 0, but on one drawing it varies. One drawing is a noisy test; "
+             "the project's acceptance test averages 200 MNIST digits.")
+
+LAYERS = Words(
+    student="The network works in steps, called **layers**. An early layer (layer2) sees small "
+            "pieces, like a bit of a stroke, on a fine grid of 14×14 squares. A late layer "
+            "(layer4) sees whole shapes, on a coarse grid of 7×7 squares. Each map shows where "
+            "one layer finds the evidence: early maps are sharper, late maps know more about "
+            "which digit it is.",
+    teachers="Grad-CAM weighs each feature map of the layer by its spatially averaged gradient; "
+             "LayerCAM weighs each position by its positive gradient, which keeps early-layer "
+             "maps fine. layer2: 128 × 14×14, layer3: 256 × 7×7, layer4: 512 × 7×7 (stride 1 "
+             "in layer4 for 28×28 input). CAM itself exists only on layer4 (its weights are "
+             "the fc layer's). HiResCAM is not offered on layer2: its map there is a regular "
+             "grid of dots over empty paper, an effect of the strided convolutions after it, "
+             "not evidence (Odena et al., \"Deconvolution and Checkerboard Artifacts\", "
+             "Distill 2016).")
+
+HOW_INTRO = ("Where do the heatmap's colours come from? Press the button to see it step by step, "
+             "with the numbers of your drawing.")

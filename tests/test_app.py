@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import urllib.request
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -18,12 +19,14 @@ from conftest import HAS_MCP, ROOT, png_declaring
 from PIL import Image
 
 import app
+from cam_core import views
 from cam_core.service import SERVER_ERROR, Service
-from ui.handlers import LAYER_INFO, Handlers
+from ui.handlers import LAYER_INFO, WHY_TAB, Handlers
 from ui.upload import UploadedImage
 
 SEVEN_PHOTO = str(ROOT / "examples" / "pen_7.png")
-DEFAULTS = (["prediction"], ["cam"], ["layer4"], [0.5], ["viridis"])  # one request's controls
+DEFAULTS = (["prediction"], ["cam"], ["layer4"], [0.5], ["viridis"], [False])  # one request's
+# controls: class, method, layer, opacity, colour map, grid
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +130,7 @@ def test_newer_input_or_setting_cancels_a_pending_explain(server):
             assert tuple(map(tuple, trigger["targets"])) in cancelled_by, (name, event)
 
 
-TEACHING = ("ten_maps", "why_not", "erase", "layers", "numbers")
+TEACHING = ("ten_maps", "why_not", "why_open", "hide", "trust", "layers", "numbers")
 
 
 def test_a_new_input_empties_the_teaching_views(server, handlers):
@@ -140,8 +143,8 @@ def test_a_new_input_empties_the_teaching_views(server, handlers):
             assert tuple(map(tuple, event["targets"])) in triggers
     cleared = {block for event in clears for block in event["outputs"]}
     for name in TEACHING:
-        (button,) = events[name]
-        assert set(button["outputs"]) <= cleared
+        for event in events[name]:
+            assert set(event["outputs"]) <= cleared
     for event in clears:
         assert len(handlers.clear_teaching()) == len(event["outputs"])
 
@@ -152,10 +155,10 @@ def test_a_new_input_cancels_teaching_views_still_computing(server):
     events, by_id = _events(server)
     triggers = {tuple(map(tuple, e["targets"])) for e in events["clear_teaching"]}
     for name in TEACHING:
-        (button,) = events[name]
-        cancelling = {tuple(map(tuple, e["targets"])) for e in by_id.values()
-                      if button["id"] in e["cancels"]}
-        assert triggers <= cancelling, name
+        for event in events[name]:
+            cancelling = {tuple(map(tuple, e["targets"])) for e in by_id.values()
+                          if event["id"] in e["cancels"]}
+            assert triggers <= cancelling, name
 
 
 def test_the_live_handlers_and_the_api_are_batched_across_people(server):
@@ -163,6 +166,25 @@ def test_the_live_handlers_and_the_api_are_batched_across_people(server):
     for name in ("on_draw", "on_upload", "explain"):
         (event,) = events[name]
         assert event["batch"] and event["max_batch_size"] == 16
+
+
+def test_the_heatmap_offers_its_grid_and_says_why_blank_paper_can_be_evidence(server):
+    """The "Show the 7×7 grid" checkbox reaches every event that draws the heatmap; the
+    sentence on blank paper stands beside it; the teaching tabs read as a student asks."""
+    with urllib.request.urlopen(server + "config", timeout=30) as response:
+        components = json.load(response)["components"]
+    assert any(c["props"].get("value") == views.BLANK_PAPER for c in components)
+    (grid,) = [c for c in components if c["props"].get("label") == "Show the 7×7 grid"]
+    assert grid["props"]["value"] is False
+    events, _ = _events(server)
+    for name in ("on_draw", "on_upload", "on_setting", "on_explain"):
+        for event in events[name]:
+            assert grid["id"] in event["inputs"], name
+    tabs = {c["props"].get("label") for c in components if c["type"] == "tabitem"}
+    assert {"All ten maps", WHY_TAB, "Hide the evidence", "How much can you trust this map?",
+            "Layers", "How the heatmap is made"} <= tabs
+    (scale,) = [c for c in components if c["props"].get("label") == "Colours"]
+    assert scale["props"]["value"] == "shared"
 
 
 # ----------------------------------------------------------------------------- the handlers
@@ -236,15 +258,52 @@ def test_the_layer_control_says_why_it_went_back_to_layer4(handlers):
     assert "value" not in kept and kept["info"].startswith("Grad-CAM: layer2 (14×14)")
 
 
+SEVEN_STROKES = json.dumps({"width": 400, "height": 400, "strokes": [
+    {"tool": "pen", "size": 24, "points": [[110, 80], [290, 80], [170, 330]]}]})
+
+
 def test_teaching_views_answer_the_drawing_on_screen_or_say_why_not(handlers):
-    seven = json.dumps({"width": 400, "height": 400, "strokes": [
-        {"tool": "pen", "size": 24, "points": [[110, 80], [290, 80], [170, 330]]}]})
-    tiles = handlers.ten_maps("draw", seven, None, "per_map", "viridis")
+    tiles = handlers.ten_maps("draw", SEVEN_STROKES, None, "shared", "viridis")
     assert len(tiles) == 10
-    text, pictures = handlers.erase("draw", seven, None, 20, "cam:layer4")
-    assert "Probability of **7**" in text and len(pictures) == 2
+    tab, _picture, student, teachers = handlers.why_not("draw", SEVEN_STROKES, None,
+                                                        "prediction", "runner-up")
+    assert tab["label"].startswith("Why 7 and not ") and student.startswith("**Why 7 and not")
+    assert "logit gap" in teachers
+    student, teachers = handlers.numbers("draw", SEVEN_STROKES, None, "prediction")
+    assert "How the heatmap for 7 is made" in student and "logit" in teachers
     with pytest.warns(UserWarning, match="Draw a digit"):  # gr.Warning outside a request
-        assert handlers.numbers("draw", None, None, "prediction") == "Draw a digit first."
+        assert handlers.numbers("draw", None, None, "prediction") == ("Draw a digit first.", "")
+    with pytest.warns(UserWarning, match="two different digits"):
+        assert handlers.why_not("draw", SEVEN_STROKES, None, "7", "7")[1] is None
+    # Opening the tab answers at once; before anything is drawn it stays quiet.
+    assert handlers.why_open("draw", SEVEN_STROKES, None, "prediction", "runner-up")[0][
+        "label"].startswith("Why 7 and not ")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert handlers.why_open("draw", None, None, "prediction", "runner-up")[1] is None
+
+
+def test_hide_the_evidence_follows_the_map_chosen_in_the_controls(handlers):
+    """The curves, their words and the three pictures, for the Controls' method and layer
+    (CAM's layer rule applied), following the predicted digit."""
+    frame, student, teachers, tiles = handlers.hide("draw", SEVEN_STROKES, None, 30, "cam",
+                                                    "layer2")
+    assert "map of **7** made with CAM on layer4" in student
+    assert "After hiding 30% of the picture" in student and "ROAD" in teachers
+    assert len(frame) == 30 and len(tiles) == 3
+    assert [caption.split(":")[0] for _, caption in tiles] == ["hottest", "coldest", "random"]
+    _, student, _, _ = handlers.hide("draw", SEVEN_STROKES, None, 20, "layercam", "layer2")
+    assert "made with LayerCAM on layer2" in student
+
+
+def test_the_trust_view_names_the_map_chosen_in_the_controls(handlers, monkeypatch):
+    from cam_core import methods, teaching
+
+    live = {name: methods.METHODS[name] for name in ("cam", "gradcam")}
+    monkeypatch.setattr(teaching, "METHODS", live)  # fewer maps: the same code, faster
+    frame, student, teachers = handlers.trust("draw", SEVEN_STROKES, None, "gradcam", "layer3")
+    assert "Grad-CAM on layer3" in frame["map"].tolist() and "random map" in student
+    assert "Grad-CAM on layer3" in student and "ROAD combined" in teachers
 
 
 def test_a_bug_in_a_teaching_view_is_logged_and_the_person_told_generically(handlers,

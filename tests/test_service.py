@@ -257,3 +257,26 @@ def test_the_api_batches_many_clients_files_and_keeps_failures_apart(service, mo
     assert none is None
     assert explained["digit"] == 5 and explained["target"] == 3 and rg.method == "gradcam"
     assert np.allclose(five["probabilities"], explained["probabilities"], atol=1e-4)
+
+
+def test_the_grid_the_map_is_made_of_is_drawn_on_request(service):
+    """"Show the 7×7 grid": the squares of the map's layer over the heatmap and the model view
+    (14×14 on layer2), nothing else changed; off by default."""
+    def shown(**settings) -> views.Panels:
+        return service.explain(Request(Pad(SEVEN_STROKES), Settings(**settings), live=True))
+
+    def drawn(plain: np.ndarray, gridded: np.ndarray) -> np.ndarray:
+        return (plain != gridded).any(axis=2)
+
+    assert Settings().grid is False
+    plain, gridded = shown(), shown(grid=True)
+    assert gridded.headline == plain.headline
+    coarse = drawn(plain.overlay, gridded.overlay)
+    assert 0.01 < coarse.mean() < 0.1  # thin lines
+    # 8 borders each way (one may fall off the canvas): runs of columns a line runs down.
+    columns = np.concatenate([[False], coarse.mean(axis=0) > 0.5])
+    assert 7 <= (columns[1:] & ~columns[:-1]).sum() <= 8
+    assert drawn(plain.model_view, gridded.model_view).any()
+    fine = drawn(shown(method="layercam", layer="layer2").overlay,
+                 shown(method="layercam", layer="layer2", grid=True).overlay)
+    assert fine.sum() > 1.6 * coarse.sum()  # 15 borders each way instead of 8

@@ -14,7 +14,7 @@ from typing import Any
 import gradio as gr
 import numpy as np
 
-from cam_core import render, teaching, views
+from cam_core import teaching, views
 from cam_core.errors import PersonError
 from cam_core.methods import METHODS, reporting_progress
 from cam_core.service import (
@@ -30,6 +30,9 @@ from cam_core.service import (
 )
 
 from .pad import PadHeat
+
+WHY_TAB = "Why this digit and not another?"  # the contrast tab's title before it has digits
+RUNNER_UP = "runner-up"  # the contrast's "and not" choice: the network's second guess
 
 MAP_SIZES = {"layer2": "14×14", "layer3": "7×7", "layer4": "7×7"}
 WARNING_SECONDS = 4  # a warning toast goes before the next result is likely to be read
@@ -90,18 +93,19 @@ class Handlers:
 
     # ------------------------------------------------------------------ the main view
 
-    def on_draw(self, pads, targets, methods, layers, opacities, colormaps):
+    def on_draw(self, pads, targets, methods, layers, opacities, colormaps, grids):
         """A pen-up on the pad (batched): explain each person's strokes as they stand; the
         heatmap for the pad's paper too."""
         panels = self._panels([Pad(p) for p in pads], targets, methods, layers, opacities,
-                              colormaps)
+                              colormaps, grids)
         return (*_columns(panels),
                 [PadHeat.of(pad, p.heat) for pad, p in zip(pads, panels, strict=True)])
 
-    def on_upload(self, uploads, targets, methods, layers, opacities, colormaps):
+
+    def on_upload(self, uploads, targets, methods, layers, opacities, colormaps, grids):
         """A new upload (batched): explain each person's file."""
         return _columns(self._panels([Upload(u) for u in uploads], targets, methods, layers,
-                                     opacities, colormaps))
+                                     opacities, colormaps, grids))
 
     def _panels(self, sources: list[Pad | Upload], *controls: list) -> list[views.Panels]:
         requests = [Request(source, Settings(*settings), live=True)
@@ -109,10 +113,10 @@ class Handlers:
         return self.service.explain_many(requests)
 
     def on_explain(self, source, pad, upload, target, method, layer, opacity, colormap,
-                   progress=gr.Progress()) -> Outputs:  # noqa: B008 (Gradio's own idiom)
+                   grid=False, progress=gr.Progress()) -> Outputs:  # noqa: B008 (Gradio's)
         """Explain pressed: the input on screen with every control as set, Score-CAM too.
         A Score-CAM run reports its progress (channels scored) to the page as it goes."""
-        settings = Settings(target, method, layer, opacity, colormap)
+        settings = Settings(target, method, layer, opacity, colormap, grid)
         label = METHODS[method].label if method in METHODS else method
 
         def report(done: int, total: int) -> None:
@@ -123,10 +127,10 @@ class Handlers:
         return _row(panels, source, pad)
 
     def on_setting(self, source, pad, upload, target, method, layer, opacity,
-                   colormap) -> Outputs:
+                   colormap, grid=False) -> Outputs:
         """A control moved or a tab was chosen: the input on screen again (the engine's cache
         skips the model); a slow method's map not yet computed waits for Explain."""
-        settings = Settings(target, method, layer, opacity, colormap)
+        settings = Settings(target, method, layer, opacity, colormap, grid)
         return _row(self.service.explain(Request(_source(source, pad, upload), settings,
                                                  live=True)), source, pad)
 
@@ -145,8 +149,10 @@ class Handlers:
 
     @staticmethod
     def clear_teaching() -> tuple:
-        """A new input: every teaching view empties, so none shows the previous one's."""
-        return [], None, "", "", [], [], ""
+        """A new input: every teaching view empties, so none shows the previous one's; the
+        "Why … and not …?" tab loses the old digits."""
+        return ([], gr.update(label=WHY_TAB), None, "", "", None, "", "", [], None, "", "", [],
+                "", "")
 
     @_guarded(empty=[])
     def ten_maps(self, source, pad, upload, scale: str, colormap: str) -> list:
@@ -155,27 +161,53 @@ class Handlers:
         return teaching.class_map_tiles(result, scale,
                                         "coolwarm" if scale == "signed" else colormap)
 
-    @_guarded(empty=(None, ""))
+    @_guarded(empty=(gr.update(), None, "", ""))
     def why_not(self, source, pad, upload, first: str, second: str) -> tuple:
-        """Contrast map CAM[first] − CAM[second] and its caption."""
+        """Contrast map CAM[first] − CAM[second], the tab titled with the two digits
+        ("Why 7 and not 1?"), the words for students and for teachers."""
         prepared, result = self.service.current(_source(source, pad, upload))
         first_digit = result.digit if first == PREDICTION else int(first)
-        second_digit = (teaching.runner_up(result, first_digit) if second == "runner-up"
+        second_digit = (teaching.runner_up(result, first_digit) if second == RUNNER_UP
                         else int(second))
         if first_digit == second_digit:
             raise PersonError("Pick two different digits to compare.")
-        return teaching.contrast(result, prepared, first_digit, second_digit)
+        picture, words = teaching.contrast(result, prepared, first_digit, second_digit)
+        return (gr.update(label=teaching.why_title(first_digit, second_digit)), picture,
+                words.student, words.teachers)
 
-    @_guarded(empty=("", []))
-    def erase(self, source, pad, upload, percent: float, followed: str) -> tuple[str, list]:
-        """Erase the map's hottest ink and as much at random; report both probabilities."""
-        method, layer = followed.split(":")
+    def why_open(self, source, pad, upload, first: str, second: str) -> tuple:
+        """The contrast tab opened: answered at once, titled with the real digits; with nothing
+        drawn yet it stays quiet (no warning for just looking at a tab)."""
+        try:
+            blank = self.service.read(_source(source, pad, upload)).blank
+        except Exception:
+            blank = False  # why_not says what is wrong with the input
+        if blank:
+            return gr.update(), None, "", ""
+        return self.why_not(source, pad, upload, first, second)
+
+    @_guarded(empty=(None, "", "", []))
+    def hide(self, source, pad, upload, percent: float, method: str, layer: str) -> tuple:
+        """Hide the evidence (ROAD) for the predicted digit, following the map of the
+        Controls' method and layer: the three curves, their words, what the network saw."""
         _, result = self.service.current(_source(source, pad, upload),
-                                         Settings(method=method, layer=layer))
-        outcome = teaching.erase_evidence(self.service.explainer, result, percent / 100)
-        return teaching.erasure_report(outcome, percent), [
-            (render.on_paper(outcome.cam_erased), "erased where the heatmap is hottest"),
-            (render.on_paper(outcome.random_erased), "erased at random")]
+                                         Settings(PREDICTION, method, layer))
+        curves = teaching.hide_evidence(self.service.explainer, result, percent / 100)
+        words = teaching.hiding_words(curves, f"{METHODS[result.method].label} on "
+                                              f"{result.layer}")
+        return (teaching.hiding_frame(curves), words.student, words.teachers,
+                teaching.hiding_tiles(curves))
+
+    @_guarded(empty=(None, "", ""))
+    def trust(self, source, pad, upload, method: str, layer: str) -> tuple:
+        """Every live method's ROAD score on the input on screen (and the Controls' choice),
+        against a random map: a bar chart and its words."""
+        prepared, _ = self.service.current(_source(source, pad, upload))
+        layer, _ = layer_for(method, layer)
+        rows = teaching.trust_by_method(self.service.explainer, prepared,
+                                        include=(method, layer))
+        words = teaching.trust_words(rows, (METHODS[method].label, layer))
+        return teaching.trust_frame(rows), words.student, words.teachers
 
     @_guarded(empty=[])
     def layers(self, source, pad, upload, method: str, colormap: str) -> list:
@@ -184,11 +216,13 @@ class Handlers:
         return teaching.layer_comparison(self.service.explainer, prepared, method,
                                          colormap=colormap)
 
-    @_guarded(empty="Draw a digit first.")
-    def numbers(self, source, pad, upload, target: str) -> str:
-        """The CAM formula with the current drawing's own numbers (Markdown)."""
+    @_guarded(empty=("Draw a digit first.", ""))
+    def numbers(self, source, pad, upload, target: str) -> tuple[str, str]:
+        """How the heatmap is made, with the current drawing's own numbers (Markdown for
+        students, and for teachers)."""
         _, result = self.service.current(_source(source, pad, upload), Settings(target))
-        return teaching.how_it_works(self.service.explainer, result)
+        words = teaching.how_it_works(self.service.explainer, result)
+        return words.student, words.teachers
 
     # ------------------------------------------------------------------ the API
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import gradio as gr
 
-from cam_core import views
+from cam_core import teaching, views
 from cam_core.methods import METHODS
 from cam_core.model import FEATURE_LAYERS
 from cam_core.render import COLORMAPS
 from cam_core.service import PREDICTION
 
-from .handlers import LAYER_INFO, Handlers
+from .handlers import LAYER_INFO, RUNNER_UP, WHY_TAB, Handlers
 from .images import ResultImage
 from .pad import DrawingPad, PadHeat
 from .upload import UploadedImage
@@ -25,11 +25,20 @@ METHOD_CHOICES = [(m.label, m.name) for m in METHODS.values()]
 TARGET_CHOICES = [("the prediction", PREDICTION)] + [(str(d), str(d)) for d in range(10)]
 LAYER_CHOICES = list(FEATURE_LAYERS[1:])
 MAX_BATCH = 16  # live requests of different people explained in one forward pass
+GRID_INFO = "The squares the map is made of (14×14 on layer2)"
 
 
 def page_css() -> str:
     """The page's own styles (``page.css``; the pad's are its component's)."""
     return (HERE / "page.css").read_text(encoding="utf-8")
+
+
+def _for_teachers(words: views.Words) -> gr.Markdown:
+    """The details for teachers, folded under a view: ``words.teachers`` and below it an empty
+    Markdown (returned) for the numbers of the current drawing."""
+    with gr.Accordion("For teachers", open=False):
+        gr.Markdown(words.teachers)
+        return gr.Markdown()
 
 
 def build(handlers: Handlers, banner: str | None = None) -> gr.Blocks:
@@ -89,6 +98,7 @@ def build(handlers: Handlers, banner: str | None = None) -> gr.Blocks:
                                          label="What the model sees (28×28) with its map",
                                          type="numpy", format="png", interactive=False,
                                          height=218, buttons=[], elem_id="model-view")
+                gr.Markdown(views.BLANK_PAPER, elem_id="blank-paper")
         # Radio buttons, not drop-down lists: every choice in sight and one tap away on a
         # phone, and no list left open by Tab / Shift+Tab (Gradio's drop-downs open on focus).
         with gr.Accordion("Controls", open=True, elem_id="controls"), gr.Row():
@@ -102,48 +112,79 @@ def build(handlers: Handlers, banner: str | None = None) -> gr.Blocks:
             opacity = gr.Slider(0, 1, value=0.5, step=0.05, label="Heatmap opacity")
             colormap = gr.Radio(list(COLORMAPS), value="viridis", label="Colour map",
                                 elem_id="colormap")
+            grid = gr.Checkbox(False, label="Show the 7×7 grid", info=GRID_INFO)
         # Tabs that wrap onto a second row: on a phone each view is one tap away (the default
         # hid most of them behind a "•••" menu).
         with gr.Accordion("Teaching views: experiments with your drawing", open=False,
                           elem_id="teaching"), gr.Tabs(overflow_behavior="wrap"):
             with gr.Tab("All ten maps"):
-                gr.Markdown("Where would the network see each digit? One forward pass gives "
-                            "all ten class activation maps.")
-                scale = gr.Radio([("each map its own scale", "per_map"),
-                                  ("one shared scale", "shared"),
-                                  ("signed (blue against, red for)", "signed")],
-                                 value="per_map", label="Scale")
+                gr.Markdown(views.TEN_MAPS.student)
+                scale = gr.Radio([("the same scale for all (compare them)", "shared"),
+                                  ("each its own scale (weak maps look as bright as strong)",
+                                   "per_map"),
+                                  ("for and against (red for, blue against)", "signed")],
+                                 value="shared", label="Colours")
                 ten_button = gr.Button("Show all ten maps")
-                ten_gallery = gr.Gallery(columns=5, height="auto", label="Class maps")
-            with gr.Tab("Why k and not j?"):
+                ten_gallery = gr.Gallery(columns=5, height="auto", label="One map per digit")
+                _for_teachers(views.TEN_MAPS)
+            with gr.Tab(WHY_TAB) as why_tab:
+                gr.Markdown(views.WHY_NOT.student)
                 with gr.Row():
-                    first = gr.Dropdown(TARGET_CHOICES, value=PREDICTION, label="Evidence for")
-                    second = gr.Dropdown([("the runner-up", "runner-up")]
+                    first = gr.Dropdown(TARGET_CHOICES, value=PREDICTION, label="Why this digit")
+                    second = gr.Dropdown([("its second guess", RUNNER_UP)]
                                          + [(str(d), str(d)) for d in range(10)],
-                                         value="runner-up", label="against")
+                                         value=RUNNER_UP, label="and not this one?")
                 contrast_button = gr.Button("Compare")
                 contrast_image = gr.Image(type="numpy", interactive=False,
-                                          label="Contrast map")
+                                          label="Red: more like the first · blue: the second")
                 contrast_text = gr.Markdown()
-            with gr.Tab("Erase the evidence"):
-                with gr.Row():
-                    percent = gr.Slider(5, 60, value=20, step=5, label="Ink to erase (%)")
-                    followed = gr.Radio([("CAM, layer4 (7×7)", "cam:layer4"),
-                                         ("LayerCAM, layer2 (14×14)", "layercam:layer2")],
-                                        value="cam:layer4", label="Heatmap to follow")
-                erase_button = gr.Button("Erase and run again")
-                erase_text = gr.Markdown()
-                erase_gallery = gr.Gallery(columns=2, height="auto",
-                                           label="What the model saw")
+                contrast_teachers = _for_teachers(views.WHY_NOT)
+            with gr.Tab("Hide the evidence"):
+                gr.Markdown(views.HIDE.student)
+                percent = gr.Slider(10, 90, value=20, step=10,
+                                    label="How much to hide in the pictures (%)")
+                hide_button = gr.Button("Hide and test")
+                gr.Markdown(views.HIDE_KEY)
+                with gr.Row(equal_height=False):
+                    hide_plot = gr.LinePlot(x="hidden", y="sure", color="order",
+                                            color_map=teaching.CURVE_COLOURS,
+                                            x_title="% of the picture hidden",
+                                            y_title="how sure (%)", x_lim=[0, 90],
+                                            y_lim=[0, 100], height=320, min_width=300,
+                                            # No legend (Vega drops its entries here), and
+                                            # the x title is cut off: HIDE_KEY says both.
+                                            colors_in_legend=[],
+                                            label="How sure the network stays")
+                    hide_text = gr.Markdown()
+                hide_gallery = gr.Gallery(columns=3, height="auto", object_fit="scale-down",
+                                          label="What the network saw after hiding")
+                hide_teachers = _for_teachers(views.HIDE)
+            with gr.Tab("How much can you trust this map?"):
+                gr.Markdown(views.TRUST.student)
+                trust_button = gr.Button("Test every map on my drawing")
+                trust_plot = gr.BarPlot(x="map", y="points", color="kind",
+                                        color_map=teaching.TRUST_COLOURS, sort="-y",
+                                        x_title="map", y_title="score (points)",
+                                        x_label_angle=-30, height=320, colors_in_legend=[],
+                                        label="Score of each map on your drawing (grey: "
+                                              "the random map)")
+                trust_text = gr.Markdown()
+                trust_teachers = _for_teachers(views.TRUST)
             with gr.Tab("Layers"):
+                gr.Markdown(views.LAYERS.student)
                 layer_method = gr.Radio([("Grad-CAM", "gradcam"), ("LayerCAM", "layercam")],
-                                        value="gradcam", label="Method")
+                                        value="gradcam", label="Way of making the map")
                 layer_button = gr.Button("Compare layer2, layer3, layer4")
                 layer_gallery = gr.Gallery(columns=3, height="auto",
-                                           label="Early layers: sharper; late: more meaning")
-            with gr.Tab("How it works"):
+                                           label="Early layer (sharp) → late layer (whole "
+                                                 "shapes)")
+                _for_teachers(views.LAYERS)
+            with gr.Tab("How the heatmap is made"):
+                gr.Markdown(views.HOW_INTRO)
                 numbers_button = gr.Button("Show the numbers for my drawing")
                 numbers_text = gr.Markdown()
+                with gr.Accordion("For teachers", open=False):
+                    numbers_teachers = gr.Markdown()
         with gr.Row(visible=False):  # the /explain API (gradio_client, MCP), not on the page
             api_inputs = [gr.File(type="filepath", label="image"),  # cam_core reads any file
                           gr.Dropdown(TARGET_CHOICES, value=PREDICTION,
@@ -158,24 +199,31 @@ def build(handlers: Handlers, banner: str | None = None) -> gr.Blocks:
             api_button = gr.Button()
 
         # ---------------------------------------------------------------- events
-        controls = [target, method, layer, opacity, colormap]
+        controls = [target, method, layer, opacity, colormap, grid]
         outputs = [headline, chart, overlay, model_view]
         shown = [*outputs, pad_heat]  # and the heatmap on the pad's paper, for a drawing
         on_screen = [source, pad, upload]
         private = dict(api_visibility="private")
-        teaching_views = [ten_gallery, contrast_image, contrast_text, erase_text,
-                          erase_gallery, layer_gallery, numbers_text]
+        teaching_views = [ten_gallery, why_tab, contrast_image, contrast_text,
+                          contrast_teachers, hide_plot, hide_text, hide_teachers, hide_gallery,
+                          trust_plot, trust_text, trust_teachers, layer_gallery, numbers_text,
+                          numbers_teachers]
+        contrast = dict(inputs=[*on_screen, first, second],
+                        outputs=[why_tab, contrast_image, contrast_text, contrast_teachers],
+                        **private)
         teaching_clicks = [
             ten_button.click(handlers.ten_maps, [*on_screen, scale, colormap], ten_gallery,
                              **private),
-            contrast_button.click(handlers.why_not, [*on_screen, first, second],
-                                  [contrast_image, contrast_text], **private),
-            erase_button.click(handlers.erase, [*on_screen, percent, followed],
-                               [erase_text, erase_gallery], **private),
+            contrast_button.click(handlers.why_not, **contrast),
+            why_tab.select(handlers.why_open, **contrast),  # answered at once, with its digits
+            hide_button.click(handlers.hide, [*on_screen, percent, method, layer],
+                              [hide_plot, hide_text, hide_teachers, hide_gallery], **private),
+            trust_button.click(handlers.trust, [*on_screen, method, layer],
+                               [trust_plot, trust_text, trust_teachers], **private),
             layer_button.click(handlers.layers, [*on_screen, layer_method, colormap],
                                layer_gallery, **private),
-            numbers_button.click(handlers.numbers, [*on_screen, target], numbers_text,
-                                 **private),
+            numbers_button.click(handlers.numbers, [*on_screen, target],
+                                 [numbers_text, numbers_teachers], **private),
         ]
         # Explain's answer can take seconds (Score-CAM): any newer drawing, upload, setting or
         # tab cancels it, so that it cannot land on the newer input's answer. A newer input
