@@ -378,9 +378,9 @@ class Explainer:
         """Explain one input.
 
         Args:
-            image: anything :func:`cam_core.preprocess.prepare` accepts (Sketchpad value, PIL
-                image, numpy array, path, bytes such as the drawing pad's PNG), or an already
-                :class:`Prepared` input.
+            image: anything :func:`cam_core.preprocess.prepare` accepts (PIL image, numpy
+                array, path, bytes), or an already :class:`Prepared` input (the drawing pad's
+                strokes: :meth:`cam_core.service.Service.read`).
             target: the class 0–9 to explain; None = the predicted digit.
             method: ``cam``, ``gradcam``, ``gradcam++``, ``hirescam``, ``layercam``, ``scorecam``.
             layer: ``layer4`` (7×7; CAM needs it), ``layer3`` (7×7) or ``layer2`` (14×14).

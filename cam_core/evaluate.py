@@ -2,11 +2,13 @@
 
 Top-1 accuracy and confusion matrix on MNIST test (as distributed, and through the app's
 preprocessing); pendigits from the held-back writers 26–30, replayed onto the app's canvas with
-the app's brush and sent as a Sketchpad value (the same pixels as the app's drawing pad sends)
-through :func:`cam_core.preprocess.prepare`; USPS
-train; every photo. Out-of-distribution: AUROC of the energy score against MNIST test, and the
-share flagged, for Fashion-MNIST test, Kannada-MNIST test and generated scribbles. Calibration:
-ECE before and after temperature scaling. Writes ``<weights>.evaluation.json`` and the model card.
+the app's brush (:func:`cam_core.strokes.pen_ink`, the pixels the drawing pad's strokes render
+to on the server) through :func:`cam_core.preprocess.prepare_ink`; USPS train; every photo;
+the regional styles (:mod:`cam_core.styles`) and the marks students leave (:mod:`cam_core.marks`)
+on held-back writers and seeds. Out-of-distribution: AUROC of the energy score against MNIST
+test, and the share flagged, for Fashion-MNIST test, Kannada-MNIST test and generated
+scribbles. Calibration: ECE before and after temperature scaling. Writes
+``<weights>.evaluation.json`` and the model card.
 """
 
 from __future__ import annotations

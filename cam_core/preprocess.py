@@ -81,11 +81,10 @@ def prepare(image: Any) -> Prepared:
     """Turn any supported input into a :class:`Prepared` model input.
 
     Args:
-        image: a Gradio Sketchpad/ImageEditor value (dict with ``background``, ``layers``,
-            ``composite``; ``None`` after Clear), a PIL image, a numpy array ``(H, W)``,
+        image: ``None`` (nothing sent), a PIL image, a numpy array ``(H, W)``,
             ``(H, W, 3)`` or ``(H, W, 4)`` (uint8, uint16, bool or float), a file path, bytes
-            or a base64 image ``data:`` URL (the drawing pad's value: see
-            :func:`cam_core.read.pad_drawing`).
+            or a base64 image ``data:`` URL (see :func:`cam_core.read.load_image`). The
+            drawing pad's strokes go to :func:`prepare_ink` instead, rendered as in training.
 
     Returns:
         A :class:`Prepared`; ``blank`` with a message for nothing drawn, a blank page or a speck.

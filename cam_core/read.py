@@ -3,7 +3,8 @@
 Everything a person sends is read here and nowhere else, with its limits: no image over
 ``MAX_PIXELS`` is decoded (decompression bombs), a camera's baseline JPEG is decoded at reduced
 scale (draft mode) so a 48–200 MP photo costs a few megapixels, EXIF orientation is applied,
-16-bit images are rescaled, and a drawing pad's value is never taken for a server path.
+and 16-bit images are rescaled. (The drawing pad sends strokes, read by
+:func:`cam_core.strokes.parse_drawing`, never a picture or a path.)
 Every failure is an :class:`~cam_core.errors.InputError` whose message a person can act on.
 
 Nothing here changes Pillow's settings at import: its pixel guard is set only while this module
@@ -37,8 +38,7 @@ MAX_PIXELS = 40_000_000  # refuse larger images before decoding them (decompress
 # those with one scan per colour, are not: libjpeg keeps every coefficient of the full-size
 # image while it decodes them, at any scale (see cam_core.jpeg).
 MAX_JPEG_PIXELS = 256_000_000
-MAX_PAD_URL = 2_000_000  # the pad's 400×400 PNG is 5–30 KB; far more is not from the pad
-MAX_DATA_URL = 14_000_000  # other data URLs: the app's 10 MB upload limit, as base64
+MAX_DATA_URL = 14_000_000  # data URLs: the app's 10 MB upload limit, as base64
 WORK_SIDE = 1024  # photos are downscaled to at most this side before any processing
 _SIZE_LIMITS = (f"at most {MAX_PIXELS // 1_000_000} megapixels; a JPEG as cameras save it "
                 f"(baseline) up to {MAX_JPEG_PIXELS // 1_000_000}")
@@ -158,9 +158,8 @@ def load_image(source: Any) -> np.ndarray:
 
     Accepts PIL images, numpy arrays ``(H, W)``, ``(H, W, 3)`` or ``(H, W, 4)`` in uint8,
     uint16, bool or float (``[0, 1]`` or ``[0, 255]``), file paths, bytes and base64 image
-    ``data:`` URLs (:func:`data_url_bytes`; the drawing pad's value goes through
-    :func:`pad_drawing` first). EXIF orientation
-    is applied, 16-bit images are rescaled (not clipped), animated images give their first frame.
+    ``data:`` URLs (:func:`data_url_bytes`). EXIF orientation is applied, 16-bit images are
+    rescaled (not clipped), animated images give their first frame.
 
     Raises:
         InputError: unreadable, damaged, too large, or of an unsupported shape.
@@ -199,25 +198,6 @@ def _is_file(path: str | os.PathLike) -> bool:
         return False
 
 
-def pad_drawing(value: Any) -> bytes | None:
-    """The app's drawing pad value → the PNG's bytes (for ``prepare``), None when empty.
-
-    The pad sends ``""`` (empty) or a ``data:image/png;base64,…`` URL (prefix in any case) of
-    at most ``MAX_PAD_URL`` characters. Anything else is refused: the value comes from the
-    browser, and a plain string must never be taken for a file path on the server.
-
-    Raises:
-        InputError: not an image data URL, too long, or damaged; the message is for the person.
-    """
-    if value is None or value == "":
-        return None
-    url = value.strip() if isinstance(value, str) else ""
-    if url[:5].lower() != "data:":
-        raise InputError("The drawing pad sent something that is not a drawing; reload the "
-                         "page and draw again.")
-    return data_url_bytes(url, MAX_PAD_URL, "drawing")
-
-
 def data_url_bytes(url: str, max_chars: int = MAX_DATA_URL, name: str = "image") -> bytes:
     """The bytes of a ``data:image/…;base64,…`` URL (prefix in any case; line breaks in the
     base64, as MIME wraps it, are allowed).
@@ -253,27 +233,6 @@ def data_url_bytes(url: str, max_chars: int = MAX_DATA_URL, name: str = "image")
         raise InputError(damaged) from error
 
 
-def _from_editor(value: dict) -> np.ndarray | None:
-    """Gradio Sketchpad/ImageEditor value → RGBA array of the drawing, or None if empty."""
-    layers = [layer for layer in (value.get("layers") or []) if layer is not None]
-    if layers:
-        arrays = [load_image(layer) for layer in layers]
-        arrays = [a if a.ndim == 3 else np.dstack([a] * 3 + [np.full(a.shape, 255, np.uint8)])
-                  for a in arrays]
-        drawn = arrays[0].astype(np.float32)  # (H, W, 4)
-        for layer in arrays[1:]:  # alpha-composite the layers, top last
-            alpha = layer[:, :, 3:4].astype(np.float32) / 255.0
-            drawn[:, :, :3] = layer[:, :, :3] * alpha + drawn[:, :, :3] * (1 - alpha)
-            drawn[:, :, 3:4] = 255 * (alpha + drawn[:, :, 3:4] / 255.0 * (1 - alpha))
-        if drawn[:, :, 3].max() > 0:
-            return drawn.round().astype(np.uint8)
-    # No strokes in the layers: an example was loaded, or only a background was given.
-    for key in ("composite", "background"):
-        if value.get(key) is not None:
-            return load_image(value[key])
-    return None
-
-
 def _downscale(array: np.ndarray, max_side: int = WORK_SIDE) -> np.ndarray:
     """Shrink (area-averaged) so the longer side is at most ``max_side``; smaller unchanged."""
     height, width = array.shape[:2]
@@ -288,17 +247,15 @@ def read_input(source: Any) -> np.ndarray | None:
     """Any input ``prepare`` accepts → the picture to find ink in, None when nothing is drawn.
 
     Args:
-        source: ``None`` (a cleared pad), a Gradio Sketchpad/ImageEditor value (dict with
-            ``background``, ``layers``, ``composite``), or anything :func:`load_image` reads.
+        source: ``None`` (nothing sent), or anything :func:`load_image` reads.
 
     Returns:
         uint8 grey ``(H, W)`` or RGBA ``(H, W, 4)``, downscaled to at most ``WORK_SIDE``
-        (1024) pixels on its longer side; None for ``None`` or an editor value with nothing in.
+        (1024) pixels on its longer side; None for ``None``.
 
     Raises:
         InputError: unreadable, damaged, too large, or of an unsupported shape.
     """
     if source is None:
         return None
-    array = _from_editor(source) if isinstance(source, dict) else load_image(source)
-    return None if array is None else _downscale(array)
+    return _downscale(load_image(source))

@@ -249,26 +249,3 @@ def pen_ink(strokes: tuple[np.ndarray, ...], height_fraction: float = 0.7,
     """Tablet strokes replayed on the app's canvas with the app's brush: ink ``(400, 400)``
     float32 in [0, 1], what the drawing pad's strokes render to on the server."""
     return render_strokes(place_pen_strokes(strokes, height_fraction, centre))
-
-
-def pen_sketchpad_value(strokes: tuple[np.ndarray, ...], height_fraction: float = 0.7,
-                        centre: tuple[float, float] = (0.5, 0.5)) -> dict:
-    """Tablet strokes replayed on the app's canvas with the app's brush, as a Sketchpad value."""
-    return sketchpad_value(render_strokes(place_pen_strokes(strokes, height_fraction, centre)))
-
-
-def sketchpad_value(ink: np.ndarray) -> dict:
-    """The value a Gradio Sketchpad (``type="numpy"``) sends for a drawing whose layer alpha is
-    ``ink``: a white background, one RGBA layer of black strokes, and their composite. The
-    app's drawing pad sends that layer's pixels as a PNG: both reach the model identically.
-
-    Args: ink ``(H, W)`` float in [0, 1]. Returns a dict of ``(H, W, 4)`` uint8 arrays.
-    """
-    alpha = (np.clip(ink, 0, 1) * 255).round().astype(np.uint8)
-    height, width = alpha.shape
-    layer = np.zeros((height, width, 4), np.uint8)
-    layer[:, :, 3] = alpha
-    background = np.full((height, width, 4), 255, np.uint8)
-    composite = background.copy()
-    composite[:, :, :3] = (255 - alpha)[:, :, None]
-    return {"background": background, "layers": [layer], "composite": composite}

@@ -28,8 +28,8 @@ def png_bytes(image: Image.Image, **params) -> bytes:
     return buffer.getvalue()
 
 
-def pad_data_url(ink: np.ndarray) -> str:
-    """What the app's drawing pad sends: black strokes on a transparent canvas, as a PNG."""
+def png_data_url(ink: np.ndarray) -> str:
+    """A drawing as a PNG ``data:`` URL: black strokes on a transparent canvas."""
     rgba = np.zeros((*ink.shape, 4), np.uint8)
     rgba[:, :, 3] = (np.clip(ink, 0, 1) * 255).round().astype(np.uint8)
     return "data:image/png;base64," + base64.b64encode(png_bytes(Image.fromarray(rgba))).decode()

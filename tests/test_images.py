@@ -50,6 +50,17 @@ def test_old_pictures_are_deleted(monkeypatch):
     assert Path(images.store(_picture(3), "png")).exists()  # asked again: written again
 
 
+def test_a_starting_picture_is_never_deleted(monkeypatch):
+    """The blank paper every page load fetches outlives the clean-ups."""
+    images.keep(_picture(6), "jpeg")
+    kept = Path(images.store(_picture(6), "jpeg"))
+    past = time.time() - images.KEEP_S - 10
+    os.utime(kept, (past, past))
+    monkeypatch.setattr(images, "PRUNE_EVERY", 1)
+    images.store(_picture(7), "jpeg")
+    assert kept.exists()
+
+
 def test_the_component_serves_a_stored_file_and_keeps_its_arguments():
     component = images.ResultImage(type="numpy", format="png", render=False)
     served = component.postprocess(_picture(5))

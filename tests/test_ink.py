@@ -9,8 +9,8 @@ import pytest
 from pictures import SEVEN, dark_on_light, seven_ink
 
 from cam_core.ink import extract_ink, thicken_thin_strokes
-from cam_core.preprocess import prepare
-from cam_core.strokes import render_strokes, sketchpad_value
+from cam_core.preprocess import prepare, prepare_ink
+from cam_core.strokes import render_strokes
 
 
 def test_light_on_dark_and_dark_on_light_give_same_input():
@@ -96,7 +96,7 @@ def test_thin_pen_on_a_large_page_is_a_full_weight_digit(side, pen):
     strokes = prepared.model_input > 127
     assert prepared.model_input.max() >= 200  # was at most ~50: a faint line
     # Like the app's own brush (24 px on the 400 px pad), within a factor of about 1.5.
-    reference = (prepare(sketchpad_value(seven_ink())).model_input > 127).sum()
+    reference = (prepare_ink(seven_ink()).model_input > 127).sum()
     assert 0.65 * reference <= strokes.sum() <= 1.5 * reference
 
 

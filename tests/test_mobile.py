@@ -22,7 +22,7 @@ from ui.pad import PadHeat
 
 SEVEN = json.dumps({"width": 400, "height": 400, "strokes": [
     {"tool": "pen", "size": 24, "points": [[110, 80], [290, 80], [170, 330]]}]})
-DEFAULTS = (["prediction"], ["cam"], ["layer4"], [0.5], ["viridis"])
+DEFAULTS = (["prediction"], ["cam"], ["layer4"], [0.5], ["viridis"], [False])
 
 
 @pytest.fixture(scope="module")

@@ -13,12 +13,11 @@ import threading
 import numpy as np
 import pytest
 from conftest import ROOT, png_declaring
-from pictures import dark_on_light, pad_data_url, png_bytes, seven_ink
+from pictures import dark_on_light, png_bytes, png_data_url, seven_ink
 from PIL import Image
 
 from cam_core import read
-from cam_core.preprocess import BLANK_MESSAGE, InputError, prepare
-from cam_core.strokes import sketchpad_value
+from cam_core.preprocess import InputError, prepare
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.float64, bool])
@@ -44,60 +43,32 @@ def test_array_channels(channels):
     assert not prepare(array).blank
 
 
-def test_sketchpad_value_and_example_without_layers():
-    value = sketchpad_value(seven_ink())
-    from_layers = prepare(value)
-    assert not from_layers.blank
-    value_no_layers = {"background": value["composite"], "layers": [], "composite":
-                       value["composite"]}
-    from_composite = prepare(value_no_layers)
-    assert np.abs(from_layers.model_input.astype(float)
-                  - from_composite.model_input.astype(float)).mean() < 4
-
-
-def test_drawing_pad_value_reads_like_the_evaluated_sketchpad_layer():
-    """The pad's PNG must reach the model exactly as the evaluation's Sketchpad value does."""
+def test_a_picture_as_a_data_url_and_damaged_data_urls():
+    """A base64 image ``data:`` URL is read like the file it holds; anything else in that
+    form gets a sentence, never a traceback."""
     ink = seven_ink(shift=(20, -10))
-    from_pad = prepare(read.pad_drawing(pad_data_url(ink)))
-    from_sketchpad = prepare(sketchpad_value(ink))
-    assert not from_pad.blank
-    np.testing.assert_array_equal(from_pad.tensor, from_sketchpad.tensor)
-    np.testing.assert_allclose(from_pad.to_model, from_sketchpad.to_model)
-
-
-def test_empty_pad_and_damaged_data_urls():
-    def from_pad(value: str):
-        return prepare(read.pad_drawing(value))
-
-    empty = from_pad("")
-    assert empty.blank and empty.message == BLANK_MESSAGE
-    assert from_pad(pad_data_url(np.zeros((400, 400), np.float32))).blank
+    from_url = prepare(png_data_url(ink))
+    from_array = prepare(dark_on_light(ink))
+    assert not from_url.blank
+    assert np.abs(from_url.model_input.astype(int) - from_array.model_input).mean() < 4
+    assert prepare(png_data_url(np.zeros((400, 400), np.float32))).blank
+    assert not prepare("DATA:IMAGE/PNG;BASE64," + png_data_url(ink).split(",", 1)[1]).blank
     with pytest.raises(InputError, match="cannot read"):
-        from_pad("data:text/html;base64,PGI+aGk8L2I+")
+        prepare("data:text/html;base64,PGI+aGk8L2I+")
     with pytest.raises(InputError, match="damaged"):
-        from_pad("data:image/png;base64,not*base64!")
+        prepare("data:image/png;base64,not*base64!")
     with pytest.raises(InputError, match="not a picture"):
-        from_pad("data:image/png;base64," + base64.b64encode(b"hello").decode())
+        prepare("data:image/png;base64," + base64.b64encode(b"hello").decode())
     with pytest.raises(InputError, match="too large"):
-        from_pad("data:image/png;base64," + "A" * (read.MAX_PAD_URL + 4))
+        prepare("data:image/png;base64," + "A" * (read.MAX_DATA_URL + 4))
 
 
-def test_drawing_pad_value_is_a_drawing_never_a_server_path(tmp_path):
-    """The pad's value comes from the browser: a path must not make the server read a file."""
-    on_disk = tmp_path / "seven.png"
-    Image.fromarray(dark_on_light(seven_ink())).save(on_disk)
-    for value in (str(on_disk), "/etc/hostname", "x" * 5000, 42):
-        with pytest.raises(InputError, match="not a drawing"):
-            read.pad_drawing(value)
-    assert read.pad_drawing("") is None and read.pad_drawing(None) is None
-    url = pad_data_url(seven_ink())
-    assert read.pad_drawing(" DATA:IMAGE/PNG;BASE64," + url.split(",", 1)[1])[:4] == (
-        b"\x89PNG")
-    with pytest.raises(InputError, match="damaged"):
-        read.pad_drawing("data:image/png;base64,é" + url.split(",", 1)[1])
-    with pytest.raises(InputError, match="too large"):
-        read.pad_drawing("data:image/png;base64," + "A" * (read.MAX_PAD_URL + 4))
-    # A name too long for the file system is "no file", not an OSError.
+def test_what_is_no_picture_gets_a_sentence():
+    """A Sketchpad-style dict, a number: refused with a sentence (the pad sends strokes, read
+    by cam_core.strokes). A name too long for the file system is "no file", not an OSError."""
+    for value in ({"background": None, "layers": [], "composite": None}, 42):
+        with pytest.raises(InputError, match="Cannot read a"):
+            prepare(value)
     with pytest.raises(InputError, match="No file"):
         prepare("y" * 5000)
 

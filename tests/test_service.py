@@ -253,7 +253,7 @@ def test_the_api_batches_many_clients_files_and_keeps_failures_apart(service, mo
     assert sorted(batches) == [(1, "gradcam"), (2, "cam")]
     (seven, r7), (five, _), (unreadable, none), (explained, rg) = answers
     assert seven["digit"] == 7 and five["digit"] == 5 and r7.overlay.shape[2] == 3
-    assert unreadable["digit"] is None and "not an image" in unreadable["message"]
+    assert unreadable["digit"] is None and "not a picture" in unreadable["message"]
     assert none is None
     assert explained["digit"] == 5 and explained["target"] == 3 and rg.method == "gradcam"
     assert np.allclose(five["probabilities"], explained["probabilities"], atol=1e-4)

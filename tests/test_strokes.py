@@ -11,8 +11,9 @@ from conftest import ROOT
 
 from cam_core import strokes
 from cam_core.errors import InputError
-from cam_core.preprocess import prepare, prepare_ink
-from cam_core.strokes import parse_drawing, render_drawing, render_strokes, sketchpad_value
+from cam_core.preprocess import prepare_ink
+from cam_core.service import Pad, Service
+from cam_core.strokes import parse_drawing, render_drawing, render_strokes
 
 SEVEN = [[110.0, 80.0], [290.0, 80.0], [170.0, 330.0]]
 
@@ -25,13 +26,15 @@ def pad_json(*marks: tuple[str, list], side: int = 400) -> str:
 
 
 def test_pen_strokes_render_as_the_evaluation_renders_them():
-    """A drawing of pen strokes gives exactly render_strokes' pixels, and reaches the model as
-    the evaluation's replays (render_strokes → Sketchpad value → prepare) do."""
+    """A drawing of pen strokes gives exactly render_strokes' pixels (the evaluation's and
+    training's replays), and reaches the model as that ink does through the page's service."""
     one = [[200.0, 60.0], [205.0, 340.0]]
-    drawing = parse_drawing(pad_json(("pen", SEVEN), ("pen", one)))
+    drawing_text = pad_json(("pen", SEVEN), ("pen", one))
+    drawing = parse_drawing(drawing_text)
     ink = render_drawing(drawing)
     np.testing.assert_array_equal(ink, render_strokes([np.array(SEVEN), np.array(one)]))
-    served, evaluated = prepare_ink(ink), prepare(sketchpad_value(ink))
+    served = Service(explainer=None).read(Pad(drawing_text))  # reading needs no model
+    evaluated = prepare_ink(render_strokes([np.array(SEVEN), np.array(one)]))
     np.testing.assert_array_equal(served.tensor, evaluated.tensor)
     np.testing.assert_allclose(served.to_model, evaluated.to_model)
 

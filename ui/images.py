@@ -50,6 +50,13 @@ class ResultImage(gr.Image):
 _folder = Path(get_upload_folder()) / "digit-cam"
 _written = 0
 _lock = threading.Lock()
+_kept: set[Path] = set()  # never pruned: pictures the page shows from its first load
+
+
+def keep(image: np.ndarray, kind: str = "jpeg") -> None:
+    """Never prune ``image``'s file: for a component's starting picture (blank paper), which
+    every page load fetches, also hours after the server started."""
+    _kept.add(Path(store(image, kind)))
 
 
 def store(image: np.ndarray, kind: str = "jpeg") -> str:
@@ -87,7 +94,7 @@ def _maybe_prune() -> None:
     cutoff = time.time() - KEEP_S
     for old in _folder.glob("*"):
         try:
-            if old.stat().st_mtime < cutoff:
+            if old not in _kept and old.stat().st_mtime < cutoff:
                 old.unlink()
         except FileNotFoundError:  # another worker pruned it first
             pass

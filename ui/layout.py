@@ -14,6 +14,7 @@ from cam_core.model import FEATURE_LAYERS
 from cam_core.render import COLORMAPS
 from cam_core.service import PREDICTION
 
+from . import images
 from .handlers import LAYER_INFO, RUNNER_UP, WHY_TAB, Handlers
 from .images import ResultImage
 from .pad import DrawingPad, PadHeat
@@ -99,6 +100,8 @@ def build(handlers: Handlers, banner: str | None = None) -> gr.Blocks:
                                          type="numpy", format="png", interactive=False,
                                          height=218, buttons=[], elem_id="model-view")
                 gr.Markdown(views.BLANK_PAPER, elem_id="blank-paper")
+                images.keep(start.overlay, "jpeg")  # every page load fetches these
+                images.keep(start.model_view, "png")
         # Radio buttons, not drop-down lists: every choice in sight and one tap away on a
         # phone, and no list left open by Tab / Shift+Tab (Gradio's drop-downs open on focus).
         with gr.Accordion("Controls", open=True, elem_id="controls"), gr.Row():
