@@ -13,7 +13,7 @@ import argparse
 
 import numpy as np
 
-from cam_core import datasets, road, teaching
+from cam_core import datasets, road, trust
 from cam_core.engine import load_explainer
 from cam_core.methods import METHODS
 from cam_core.preprocess import prepare
@@ -29,14 +29,14 @@ def main() -> None:
     images, _ = datasets.load_mnist(datasets.SHARED_DATA / "mnist", train=False)
     prepared = [prepare(image) for image in images[: args.n]]
     inputs = np.stack([p.tensor for p in prepared])
-    probabilities = teaching.probabilities_of(explainer)
+    probabilities = trust.probabilities_of(explainer)
     rows = []
     for method in METHODS.values():
         if not method.live:
             continue
         for layer in method.layers:
             results = explainer.explain_batch(prepared, method=method.name, layer=layer)
-            maps = np.stack([teaching.map_over_input(r) for r in results])
+            maps = np.stack([trust.map_over_input(r) for r in results])
             targets = [r.target for r in results]
             rows.append((f"{method.label} {layer}",
                          road.road(probabilities, inputs, maps, targets)))

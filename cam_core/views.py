@@ -52,6 +52,11 @@ class Panels:
     heat: str = ""
 
 
+def percent(probability: float) -> str:
+    """A probability as the app writes it: ``"99.9%"``; never ``"100.0%"`` short of 1."""
+    return f"{min(100 * probability, 99.9 if probability < 1 else 100):.1f}%"
+
+
 def probability_frame(probabilities: np.ndarray, digit: int | None) -> pd.DataFrame:
     """Ten bars in fixed order 0–9; the predicted one marked for highlighting.
 
@@ -75,15 +80,14 @@ def headline(result: Explanation, note: str = "") -> str:
     """
     if result.digit is None:
         return f"<div class='digit-card'><p class='hint'>{html.escape(result.message)}</p></div>"
-    percent = 100 * float(result.probabilities[result.digit])
     warning = f"<p class='warn'>{html.escape(result.message)}</p>" if result.message else ""
     explained = ""
     if result.target is not None and result.target != result.digit and not note:
         # Each map is stretched to the full colour range: without the number, a class with
         # almost no evidence would look as convincing as the prediction.
-        chance = 100 * float(result.probabilities[result.target])
+        chance = percent(float(result.probabilities[result.target]))
         explained = (f"<p class='hint'>Heatmap shows the evidence for <b>{result.target}</b> "
-                     f"({chance:.1f}% probable), stretched to the full colour range: weak "
+                     f"({chance} probable), stretched to the full colour range: weak "
                      f"evidence looks as bright as strong.</p>")
     hint = f"<p class='hint'>{html.escape(note)}</p>" if note else ""
     # Not a digit: the network's best guess is still shown (students learn from it), but
@@ -91,7 +95,8 @@ def headline(result: Explanation, note: str = "") -> str:
     style, sure = ("big-digit guess", "best guess") if result.not_a_digit else ("big-digit",
                                                                                  "sure")
     return (f"<div class='digit-card'><span class='{style}'>{result.digit}</span>"
-            f"<span class='prob'>{percent:.1f}% {sure}</span>{warning}{explained}{hint}</div>")
+            f"<span class='prob'>{percent(float(result.probabilities[result.digit]))} "
+            f"{sure}</span>{warning}{explained}{hint}</div>")
 
 
 def model_view(result: Explanation, opacity: float, colormap: str, grid: bool = False

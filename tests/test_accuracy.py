@@ -5,13 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from cam_core.strokes import (
-    pen_sketchpad_value,
-    place_pen_strokes,
-    random_scribble,
-    render_strokes,
-    sketchpad_value,
-)
+from cam_core.preprocess import prepare_ink
+from cam_core.strokes import pen_ink, place_pen_strokes, random_scribble, render_strokes
 
 
 def test_every_photo_is_read_right(explainer, photos):
@@ -34,8 +29,8 @@ def test_pen_digit_same_top1_at_3_sizes_and_4_positions(explainer, pendigits):
             # Four corners of the room the digit has on the canvas (never cut off).
             low, high = height / 2 + 0.03, 1 - height / 2 - 0.03
             for centre in ((low, low), (high, low), (low, high), (high, high)):
-                value = pen_sketchpad_value(digit.strokes, height, centre)
-                answers.add(explainer.explain(value).digit)
+                drawn = prepare_ink(pen_ink(digit.strokes, height, centre))  # as the pad's
+                answers.add(explainer.explain(drawn).digit)
         stable += answers == {digit.label}
     assert stable >= 19, f"only {stable}/20 pen digits gave the right top-1 in all 12 placements"
 
@@ -71,7 +66,7 @@ def test_upscaled_digits_read_like_the_originals(explainer, mnist_test):
 
 def test_scribbles_are_flagged_and_digits_are_not(explainer, mnist_test):
     rng = np.random.default_rng(7)
-    flagged = sum(explainer.explain(sketchpad_value(random_scribble(rng))).not_a_digit
+    flagged = sum(explainer.explain(prepare_ink(random_scribble(rng))).not_a_digit
                   for _ in range(40))
     digits_flagged = sum(explainer.explain(image).not_a_digit for image in mnist_test[0][:100])
     assert flagged >= 30, f"only {flagged}/40 scribbles flagged"

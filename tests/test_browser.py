@@ -237,9 +237,9 @@ def test_browser_phone_and_tablet_show_digit_and_heatmap_on_the_first_screen(
         page.get_by_text("Teaching views: experiments with your drawing").tap()
         tabs = page.locator("#teaching [role='tab']")
         tabs.first.wait_for(timeout=30_000)
-        assert tabs.count() == 5 and all(tabs.nth(i).is_visible() for i in range(5))
+        assert tabs.count() == 6 and all(tabs.nth(i).is_visible() for i in range(6))
         assert not page.locator("#teaching button[aria-label='More tabs']").is_visible()
-        tabs.nth(4).tap()
+        tabs.nth(5).tap()  # the last: How the heatmap is made
         page.get_by_role("button", name="Show the numbers for my drawing").wait_for(
             timeout=30_000)
         assert page.evaluate("() => document.documentElement.scrollWidth") <= width

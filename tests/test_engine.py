@@ -264,7 +264,7 @@ def test_thread_safety_and_no_state_left(untrained: Explainer):
             if not np.allclose(result.logits, reference.logits, atol=1e-4):
                 errors.append(f"logits differ for input {index}")
             # 1e-4 as between a batch and single inputs: the engine merges passes asked for
-            # at once (engine._Merger), and a batch's float rounding differs from batch 1's
+            # at once (cam_core.passes.Merger), and a batch's float rounding differs from batch 1's
             # (here up to 6e-5 on maps of about 1).
             if method == "gradcam" and not np.allclose(result.target_map, reference.target_map,
                                                        atol=1e-4, rtol=0):

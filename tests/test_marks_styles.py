@@ -7,7 +7,7 @@ import pytest
 
 from cam_core import augment, marks, styles
 from cam_core.preprocess import prepare, prepare_ink
-from cam_core.strokes import BRUSH_WIDTH, place_pen_strokes, render_strokes, sketchpad_value
+from cam_core.strokes import BRUSH_WIDTH, place_pen_strokes, render_strokes
 
 SEVEN = (np.array([[0.0, 100], [60, 100], [20, 0]]),)  # tablet frame, y up
 ONE = (np.array([[30.0, 0], [30, 100]]),)
@@ -79,8 +79,8 @@ def test_restyle_leaves_digits_without_styles_as_they_are():
 @pytest.mark.parametrize("kind", marks.TINY_KINDS)
 def test_tiny_marks_with_the_apps_brush_are_mostly_too_small_to_read(kind):
     rng = np.random.default_rng(11)
-    refused = sum(prepare(sketchpad_value(render_strokes(
-        marks.tiny_mark(rng, kind, (0.02, 0.09))))).blank for _ in range(40))
+    refused = sum(prepare_ink(render_strokes(marks.tiny_mark(rng, kind, (0.02, 0.09)))).blank
+                  for _ in range(40))
     assert refused >= 32, f"{kind}: only {refused}/40 refused"
 
 
@@ -96,8 +96,8 @@ def test_a_dash_is_too_small_at_any_scale_but_a_long_line_is_not():
 
 def test_small_drawn_digits_and_thick_scans_are_not_refused(pendigits, mnist_test):
     held = [d for d in pendigits if d.writer >= 26][:200]
-    refused = sum(prepare(sketchpad_value(render_strokes(place_pen_strokes(d.strokes, 0.25)))
-                          ).blank for d in held)
+    refused = sum(prepare_ink(render_strokes(place_pen_strokes(d.strokes, 0.25))).blank
+                  for d in held)
     assert refused == 0
     images, _ = mnist_test
     assert not any(prepare(i).blank for i in images[:300])

@@ -16,10 +16,7 @@ def blank_cases():
     speck[200:203, 200:203] = 0  # 9 px of 160,000: under 0.5%
     return {
         "none": None,
-        "cleared canvas": {"background": None, "layers": [], "composite": None},
-        "cleared with white background": {"background": np.full((400, 400, 4), 255, np.uint8),
-                                          "layers": [np.zeros((400, 400, 4), np.uint8)],
-                                          "composite": np.full((400, 400, 4), 255, np.uint8)},
+        "transparent canvas": np.zeros((400, 400, 4), np.uint8),
         "blank white": np.full((280, 280, 3), 255, np.uint8),
         "blank transparent": transparent,
         "speck": speck,

@@ -12,7 +12,7 @@ from pytorch_grad_cam.metrics.perturbation_confidence import (
 )
 from pytorch_grad_cam.metrics.road import NoisyLinearImputer
 
-from cam_core import road, teaching
+from cam_core import road, trust
 from cam_core.errors import PersonError
 from cam_core.preprocess import prepare
 
@@ -68,7 +68,7 @@ def test_road_refuses_mismatched_shapes():
 def test_hiding_the_evidence_of_a_drawing_gives_three_curves(explainer):
     result = explainer.explain(prepare(np.pad(np.eye(60, dtype=np.uint8) * 255, 20)))
     assert result.digit is not None
-    curves = teaching.hide_evidence(explainer, result, shown=0.3)
+    curves = trust.hide_evidence(explainer, result, shown=0.3)
     assert curves.hidden.tolist() == sorted(curves.hidden.tolist())
     for curve in (curves.hottest_first, curves.coldest_first, curves.random_order):
         assert curve.shape == (9,) and ((curve >= 0) & (curve <= 1)).all()
@@ -76,11 +76,11 @@ def test_hiding_the_evidence_of_a_drawing_gives_three_curves(explainer):
     for tile in curves.tiles.values():
         assert tile.shape == (28, 28) and tile.dtype == np.uint8
     with pytest.raises(PersonError, match="Draw a digit"):
-        teaching.hide_evidence(explainer, explainer.explain(None))
+        trust.hide_evidence(explainer, explainer.explain(None))
 
 
 def test_trust_table_lists_every_live_method_and_the_random_map(explainer, mnist_test):
-    rows = teaching.trust_by_method(explainer, prepare(mnist_test[0][0]))
+    rows = trust.trust_by_method(explainer, prepare(mnist_test[0][0]))
     labels = {label for label, _, _ in rows}
     assert {"CAM", "Grad-CAM", "LayerCAM", "random map"} <= labels
     assert [s for _, _, s in rows] == sorted((s for _, _, s in rows), reverse=True)
@@ -95,9 +95,9 @@ def test_cam_layer4_is_faithful_by_road_over_200_mnist_digits(explainer, mnist_t
     results = explainer.explain_batch(prepared)
     inputs = np.stack([p.tensor for p in prepared])
     targets = [r.target for r in results]
-    probabilities = teaching.probabilities_of(explainer)
+    probabilities = trust.probabilities_of(explainer)
     cam = road.road(probabilities, inputs,
-                    np.stack([teaching.map_over_input(r) for r in results]), targets)
+                    np.stack([trust.map_over_input(r) for r in results]), targets)
     random = road.road(probabilities, inputs, road.random_smooth_maps(200), targets)
     assert cam.morf.mean() < cam.lerf.mean()
     assert cam.combined.mean() >= 5 * abs(random.combined.mean())

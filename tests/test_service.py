@@ -78,15 +78,21 @@ def test_a_drawing_is_rendered_once_however_often_its_settings_move(service, mon
     assert service.read(Pad(None)).blank and service.read(Pad("")).blank
 
 
-def test_requests_with_the_same_settings_share_one_forward_pass(service, monkeypatch):
-    batches = []
+@pytest.fixture
+def batches(service, monkeypatch) -> list[tuple[int, str]]:
+    """``(inputs, method)`` of each batched pass the service asks the explainer for."""
+    seen: list[tuple[int, str]] = []
     real = service.explainer.explain_batch
 
     def counted(images, *args):
-        batches.append((len(images), args[1]))
+        seen.append((len(images), args[1]))
         return real(images, *args)
 
     monkeypatch.setattr(service.explainer, "explain_batch", counted)
+    return seen
+
+
+def test_requests_with_the_same_settings_share_one_forward_pass(service, batches):
     requests = [live(Upload(SEVEN_PHOTO)), live(Pad(SEVEN_STROKES)),
                 live(Upload(FIVE_PHOTO), method="gradcam", layer="layer3"),
                 live(Upload(FIVE_PHOTO))]
@@ -233,18 +239,10 @@ def test_the_api_answers_a_record_and_says_what_is_wrong(service):
     assert record["digit"] is None and "Draw a digit" in record["message"]
 
 
-def test_the_api_batches_many_clients_files_and_keeps_failures_apart(service, monkeypatch,
+def test_the_api_batches_many_clients_files_and_keeps_failures_apart(service, batches,
                                                                      tmp_path):
     """/explain is batched as the page's live events are: files of several clients with the
     same settings share one forward pass; an unreadable one gets its own message."""
-    batches = []
-    real = service.explainer.explain_batch
-
-    def counted(images, *args):
-        batches.append((len(images), args[1]))
-        return real(images, *args)
-
-    monkeypatch.setattr(service.explainer, "explain_batch", counted)
     bad = tmp_path / "notes.png"
     bad.write_text("not an image")
     cam, gradcam = Settings(), Settings("3", "gradcam", "layer3", 0.5, "viridis")

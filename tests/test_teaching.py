@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-from cam_core import methods, render, teaching, views
+from cam_core import methods, render, teaching, trust, views
 from cam_core.preprocess import prepare, prepare_from_model_input
 
 SEVEN = str(ROOT / "examples" / "pen_7.png")
@@ -30,7 +30,7 @@ def seven(explainer):
 
 @pytest.fixture(scope="module")
 def curves(explainer, seven):
-    return teaching.hide_evidence(explainer, seven[1], shown=0.2)
+    return trust.hide_evidence(explainer, seven[1], shown=0.2)
 
 
 def _colour(tile: np.ndarray, plain: np.ndarray) -> float:
@@ -131,9 +131,9 @@ def test_runner_up_is_the_second_most_probable(seven):
 
 
 def test_the_hiding_curves_start_at_the_untouched_drawing(curves):
-    frame = teaching.hiding_frame(curves)
+    frame = trust.hiding_frame(curves)
     assert list(frame.columns) == ["hidden", "sure", "order"]
-    assert set(frame["order"]) == set(teaching.CURVE_COLOURS)
+    assert set(frame["order"]) == set(trust.CURVE_COLOURS)
     for _, curve in frame.groupby("order"):
         assert curve["hidden"].tolist() == [0, 10, 20, 30, 40, 50, 60, 70, 80, 90]
         assert curve["sure"].iloc[0] == pytest.approx(100 * curves.before, abs=0.05)
@@ -147,30 +147,30 @@ def test_hiding_starts_from_the_probability_the_app_shows_even_for_faint_ink(exp
     faint = (drawn.model_input * 0.25).astype(np.uint8)  # at most 63 of 255
     result = explainer.explain(prepare_from_model_input(faint))
     assert result.digit is not None
-    hidden = teaching.hide_evidence(explainer, result, shown=0.5)
+    hidden = trust.hide_evidence(explainer, result, shown=0.5)
     assert hidden.before == pytest.approx(float(result.probabilities[result.target]),
                                           abs=1e-4)
 
 
 def test_the_hidden_pictures_are_large_sharp_and_captioned(curves):
-    tiles = teaching.hiding_tiles(curves)
+    tiles = trust.hiding_tiles(curves)
     assert [caption.split(":")[0] for _, caption in tiles] == ["hottest", "coldest", "random"]
     for (tile, caption), name in zip(tiles, ("hottest", "coldest", "random"), strict=True):
-        assert tile.shape == (teaching.HIDING_TILE, teaching.HIDING_TILE, 3)
-        assert teaching.HIDING_TILE >= 168 and len(caption) <= 16  # a phone shows it whole
+        assert tile.shape == (trust.HIDING_TILE, trust.HIDING_TILE, 3)
+        assert trust.HIDING_TILE >= 168 and len(caption) <= 16  # a phone shows it whole
         assert caption.endswith("%")
         # Nearest-neighbour enlargement: every 7×7 block is one model pixel, no blur.
-        step = teaching.HIDING_TILE // 28
+        step = trust.HIDING_TILE // 28
         blocks = tile[:, :, 0].reshape(28, step, 28, step)
         assert (blocks == blocks[:, :1, :, :1]).all()
         assert np.array_equal(blocks[:, 0, :, 0], render.on_paper(curves.tiles[name]))
 
 
 def test_the_curves_are_read_for_the_student_in_plain_words(curves):
-    words = teaching.hiding_words(curves, "CAM on layer4")
+    words = trust.hiding_words(curves, "CAM on layer4")
     step = int(np.argmin(np.abs(curves.hidden - 0.2)))
     for curve in (curves.hottest_first, curves.coldest_first, curves.random_order):
-        assert teaching._percent(float(curve[step])) in words.student
+        assert views.percent(float(curve[step])) in words.student
     assert "map of **7** made with CAM on layer4" in words.student
     assert f"**{round(200 * curves.trust)} points**" in words.student
     assert not JARGON.search(words.student)
@@ -187,14 +187,14 @@ def test_the_verdict_follows_the_gap_between_hottest_and_coldest(curves, hot, co
     step = int(np.argmin(np.abs(curves.hidden - curves.shown)))
     made = replace(curves, hottest_first=np.where(np.arange(9) == step, hot, 0.5),
                    coldest_first=np.where(np.arange(9) == step, cold, 0.5))
-    assert says in teaching.hiding_words(made, "CAM on layer4").student
+    assert says in trust.hiding_words(made, "CAM on layer4").student
 
 
 def test_hiding_blank_is_refused(explainer):
     from cam_core.errors import PersonError
 
     with pytest.raises(PersonError, match="Draw a digit"):
-        teaching.hide_evidence(explainer, explainer.explain(None), 0.2)
+        trust.hide_evidence(explainer, explainer.explain(None), 0.2)
 
 
 # ----------------------------------------------------------------------------- trust
@@ -205,39 +205,39 @@ ROWS = [("LayerCAM", "layer2", 0.25), ("CAM", "layer4", 0.16), ("random map", "�
 
 
 def test_the_trust_chart_shows_points_best_first_and_marks_the_random_map():
-    frame = teaching.trust_frame(ROWS)
+    frame = trust.trust_frame(ROWS)
     assert frame["map"].tolist() == ["LayerCAM on layer2", "CAM on layer4", "random map",
                                      "Grad-CAM on layer2"]
     assert frame["points"].tolist() == [50.0, 32.0, 14.0, -40.0]  # 200 × the ROAD score
-    assert frame["kind"].tolist() == [teaching.METHOD_MAP] * 2 + [teaching.RANDOM_MAP,
-                                                                  teaching.METHOD_MAP]
+    assert frame["kind"].tolist() == [trust.METHOD_MAP] * 2 + [trust.RANDOM_MAP,
+                                                                  trust.METHOD_MAP]
 
 
 def test_the_trust_scores_are_read_in_plain_words():
-    words = teaching.trust_words(ROWS, ("CAM", "layer4"))
+    words = trust.trust_words(ROWS, ("CAM", "layer4"))
     assert "Best on your drawing: **LayerCAM on layer2**, 50 points." in words.student
     assert "The map chosen in Controls, CAM on layer4: 32 points." in words.student
     assert "The random map: 14 points." in words.student
     assert "No better than the random map here: Grad-CAM on layer2." in words.student
     assert not JARGON.search(words.student)
     assert "| CAM on layer4 | +0.160 |" in words.teachers
-    slow = teaching.trust_words(ROWS, ("Score-CAM", "layer4")).student
+    slow = trust.trust_words(ROWS, ("Score-CAM", "layer4")).student
     assert "Score-CAM on layer4 is not tested here" in slow
-    lucky = teaching.trust_words([ROWS[2], *ROWS[:2]]).student
+    lucky = trust.trust_words([ROWS[2], *ROWS[:2]]).student
     assert "random map did best" in lucky
 
 
 def test_the_trust_table_includes_the_map_chosen_in_the_controls(explainer, seven,
                                                                 monkeypatch):
     live = {name: methods.METHODS[name] for name in ("cam", "gradcam", "scorecam")}
-    monkeypatch.setattr(teaching, "METHODS", live)  # fewer maps: the same code, faster
+    monkeypatch.setattr(trust, "METHODS", live)  # fewer maps: the same code, faster
     prepared, _ = seven
-    rows = teaching.trust_by_method(explainer, prepared, include=("gradcam", "layer3"))
+    rows = trust.trust_by_method(explainer, prepared, include=("gradcam", "layer3"))
     assert {(label, layer) for label, layer, _ in rows} == {
         ("CAM", "layer4"), ("Grad-CAM", "layer2"), ("Grad-CAM", "layer4"),
         ("Grad-CAM", "layer3"), ("random map", "—")}
     for slow_or_unknown in (("scorecam", "layer4"), ("gradcam", "layer1"), ("magic", "x")):
-        again = teaching.trust_by_method(explainer, prepared, include=slow_or_unknown)
+        again = trust.trust_by_method(explainer, prepared, include=slow_or_unknown)
         assert len(again) == 4
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import gradio as gr
 import numpy as np
 
-from cam_core import teaching, views
+from cam_core import teaching, trust, views
 from cam_core.errors import PersonError
 from cam_core.methods import METHODS, reporting_progress
 from cam_core.service import (
@@ -192,11 +192,11 @@ class Handlers:
         Controls' method and layer: the three curves, their words, what the network saw."""
         _, result = self.service.current(_source(source, pad, upload),
                                          Settings(PREDICTION, method, layer))
-        curves = teaching.hide_evidence(self.service.explainer, result, percent / 100)
-        words = teaching.hiding_words(curves, f"{METHODS[result.method].label} on "
+        curves = trust.hide_evidence(self.service.explainer, result, percent / 100)
+        words = trust.hiding_words(curves, f"{METHODS[result.method].label} on "
                                               f"{result.layer}")
-        return (teaching.hiding_frame(curves), words.student, words.teachers,
-                teaching.hiding_tiles(curves))
+        return (trust.hiding_frame(curves), words.student, words.teachers,
+                trust.hiding_tiles(curves))
 
     @_guarded(empty=(None, "", ""))
     def trust(self, source, pad, upload, method: str, layer: str) -> tuple:
@@ -204,10 +204,10 @@ class Handlers:
         against a random map: a bar chart and its words."""
         prepared, _ = self.service.current(_source(source, pad, upload))
         layer, _ = layer_for(method, layer)
-        rows = teaching.trust_by_method(self.service.explainer, prepared,
+        rows = trust.trust_by_method(self.service.explainer, prepared,
                                         include=(method, layer))
-        words = teaching.trust_words(rows, (METHODS[method].label, layer))
-        return teaching.trust_frame(rows), words.student, words.teachers
+        words = trust.trust_words(rows, (METHODS[method].label, layer))
+        return trust.trust_frame(rows), words.student, words.teachers
 
     @_guarded(empty=[])
     def layers(self, source, pad, upload, method: str, colormap: str) -> list:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from cam_core import teaching, views
+from cam_core import trust, views
 from cam_core.methods import METHODS
 from cam_core.model import FEATURE_LAYERS
 from cam_core.render import COLORMAPS
@@ -150,7 +150,7 @@ def build(handlers: Handlers, banner: str | None = None) -> gr.Blocks:
                 gr.Markdown(views.HIDE_KEY)
                 with gr.Row(equal_height=False):
                     hide_plot = gr.LinePlot(x="hidden", y="sure", color="order",
-                                            color_map=teaching.CURVE_COLOURS,
+                                            color_map=trust.CURVE_COLOURS,
                                             x_title="% of the picture hidden",
                                             y_title="how sure (%)", x_lim=[0, 90],
                                             y_lim=[0, 100], height=320, min_width=300,
@@ -166,7 +166,7 @@ def build(handlers: Handlers, banner: str | None = None) -> gr.Blocks:
                 gr.Markdown(views.TRUST.student)
                 trust_button = gr.Button("Test every map on my drawing")
                 trust_plot = gr.BarPlot(x="map", y="points", color="kind",
-                                        color_map=teaching.TRUST_COLOURS, sort="-y",
+                                        color_map=trust.TRUST_COLOURS, sort="-y",
                                         x_title="map", y_title="score (points)",
                                         x_label_angle=-30, height=320, colors_in_legend=[],
                                         label="Score of each map on your drawing (grey: "
