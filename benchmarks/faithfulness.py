@@ -10,8 +10,12 @@ faithful, ≈ 0 for a random map). README's faithfulness table comes from this s
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script, from anywhere
 
 from cam_core import datasets, road, trust
 from cam_core.engine import load_explainer

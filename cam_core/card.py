@@ -37,7 +37,8 @@ def write_card(weights: Path = DEFAULT_WEIGHTS, out: Path | None = None) -> str:
         "- Data: MNIST train minus its last 5,000 images (held back for temperature scaling "
         "and the out-of-distribution threshold), augmented (rotation, shear, aspect, stroke "
         "thickness, hard edges) and re-normalised by the app's own preprocessing; pendigits "
-        "writers 1–25 replayed with the app's brush (15% of digit batches); outlier exposure "
+        f"writers 1–25 replayed with the app's brush ({100 * train.get('pen_share', 0.15):.0f}% "
+        "of digit batches); outlier exposure "
         "(uniform target) on Fashion-MNIST train, generated scribbles and letters. Pendigits "
         "writers 26–30, MNIST test, USPS, the photos, Kannada-MNIST and Fashion-MNIST test are "
         "never trained on.",

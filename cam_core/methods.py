@@ -194,10 +194,13 @@ METHODS: dict[str, Method] = {m.name: m for m in
 
 # Why a method is not offered on a layer, in words the app shows beside the Layer control.
 WHY_NOT_LAYER = {
-    "cam": ": CAM reads the fc weights, which see only layer4; use Grad-CAM or LayerCAM for "
-           "layer2 and layer3.",
-    "hirescam": ": on layer2 its map is a grid of dots (an effect of the network's strided "
-                "layers, not evidence); use LayerCAM or Grad-CAM there.",
+    # Plain words: the note is read by students. (Why, for developers: CAM weighs layer4's
+    # feature maps by the fc weights, which see only layer4; HiResCAM on layer2 shows the
+    # strided convolutions' checkerboard, not evidence.)
+    "cam": ": CAM can only be made from the last layer, where the network decides. Grad-CAM "
+           "and LayerCAM can look at the earlier layers.",
+    "hirescam": ": on layer2 it paints a grid of dots that comes from how the network is "
+                "built, not from your drawing. Try LayerCAM or Grad-CAM there.",
 }
 
 

@@ -14,7 +14,7 @@ The path, one call a step:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -24,10 +24,13 @@ from .fit import MODEL_SIZE, normalize_ink, to_tensor
 from .ink import SOLID, extract_ink, ink_extent, thicken_thin_strokes, too_small
 from .read import read_input
 
-__all__ = ["BLANK_MESSAGE", "TOO_SMALL_MESSAGE", "InputError", "Prepared", "prepare",
-           "prepare_from_model_input", "prepare_ink"]
+__all__ = ["BLANK_MESSAGE", "NO_DIGIT_MESSAGE", "TOO_SMALL_MESSAGE", "InputError", "Prepared",
+           "prepare", "prepare_from_model_input", "prepare_ink"]
 
 BLANK_MESSAGE = "Draw a digit (or upload a photo of one) to see what the network sees."
+# A picture was sent but holds no ink: "Draw a digit" would read as if nothing had arrived.
+NO_DIGIT_MESSAGE = ("I found no digit in this picture: it looks like empty paper. Upload a "
+                    "photo of one digit, or draw one.")
 TOO_SMALL_MESSAGE = ("That is too small to read: draw the digit larger, filling most of the "
                      "box, or crop the photo to the digit.")
 
@@ -98,7 +101,10 @@ def prepare(image: Any) -> Prepared:
         empty = np.zeros((MODEL_SIZE, MODEL_SIZE), np.float32)
         return _blank(empty, np.full((MODEL_SIZE, MODEL_SIZE, 3), 255, np.uint8))
     ink, picture = extract_ink(array)  # (H, W) float32 in [0, 1], (H, W, 3) uint8
-    return prepare_ink(ink, picture)
+    prepared = prepare_ink(ink, picture)
+    if prepared.blank and prepared.message == BLANK_MESSAGE:
+        return replace(prepared, message=NO_DIGIT_MESSAGE)
+    return prepared
 
 
 def prepare_ink(ink: np.ndarray, picture: np.ndarray | None = None) -> Prepared:

@@ -234,8 +234,10 @@ TRUST = Words(
             "equally well. Here each way does the test of \"Hide the evidence\" on your "
             "drawing. Its **score** is the gap between the blue line (coldest hidden first) "
             "and the red line (hottest hidden first), on average. "
-            "A high score: the map points at what the network really uses. A random map "
-            "scores about 0 on most drawings. This takes up to half a minute.",
+            "A high score: the map points at what the network really uses. A random map knows "
+            "nothing, so over many drawings it scores about 0; on one drawing it can score "
+            "more by luck. A way that does not beat it here did no better than guessing. "
+            "This takes up to half a minute.",
     teachers="Score = 100 · mean over the 10%…90% steps of (LeRF − MoRF) = 200 × ROAD's "
              "combined score (Rong et al., ICML 2022), on temperature-scaled probabilities of "
              "the predicted class. Each live method on its finest layer and on layer4 (and the "

@@ -67,7 +67,7 @@ def test_api_blank_and_bad_files(server, tmp_path):
     blank = tmp_path / "blank.png"
     Image.fromarray(np.full((200, 200), 255, np.uint8)).save(blank)
     result, _ = client.predict(handle_file(str(blank)), api_name="/explain")
-    assert result["digit"] is None and "Draw a digit" in result["message"]
+    assert result["digit"] is None and "no digit in this picture" in result["message"]
     text = tmp_path / "notes.png"
     text.write_text("not an image")
     result, _overlay = client.predict(handle_file(str(text)), api_name="/explain")

@@ -46,8 +46,8 @@ def test_settings_are_checked_with_a_sentence_and_cam_uses_layer4():
     assert Settings().checked().digit is None
     assert Settings(method="cam", layer="layer2").checked().layer == "layer4"
     assert layer_for("cam", "layer2") == ("layer4", layer_for("cam", "layer2")[1])
-    assert "CAM cannot use layer2, so the layer is now layer4: CAM reads the fc weights" in (
-        layer_for("cam", "layer2")[1])
+    assert ("CAM cannot use layer2, so the layer is now layer4: CAM can only be made from the "
+            "last layer") in layer_for("cam", "layer2")[1]
     assert layer_for("gradcam", "layer2") == ("layer2", "")
     # HiResCAM is not offered on layer2 (a grid of dots): the nearest layer, with the reason.
     assert layer_for("hirescam", "layer2")[0] == "layer3"

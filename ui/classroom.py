@@ -25,8 +25,9 @@ EVERYWHERE = ("0.0.0.0", "::", "")  # hosts that mean "all interfaces": no addre
 # which local address the default route would use. No packet is sent.
 PROBE = ("192.0.2.1", 9)
 NOTE = ("Anyone on this network can open this page and use the app while it runs "
-        "(no password): run it on the classroom's network only, and stop it (Ctrl+C) after "
-        "the lesson.")
+        "(no password).")
+# In the terminal only: the page is read by students.
+TEACHER_NOTE = NOTE + " Run it on the classroom's network only; stop it (Ctrl+C) after the lesson."
 
 
 def lan_address() -> str:
@@ -104,7 +105,7 @@ def terminal_text(url: str, others: Sequence[str] = ()) -> str:
     out = io.StringIO()
     qr_code(url).terminal(out=out, compact=True, border=2)
     also = (f"On another network of this computer: {', '.join(others)}\n" if others else "")
-    return (f"\nClassroom mode: students open {url}\n{out.getvalue()}\n{NOTE}\n"
+    return (f"\nClassroom mode: students open {url}\n{out.getvalue()}\n{TEACHER_NOTE}\n"
             f"Phones and laptops must be on the same network as this computer.\n{also}")
 
 

@@ -120,7 +120,8 @@ class Handlers:
         label = METHODS[method].label if method in METHODS else method
 
         def report(done: int, total: int) -> None:
-            progress((done, total), desc=f"{label}: scoring masked copies", unit="copies")
+            progress((done, total), desc=f"{label}: trying your drawing with parts covered",
+                     unit="tries")
 
         with reporting_progress(report):
             panels = self.service.explain(Request(_source(source, pad, upload), settings))
