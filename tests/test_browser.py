@@ -186,7 +186,8 @@ def test_browser_phone_and_tablet_show_digit_and_heatmap_on_the_first_screen(
     """A 390×844 phone and a 768×1024 tablet, portrait, in Chromium's mobile emulation: a
     finger stroke on the pad draws (the page does not scroll), and the digit and the heatmap
     (on the pad's own paper) are on the first screen after it, with no sideways scrolling.
-    Clear gives plain paper and the pen back; every teaching view is one tap away."""
+    Clear gives plain paper and the pen back; every teaching view is one tap away, and all
+    ten maps fit the screen's width."""
     playwright_api = pytest.importorskip("playwright.sync_api")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with playwright_api.sync_playwright() as playwright:
@@ -243,4 +244,28 @@ def test_browser_phone_and_tablet_show_digit_and_heatmap_on_the_first_screen(
         page.get_by_role("button", name="Show the numbers for my drawing").wait_for(
             timeout=30_000)
         assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+        # All ten maps of a new 7 fit the screen's width (five 100 px columns did not).
+        page.locator("#sketch canvas").scroll_into_view_if_needed()
+        left, top, scale = _canvas_frame(page)
+        finger("touchStart", *corners[0])
+        for (x0, y0), (x1, y1) in itertools.pairwise(corners):
+            for t in np.linspace(0, 1, 16)[1:]:
+                finger("touchMove", float(x0 + (x1 - x0) * t), float(y0 + (y1 - y0) * t))
+        finger("touchEnd")
+        page.wait_for_function(f"() => ({HEADLINE_DIGIT})() === '7'", timeout=60_000)
+        ten_maps = page.get_by_role("button", name="Show all ten maps")
+        for _ in range(3):  # the new drawing re-labels a tab: a tap during that can be lost
+            page.get_by_role("tab", name="All ten maps").tap()
+            try:
+                ten_maps.wait_for(timeout=5_000)
+                break
+            except playwright_api.TimeoutError:
+                continue
+        ten_maps.tap()
+        maps = page.locator("#teaching .grid-container img")
+        page.wait_for_function("() => document.querySelectorAll("
+                               "'#teaching .grid-container img').length === 10", timeout=60_000)
+        for i in range(10):
+            box = maps.nth(i).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width, (device, i, box)
         browser.close()
