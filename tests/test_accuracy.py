@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
 from cam_core.preprocess import prepare_ink
 from cam_core.strokes import pen_ink, place_pen_strokes, random_scribble, render_strokes
@@ -35,6 +36,7 @@ def test_pen_digit_same_top1_at_3_sizes_and_4_positions(explainer, pendigits):
     assert stable >= 19, f"only {stable}/20 pen digits gave the right top-1 in all 12 placements"
 
 
+@pytest.mark.slow
 def test_thin_pen_on_large_paper_reads_like_the_app_brush(explainer, pendigits):
     """Held-back pen digits written with a 4 px pen on a 2000 px page (a phone photo of a
     ballpoint digit). Before strokes were thickened, 60% came out "too small" and the rest faint."""
@@ -54,6 +56,7 @@ def test_light_on_dark_and_dark_on_light_agree(explainer, mnist_test):
     assert agree == 50
 
 
+@pytest.mark.slow
 def test_upscaled_digits_read_like_the_originals(explainer, mnist_test):
     """MNIST digits enlarged 10× as dark-on-light pictures (a tight, high-resolution scan):
     their strokes, 20–40 px wide, must survive the lighting step."""

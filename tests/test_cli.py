@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from conftest import ROOT, weights_path
 from PIL import Image
 
@@ -107,6 +108,7 @@ def test_an_unexpected_error_on_one_file_does_not_stop_the_batch(monkeypatch, ca
     assert second["path"] == "good.png" and second["digit"] is None
 
 
+@pytest.mark.slow
 def test_colour_map_and_opacity_as_on_the_page(photos, tmp_path):
     """The CLI takes the page's controls: the overlay follows --colormap and --opacity."""
     photo = str(photos[0][0])

@@ -63,7 +63,9 @@ ORACLE = {"gradcam": "GradCAM", "gradcam++": "GradCAMPlusPlus", "hirescam": "HiR
 
 
 @pytest.mark.parametrize("layer", ["layer2", "layer3", "layer4"])
-@pytest.mark.parametrize("name", list(ORACLE))
+# Score-CAM: one extra forward pass per channel, 20-40 s: in the slow tier.
+@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.slow) if name == "scorecam"
+                                  else name for name in ORACLE])
 def test_methods_match_pytorch_grad_cam(untrained: Explainer, name: str, layer: str):
     if name == "scorecam" and layer != "layer4":
         pytest.skip("Score-CAM is checked on layer4 only (one extra pass per channel)")
@@ -242,6 +244,7 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+@pytest.mark.slow
 def test_thread_safety_and_no_state_left(untrained: Explainer):
     digits = [to_tensor(np.roll(np.eye(28, dtype=np.float32), shift, axis=1))
               for shift in range(-6, 7)]
@@ -514,6 +517,7 @@ def test_a_failed_merged_pass_fails_each_of_its_callers(untrained: Explainer):
     assert not fresh._merger._busy and not fresh._merger._waiting  # ready for the next
 
 
+@pytest.mark.slow
 def test_the_server_lets_idle_torch_threads_sleep():
     """``app.py`` sets OpenMP's wait policy before torch loads: spinning threads burned ~6×
     the CPU of a forward pass on two shared cores. A value set by the user is kept."""

@@ -71,6 +71,7 @@ def test_corrupt_weights_name_the_training_command(tmp_path):
         load_model(truncated, "cpu")
 
 
+@pytest.mark.slow
 def test_float16_weights_give_the_float32_top1(mnist_test):
     """The float32 weights training produced lie within half a float16 step of the committed
     float16 values. Any float32 model in that box must give the same top-1 on 200 MNIST test
@@ -98,6 +99,7 @@ def test_float16_weights_give_the_float32_top1(mnist_test):
     assert (top_float16.numpy() == labels[:200]).mean() > 0.97
 
 
+@pytest.mark.slow
 def test_training_smoke_run_writes_a_loadable_file(tmp_path):
     need(MNIST_ROOT / "MNIST" / "raw")
     out = tmp_path / "smoke.safetensors"
