@@ -207,13 +207,16 @@ def test_browser_phone_and_tablet_show_digit_and_heatmap_on_the_first_screen(
                                                      "y": top + y * scale}]
             touch.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
 
-        # A 7 in one stroke: across, then down (a scroll gesture on any other page).
-        corners = [(110, 80), (290, 80), (170, 330)]
-        finger("touchStart", *corners[0])
-        for (x0, y0), (x1, y1) in itertools.pairwise(corners):
-            for t in np.linspace(0, 1, 16)[1:]:
-                finger("touchMove", float(x0 + (x1 - x0) * t), float(y0 + (y1 - y0) * t))
-        finger("touchEnd")
+        def draw_seven() -> None:
+            """A 7 in one stroke: across, then down (a scroll gesture on any other page)."""
+            corners = [(110, 80), (290, 80), (170, 330)]
+            finger("touchStart", *corners[0])
+            for (x0, y0), (x1, y1) in itertools.pairwise(corners):
+                for t in np.linspace(0, 1, 16)[1:]:
+                    finger("touchMove", float(x0 + (x1 - x0) * t), float(y0 + (y1 - y0) * t))
+            finger("touchEnd")
+
+        draw_seven()
         page.wait_for_function(f"() => ({HEADLINE_DIGIT})() === '7'", timeout=60_000)
         assert page.evaluate("() => window.scrollY") == scrolled
         assert _mask(page)[75:85, 120:280].mean() > 0.9  # the bar of the 7 is drawn
@@ -247,11 +250,7 @@ def test_browser_phone_and_tablet_show_digit_and_heatmap_on_the_first_screen(
         # All ten maps of a new 7 fit the screen's width (five 100 px columns did not).
         page.locator("#sketch canvas").scroll_into_view_if_needed()
         left, top, scale = _canvas_frame(page)
-        finger("touchStart", *corners[0])
-        for (x0, y0), (x1, y1) in itertools.pairwise(corners):
-            for t in np.linspace(0, 1, 16)[1:]:
-                finger("touchMove", float(x0 + (x1 - x0) * t), float(y0 + (y1 - y0) * t))
-        finger("touchEnd")
+        draw_seven()
         page.wait_for_function(f"() => ({HEADLINE_DIGIT})() === '7'", timeout=60_000)
         ten_maps = page.get_by_role("button", name="Show all ten maps")
         for _ in range(3):  # the new drawing re-labels a tab: a tap during that can be lost
