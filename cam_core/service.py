@@ -205,7 +205,7 @@ class Service:
             grid = prepared.to_model if settings.grid else None
             panels[i] = (views.prediction_only(result, prepared.picture, note) if note
                          else views.panels(result, settings.opacity, settings.colormap,
-                                           grid=grid))
+                                           grid=grid, heat=isinstance(requests[i].source, Pad)))
 
         def failed(i: int, error: Exception) -> None:
             panels[i] = _failure(error)

@@ -132,12 +132,13 @@ def pad_heat(result: Explanation, opacity: float = 0.5, colormap: str = "viridis
 
 
 def panels(result: Explanation, opacity: float = 0.5, colormap: str = "viridis",
-           note: str = "", grid: np.ndarray | None = None) -> Panels:
+           note: str = "", grid: np.ndarray | None = None, heat: bool = False) -> Panels:
     """All display values for one explanation (``note``: see :func:`headline`).
 
     ``grid``: the input's canvas → model affine (``Prepared.to_model``) to draw the grid of
     squares the map is made of (7×7 on layer3 and layer4, 14×14 on layer2) over the heatmap
-    and the model view; None draws none.
+    and the model view; None draws none. ``heat``: also the heatmap for the drawing pad's paper
+    (:func:`pad_heat`; only a drawing has a pad to show it on).
     """
     overlay = result.overlay
     if grid is not None and result.digit is not None:
@@ -146,7 +147,7 @@ def panels(result: Explanation, opacity: float = 0.5, colormap: str = "viridis",
                   chart=probability_frame(result.probabilities, result.digit),
                   overlay=overlay, model_view=model_view(result, opacity, colormap,
                                                          grid is not None),
-                  heat=pad_heat(result, opacity, colormap))
+                  heat=pad_heat(result, opacity, colormap) if heat else "")
 
 
 def prediction_only(result: Explanation, picture: np.ndarray, note: str) -> Panels:
@@ -222,7 +223,8 @@ HIDE = Words(
              "white blob has a shape of its own that the network reads, and erasing ink breaks "
              "every stroke whatever the map. The curve follows the predicted class's "
              "temperature-scaled probability. Over 200 MNIST test digits the layer4 CAM's ROAD "
-             "score is about 20× a random map's (tests/test_road.py).")
+             "combined score is +0.17, a random smooth map's about 0 (−0.004; "
+             "benchmarks/faithfulness.py, tests/test_road.py).")
 
 # The hiding plot's key: its legend and x title do not fit the plot's height.
 HIDE_KEY = ("**Across:** how much of the picture is hidden. **Up:** how sure the network "

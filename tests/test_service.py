@@ -278,3 +278,12 @@ def test_the_grid_the_map_is_made_of_is_drawn_on_request(service):
     fine = drawn(shown(method="layercam", layer="layer2").overlay,
                  shown(method="layercam", layer="layer2", grid=True).overlay)
     assert fine.sum() > 1.6 * coarse.sum()  # 15 borders each way instead of 8
+
+
+def test_only_a_drawing_gets_the_heatmap_for_the_pad(service):
+    """The pad's paper shows the map beneath the strokes; an upload has no pad, so its answer
+    carries no pad picture (nothing encoded for it)."""
+    drawn, uploaded = service.explain_many([Request(Pad(SEVEN_STROKES), Settings(), live=True),
+                                            Request(Upload(SEVEN_PHOTO), Settings(), live=True)])
+    assert drawn.heat.startswith("data:image/jpeg;base64,")
+    assert uploaded.heat == ""

@@ -101,7 +101,6 @@ class Handlers:
         return (*_columns(panels),
                 [PadHeat.of(pad, p.heat) for pad, p in zip(pads, panels, strict=True)])
 
-
     def on_upload(self, uploads, targets, methods, layers, opacities, colormaps, grids):
         """A new upload (batched): explain each person's file."""
         return _columns(self._panels([Upload(u) for u in uploads], targets, methods, layers,
