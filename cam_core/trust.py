@@ -22,7 +22,7 @@ import torch
 from . import calibrate, render, road
 from .engine import Explainer, Explanation
 from .errors import PersonError
-from .fit import MNIST_MEAN, MNIST_STD
+from .fit import MNIST_MEAN, MNIST_STD, to_tensor
 from .methods import METHODS
 from .preprocess import Prepared
 from .views import Words, percent
@@ -106,7 +106,7 @@ def hide_evidence(explainer: Explainer, result: Explanation, shown: float = 0.2,
         raise PersonError("Draw a digit first: there is no evidence to hide.")
     if not 0.1 <= shown <= 0.9:
         raise ValueError(f"shown must be in [0.1, 0.9], got {shown}")
-    tensor = ((result.model_input / np.float32(255) - MNIST_MEAN) / MNIST_STD)[None, None]
+    tensor = to_tensor(result.model_input / np.float32(255))[None]  # (1, 1, 28, 28)
     maps = np.stack([map_over_input(result), road.random_smooth_maps(1, seed=seed)[0]])
     scores = road.road(probabilities_of(explainer), np.repeat(tensor, 2, 0), maps,
                        [result.target] * 2, seed=seed)
