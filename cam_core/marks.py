@@ -19,6 +19,9 @@ from .strokes import BRUSH_WIDTH, CANVAS_SIZE, place_pen_strokes, render_strokes
 Strokes = list[np.ndarray]
 TINY_KINDS = ("dot", "dash", "tick", "wiggle", "blob")
 DRAWING_KINDS = ("face", "heart", "star", "triangle", "square", "arrow")
+# Why: an upright line is how most people write 1, so a dash or wiggle within this many degrees
+# of vertical is a digit, not a mark (as outliers they taught the network that 1s are not digits).
+UPRIGHT_DEGREES = 35.0
 
 
 def _circle(centre: np.ndarray, radius: float, start: float = 0.0, stop: float = 2 * np.pi,
@@ -35,11 +38,15 @@ def _place(rng: np.random.Generator, size: float) -> tuple[np.ndarray, float]:
 
 def tiny_mark(rng: np.random.Generator, kind: str, span: tuple[float, float] = (0.02, 0.25)
               ) -> Strokes:
-    """A dot, dash, tick, short wiggle or blob spanning ``span`` (fractions) of the pad."""
+    """A dot, dash, tick, short wiggle or blob spanning ``span`` (fractions) of the pad; dashes
+    and wiggles are never within ``UPRIGHT_DEGREES`` of vertical (that is a 1)."""
     centre, size = _place(rng, rng.uniform(*span) * CANVAS_SIZE)
     if kind == "dot":
         return [centre[None] + rng.normal(0, 1, (1, 2))]
-    angle = rng.uniform(0, np.pi)
+    # One draw over the half-turn minus the upright band, so the random stream keeps its length.
+    band = np.deg2rad(UPRIGHT_DEGREES)
+    angle = rng.uniform(0, np.pi - 2 * band)
+    angle += 2 * band if angle > np.pi / 2 - band else 0.0
     direction = np.array([np.cos(angle), np.sin(angle)])
     if kind == "dash":
         return [np.linspace(centre - direction * size / 2, centre + direction * size / 2, 6)]

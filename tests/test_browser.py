@@ -145,6 +145,12 @@ def test_browser_draw_erase_clear_and_draw_again(server, explainer):
         assert not _mask(page).any()
         assert page.locator("#sketch button[data-tool='pen']").get_attribute(
             "aria-pressed") == "true"
+        # A Clear by mistake is one Undo away: the drawing and its answer come back.
+        page.locator("#sketch button[aria-label='Undo']").click()
+        page.wait_for_selector("#headline .big-digit", timeout=60_000)
+        assert np.array_equal(_mask(page), erased)
+        page.locator("#sketch button[aria-label='Clear canvas']").click()
+        page.wait_for_function(HEADLINE_EMPTY, timeout=30_000)
         # The pad's drawing reaches the model as the pixels the evaluation replays pen
         # trajectories with: render_strokes of the points drawn.
         corner = [(60.0, 50.0), (330.0, 70.0), (150.0, 360.0)]

@@ -84,6 +84,17 @@ def test_tiny_marks_with_the_apps_brush_are_mostly_too_small_to_read(kind):
     assert refused >= 32, f"{kind}: only {refused}/40 refused"
 
 
+@pytest.mark.parametrize("kind", ["dash", "wiggle"])
+def test_dashes_and_wiggles_are_never_upright_because_an_upright_line_is_a_one(kind):
+    rng = np.random.default_rng(3)
+    for _ in range(500):
+        stroke = marks.tiny_mark(rng, kind)[0]
+        dx, dy = np.abs(stroke[-1] - stroke[0])
+        # A wiggle's wave (±15% of its length) turns the line from end to end by up to 17°.
+        slack = 17.5 if kind == "wiggle" else 1e-6
+        assert np.degrees(np.arctan2(dx, dy)) >= marks.UPRIGHT_DEGREES - slack
+
+
 def test_a_dash_is_too_small_at_any_scale_but_a_long_line_is_not():
     for scale in (1, 5):  # the rule is in stroke widths, not in pad fractions
         dash = render_strokes([np.array([[100.0, 200], [120, 200]]) * scale],

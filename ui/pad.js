@@ -1,5 +1,5 @@
 // The drawing pad's behaviour (ui/pad.py runs it once per mount, with `element` the pad and
-// `props` its value and settings). Pen, eraser, undo and clear; mouse, finger or stylus through
+// `props` its value and settings). Pen, eraser, undo (Clear too) and clear; mouse, finger or stylus through
 // pointer events. Its value is the drawing's strokes as JSON, sent on each pen-up (setting
 // props.value fires the component's change event), "" when nothing is drawn:
 //   {"width": 400, "height": 400,
@@ -21,6 +21,7 @@ const toggle = element.querySelector('.pen-heat-toggle input');
 const SIZES = {pen: props.brush, eraser: props.eraser};
 const REMEMBERED = 'digit-cam:heat-on-pad';
 let tool = 'pen', strokes = [], current = null;
+const past = [];  // earlier lists of strokes, newest last: Undo goes back one, Clear included
 
 function draw(stroke) {
   pad.globalCompositeOperation = stroke.tool === 'eraser' ? 'destination-out' : 'source-over';
@@ -90,7 +91,8 @@ canvas.addEventListener('pointerdown', event => {
   event.preventDefault();
   canvas.setPointerCapture(event.pointerId);
   current = {tool, size: SIZES[tool], points: [at(event)], id: event.pointerId};
-  strokes.push(current);
+  past.push(strokes);
+  strokes = [...strokes, current];
   draw(current);
 });
 
@@ -119,12 +121,13 @@ canvas.addEventListener('lostpointercapture', finish);
 element.querySelectorAll('[data-tool]').forEach(
   button => button.addEventListener('click', () => choose(button.dataset.tool)));
 element.querySelector('[data-action="undo"]').addEventListener('click', () => {
-  if (!strokes.length) return;
-  strokes.pop();
+  if (current || !past.length) return;
+  strokes = past.pop();
   redraw();
   send();
 });
 element.querySelector('[data-action="clear"]').addEventListener('click', () => {
+  if (strokes.length) past.push(strokes);  // a Clear by mistake is one Undo away
   strokes = [];
   choose('pen');  // a new drawing starts with the pen, not with the eraser left on
   redraw();
@@ -145,10 +148,15 @@ document.addEventListener('digit-cam:pad-heat', event => {
 });
 
 // Mounted again with a drawing already sent (e.g. the page re-rendered): show it again, with
-// its strokes, so Undo goes on working.
+// its strokes, so Undo goes on working (one stroke at a time).
 try {
   const sent = props.value ? JSON.parse(props.value) : null;
-  if (sent && Array.isArray(sent.strokes)) { strokes = sent.strokes; redraw(); received(); }
+  if (sent && Array.isArray(sent.strokes)) {
+    strokes = sent.strokes;
+    sent.strokes.forEach((_, n) => past.push(sent.strokes.slice(0, n)));
+    redraw();
+    received();
+  }
 } catch (error) {
   console.warn('drawing pad: could not restore the drawing', error);
 }
