@@ -273,4 +273,17 @@ def test_browser_phone_and_tablet_show_digit_and_heatmap_on_the_first_screen(
         for i in range(10):
             box = maps.nth(i).bounding_box()
             assert box["x"] >= 0 and box["x"] + box["width"] <= width, (device, i, box)
+        if device == "phone":
+            # A photo has no pad to show its heatmap: on a phone the heatmap over the photo
+            # comes right under the digit, and starts on the first screen.
+            page.evaluate("() => window.scrollTo(0, 0)")
+            page.get_by_role("tab", name="Upload").tap()
+            page.locator("#upload input[type=file]").set_input_files(
+                str(Path(__file__).resolve().parents[1] / "examples" / "photo_4.png"))
+            page.wait_for_function(f"() => ({HEADLINE_DIGIT})() === '4'", timeout=60_000)
+            page.evaluate("() => window.scrollTo(0, 0)")
+            digit = page.locator("#headline").bounding_box()
+            overlay = page.locator("#overlay").bounding_box()
+            assert 0 <= overlay["y"] - (digit["y"] + digit["height"]) < 40, (digit, overlay)
+            assert overlay["y"] + 100 < height, overlay
         browser.close()

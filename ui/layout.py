@@ -71,7 +71,8 @@ def build(handlers: Handlers, banner: str | None = None) -> gr.Blocks:
                                                sources=["upload", "clipboard"],
                                                elem_id="upload")
                         if EXAMPLES:
-                            gr.Examples(EXAMPLES, inputs=upload, label="Examples")
+                            gr.Examples(EXAMPLES, inputs=upload, label="Examples",
+                                        elem_id="examples")
                 explain_button = gr.Button("Explain", variant="primary", elem_id="explain")
                 # Explain's progress (Score-CAM takes seconds) shows here, not over the results.
                 explain_status = gr.HTML("", elem_id="explain-status")
