@@ -232,11 +232,13 @@ def _map_name(label: str, layer: str) -> str:
 
 
 def trust_frame(rows: Sequence[tuple[str, str, float]]) -> pd.DataFrame:
-    """:func:`trust_by_method`'s rows for a bar chart, best first: ``map`` (e.g. "CAM on
+    """:func:`trust_by_method`'s rows for a bar chart, best first: ``map`` (e.g. "CAM
     layer4"), ``points`` (200 × the score: the mean gap between the coldest-first and the
     hottest-first curves, in points of "how sure") and ``kind`` (:data:`METHOD_MAP` or
     :data:`RANDOM_MAP`)."""
-    return pd.DataFrame({"map": [_map_name(label, layer) for label, layer, _ in rows],
+    # Short names ("Grad-CAM++ layer2"), upright under the bars: a phone has no room for more.
+    return pd.DataFrame({"map": [label if label == RANDOM_MAP else f"{label} {layer}"
+                                 for label, layer, _ in rows],
                          "points": [round(200 * score, 1) for _, _, score in rows],
                          "kind": [RANDOM_MAP if label == RANDOM_MAP else METHOD_MAP
                                   for label, _, _ in rows]})

@@ -206,8 +206,8 @@ ROWS = [("LayerCAM", "layer2", 0.25), ("CAM", "layer4", 0.16), ("random map", "â
 
 def test_the_trust_chart_shows_points_best_first_and_marks_the_random_map():
     frame = trust.trust_frame(ROWS)
-    assert frame["map"].tolist() == ["LayerCAM on layer2", "CAM on layer4", "random map",
-                                     "Grad-CAM on layer2"]
+    assert frame["map"].tolist() == ["LayerCAM layer2", "CAM layer4", "random map",
+                                     "Grad-CAM layer2"]
     assert frame["points"].tolist() == [50.0, 32.0, 14.0, -40.0]  # 200 Ã— the ROAD score
     assert frame["kind"].tolist() == [trust.METHOD_MAP] * 2 + [trust.RANDOM_MAP,
                                                                   trust.METHOD_MAP]

@@ -169,7 +169,7 @@ def build(handlers: Handlers, banner: str | None = None) -> gr.Blocks:
                 trust_plot = gr.BarPlot(x="map", y="points", color="kind",
                                         color_map=trust.TRUST_COLOURS, sort="-y",
                                         x_title="map", y_title="score (points)",
-                                        x_label_angle=-30, height=320, colors_in_legend=[],
+                                        x_label_angle=-90, height=420, colors_in_legend=[],
                                         label="Score of each map on your drawing (grey: "
                                               "the random map)")
                 trust_text = gr.Markdown()
