@@ -27,7 +27,14 @@ from . import calibrate, card, datasets, marks, styles
 from .fit import to_tensor
 from .model import DEFAULT_WEIGHTS, DigitResNet, load_model
 from .preprocess import prepare, prepare_ink
-from .strokes import pen_ink, place_pen_strokes, random_scribble, render_strokes
+from .strokes import (
+    BRUSH_WIDTH,
+    CANVAS_SIZE,
+    pen_ink,
+    place_pen_strokes,
+    random_scribble,
+    render_strokes,
+)
 
 SCRIBBLE_SEED = 20261129  # evaluation scribbles; training draws from (seed, step) streams
 MARKS_SEED = 20261203  # evaluation marks and styles (training's come from (seed, step) streams)
@@ -84,7 +91,8 @@ def _judge(model: DigitResNet, inks: list[np.ndarray], desc: str, temperature: f
 def evaluate_styles(model: DigitResNet, held: list[datasets.PenDigit], temperature: float,
                     threshold: float) -> list[dict]:
     """Top-1 on regional styles (:mod:`cam_core.styles`) of the held-back writers' digits:
-    every style of every held-back 1, 2, 4, 7 and 9, drawn with the app's brush."""
+    every style of every held-back 1, 2, 4, 7 and 9, drawn with the app's brush; and 200 1s
+    drawn as one straight stroke (:func:`straight_ones`), which must not be taken for a dash."""
     rng = np.random.default_rng(MARKS_SEED)
     rows = []
     for label, named in styles.STYLES.items():
@@ -92,10 +100,33 @@ def evaluate_styles(model: DigitResNet, held: list[datasets.PenDigit], temperatu
         for name, edit in named.items():
             inks = [render_strokes(edit(rng, place_pen_strokes(d.strokes))) for d in digits]
             top1, refused, flagged = _judge(model, inks, name, temperature, threshold)
-            rows.append({"style": name, "n": len(inks),
-                         "accuracy": float(((top1 == label) & ~refused).mean()),
-                         "flagged": float(flagged[~refused].mean()) if (~refused).any() else 0.0})
+            rows.append(_style_row(name, label, top1, refused, flagged))
+    inks = [render_strokes([stroke], brush=brush) for stroke, brush in straight_ones(rng, 200)]
+    rows.append(_style_row("1 as one straight stroke", 1, *_judge(model, inks, "straight 1s",
+                                                                   temperature, threshold)))
     return rows
+
+
+def _style_row(name: str, label: int, top1: np.ndarray, refused: np.ndarray,
+               flagged: np.ndarray) -> dict:
+    return {"style": name, "n": len(top1), "accuracy": float(((top1 == label) & ~refused).mean()),
+            "flagged": float(flagged[~refused].mean()) if (~refused).any() else 0.0}
+
+
+def straight_ones(rng: np.random.Generator, n: int) -> list[tuple[np.ndarray, float]]:
+    """``n`` 1s drawn as one straight stroke, the way most people write 1: 25–80% of the pad
+    tall, leaning −15° to +25°, a little hand wobble, at ½× to 1¼× the app's brush (never
+    under three stroke widths long: the too-small rule refuses those before the network).
+    Returns ``(points (8, 2) canvas pixels, brush diameter px)`` pairs."""
+    ones = []
+    for _ in range(n):
+        height = rng.uniform(0.25, 0.8) * CANVAS_SIZE
+        lean = np.deg2rad(rng.uniform(-15, 25))
+        half = np.array([np.sin(lean), np.cos(lean)]) * height / 2
+        centre = rng.uniform(0.35, 0.65, 2) * CANVAS_SIZE
+        points = np.linspace(centre - half, centre + half, 8) + rng.normal(0, 1.5, (8, 2))
+        ones.append((points, BRUSH_WIDTH * rng.uniform(0.5, 1.25)))
+    return ones
 
 
 def evaluate_marks(model: DigitResNet, held: list[datasets.PenDigit], n: int,

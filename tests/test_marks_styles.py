@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cam_core import augment, marks, styles
+from cam_core import augment, evaluate, marks, styles
 from cam_core.preprocess import prepare, prepare_ink
 from cam_core.strokes import BRUSH_WIDTH, place_pen_strokes, render_strokes
 
@@ -131,3 +131,10 @@ def test_face_has_outline_two_eyes_and_a_mouth():
     centre = outline.mean(0)
     for part in strokes[1:]:  # eyes and mouth sit inside the outline
         assert np.linalg.norm(part.mean(0) - centre) < np.ptp(outline[:, 0]) / 2
+
+
+def test_the_evaluations_one_stroke_ones_are_upright_and_never_too_small():
+    for points, brush in evaluate.straight_ones(np.random.default_rng(0), 60):
+        dx, dy = np.abs(points[-1] - points[0])
+        assert np.degrees(np.arctan2(dx, dy)) < marks.UPRIGHT_DEGREES  # a 1, not a dash
+        assert not prepare_ink(render_strokes([points], brush=brush)).blank
