@@ -59,9 +59,15 @@ def write_card(weights: Path = DEFAULT_WEIGHTS, out: Path | None = None) -> str:
            f"`{init['sha256'][:12]}…`): this run fine-tunes earlier weights with a fresh "
            "learning-rate schedule"]
           if (init := train.get("initialised_from")) else []),
-        f"- Weights kept: {train.get('weights_chosen', '—')} (held-back accuracy raw "
-        f"{_pct(train.get('held_back_accuracy_raw'))}, "
-        f"EMA {_pct(train.get('held_back_accuracy_ema'))})",
+        *([f"- Weights kept: {train.get('weights_chosen', '—')} (held-back accuracy raw "
+           f"{_pct(train.get('held_back_accuracy_raw'))}, "
+           f"EMA {_pct(train.get('held_back_accuracy_ema'))})"] if "soup" not in train else [
+            "- Then averaged tensor by tensor (a uniform model soup, Wortsman et al., ICML "
+            "2022) with the weights it started from: "
+            + ", ".join(f"`{w['path']}` (sha256 `{w['sha256'][:12]}…`)"
+                        for w in train["soup"]["of"])
+            + f", by `{train['soup']['command']}`, {train['soup']['date']}; held-back "
+            f"accuracy {_pct(train.get('held_back_accuracy'))}"]),
         f"- Temperature: {train.get('temperature', 1.0):.4f}; OOD threshold (energy score): "
         f"{train.get('ood_threshold', float('nan')):.4f}",
         f"- sha256: `{train.get('sha256', '—')}`", "",

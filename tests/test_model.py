@@ -172,3 +172,40 @@ def test_model_card_keeps_hand_notes_only_for_the_same_weights(tmp_path):
     metrics.write_text(json.dumps({"sha256": "b" * 64, "steps": 3}))
     other = write_card(weights, card)  # new weights: the notes described another run
     assert NOTES_HEADING not in other and "seed 7" not in other
+
+
+def test_soup_averages_floats_keeps_counters_and_refuses_other_networks(tmp_path):
+    from safetensors.torch import save_file
+
+    from cam_core.soup import average
+    first, second = build_model(), build_model()
+    paths = [tmp_path / "a.safetensors", tmp_path / "b.safetensors"]
+    for model, path in zip((first, second), paths, strict=True):
+        save_weights(model, path)
+    soup = average(paths)
+    name = "layer1.0.conv1.weight"
+    expected = sum(m.state_dict()[name].half().float() for m in (first, second)) / 2
+    assert torch.allclose(soup[name].float(), expected, atol=1e-3)
+    assert soup[name].dtype == torch.float16
+    counter = "bn1.num_batches_tracked"
+    assert soup[counter].dtype == torch.int64
+    assert torch.equal(soup[counter], first.state_dict()[counter])
+    with pytest.raises(ValueError, match="at least two"):
+        average(paths[:1])
+    save_file({"fc.weight": torch.zeros(3, 3)}, str(tmp_path / "other.safetensors"))
+    with pytest.raises(ValueError, match="not hold the same network"):
+        average([paths[0], tmp_path / "other.safetensors"])
+
+
+def test_model_card_names_the_soup_and_its_ingredients(tmp_path):
+    from cam_core.card import write_card
+
+    weights = tmp_path / "w.safetensors"
+    soup = {"date": "2026-12-04", "command": "python -m cam_core.soup a b --out w",
+            "of": [{"path": "a", "sha256": "1" * 64}, {"path": "b", "sha256": "2" * 64}]}
+    weights.with_suffix(".metrics.json").write_text(json.dumps(
+        {"sha256": "c" * 64, "soup": soup, "held_back_accuracy": 0.9942}))
+    text = write_card(weights, tmp_path / "MODEL_CARD.md")
+    assert "model soup" in text and "`python -m cam_core.soup a b --out w`" in text
+    assert "`a` (sha256 `111111111111…`), `b` (sha256 `222222222222…`)" in text
+    assert "held-back accuracy 99.42%" in text and "Weights kept" not in text
