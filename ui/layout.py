@@ -129,7 +129,8 @@ def build(handlers: Handlers, banner: str | None = None) -> gr.Blocks:
                                   ("for and against (red for, blue against)", "signed")],
                                  value="shared", label="Colours")
                 ten_button = gr.Button("Show all ten maps")
-                ten_gallery = gr.Gallery(columns=5, height="auto", label="One map per digit")
+                ten_gallery = gr.Gallery(columns=5, height="auto", label="One map per digit",
+                                         elem_id="ten-maps")
                 _for_teachers(views.TEN_MAPS)
             with gr.Tab(WHY_TAB) as why_tab:
                 gr.Markdown(views.WHY_NOT.student)
