@@ -66,7 +66,7 @@ def main() -> None:
                   "--disable-component-update", "--disable-sync", "--no-first-run"])
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url)
-        page.wait_for_selector("#sketch canvas", timeout=60_000)
+        page.wait_for_selector("#sketch canvas[data-ready]", timeout=60_000)
         page.evaluate(RECORDER)
         box = page.locator("#sketch canvas").first.bounding_box()
         side = min(box["width"], box["height"])

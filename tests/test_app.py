@@ -302,7 +302,7 @@ def test_the_trust_view_names_the_map_chosen_in_the_controls(handlers, monkeypat
     live = {name: methods.METHODS[name] for name in ("cam", "gradcam")}
     monkeypatch.setattr(trust, "METHODS", live)  # fewer maps: the same code, faster
     frame, student, teachers = handlers.trust("draw", SEVEN_STROKES, None, "gradcam", "layer3")
-    assert "Grad-CAM on layer3" in frame["map"].tolist() and "random map" in student
+    assert "Grad-CAM layer3" in frame["map"].tolist() and "random map" in student
     assert "Grad-CAM on layer3" in student and "ROAD combined" in teachers
 
 

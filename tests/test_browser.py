@@ -96,7 +96,7 @@ def test_browser_draw_erase_clear_and_draw_again(server, explainer):
         browser = _launch_chromium(playwright)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(server)
-        page.wait_for_selector("#sketch canvas", timeout=60_000)
+        page.wait_for_selector("#sketch canvas[data-ready]", timeout=60_000)
         page.wait_for_function(CHART_DRAWN, timeout=30_000)
         layout = page.evaluate(BOXES)
         # The pen is the pad's tool from the start: draw a 7 with mouse drags.
@@ -202,7 +202,7 @@ def test_browser_phone_and_tablet_show_digit_and_heatmap_on_the_first_screen(
                                       is_mobile=True, has_touch=True, device_scale_factor=2)
         page = context.new_page()
         page.goto(server)
-        page.wait_for_selector("#sketch canvas", timeout=60_000)
+        page.wait_for_selector("#sketch canvas[data-ready]", timeout=60_000)
         page.locator("#sketch canvas").scroll_into_view_if_needed()
         scrolled = page.evaluate("() => window.scrollY")
         left, top, scale = _canvas_frame(page)

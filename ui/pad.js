@@ -160,3 +160,6 @@ try {
 } catch (error) {
   console.warn('drawing pad: could not restore the drawing', error);
 }
+
+// Listening from here on: a stroke made before this line ran would be lost (tests wait for it).
+canvas.dataset.ready = 'true';
