@@ -342,7 +342,8 @@ def fit_calibration(model: DigitResNet, device: torch.device, logits: np.ndarray
 
 
 def recalibrate(args: argparse.Namespace) -> dict:
-    """Refit temperature and OOD threshold of existing weights; rewrite only the metadata."""
+    """Refit temperature and OOD threshold of existing weights; rewrite only the metadata.
+    Returns the metrics written beside the weights, with the held-back accuracy."""
     from safetensors.torch import load_file as read_tensors
 
     device = resolve_device(args.device)
@@ -357,6 +358,7 @@ def recalibrate(args: argparse.Namespace) -> dict:
     metrics_path = Path(args.out).with_suffix(".metrics.json")
     metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
     metrics |= {"temperature": temperature, "ood_threshold": threshold,
+                "held_back_accuracy": float((logits.argmax(1) == labels[-HELD_BACK:]).mean()),
                 "sha256": sha256_of(args.out),
                 "recalibrated": datetime.now(UTC).isoformat(timespec="seconds")}
     metrics_path.write_text(json.dumps(metrics, indent=2))

@@ -227,8 +227,8 @@ def trust_by_method(explainer: Explainer, prepared: Prepared, target: int | None
     return sorted(table, key=lambda row: -row[2])
 
 
-def _map_name(label: str, layer: str) -> str:
-    return label if label == RANDOM_MAP else f"{label} on {layer}"
+def _map_name(label: str, layer: str, joiner: str = " on ") -> str:
+    return label if label == RANDOM_MAP else f"{label}{joiner}{layer}"
 
 
 def trust_frame(rows: Sequence[tuple[str, str, float]]) -> pd.DataFrame:
@@ -237,8 +237,7 @@ def trust_frame(rows: Sequence[tuple[str, str, float]]) -> pd.DataFrame:
     hottest-first curves, in points of "how sure") and ``kind`` (:data:`METHOD_MAP` or
     :data:`RANDOM_MAP`)."""
     # Short names ("Grad-CAM++ layer2"), upright under the bars: a phone has no room for more.
-    return pd.DataFrame({"map": [label if label == RANDOM_MAP else f"{label} {layer}"
-                                 for label, layer, _ in rows],
+    return pd.DataFrame({"map": [_map_name(label, layer, " ") for label, layer, _ in rows],
                          "points": [round(200 * score, 1) for _, _, score in rows],
                          "kind": [RANDOM_MAP if label == RANDOM_MAP else METHOD_MAP
                                   for label, _, _ in rows]})

@@ -1,7 +1,7 @@
 // The drawing pad's behaviour (ui/pad.py runs it once per mount, with `element` the pad and
-// `props` its value and settings). Pen, eraser, undo (Clear too) and clear; mouse, finger or stylus through
-// pointer events. Its value is the drawing's strokes as JSON, sent on each pen-up (setting
-// props.value fires the component's change event), "" when nothing is drawn:
+// `props` its value and settings). Pen, eraser, undo (a Clear too) and clear; mouse, finger or
+// stylus through pointer events. Its value is the drawing's strokes as JSON, sent on each
+// pen-up (setting props.value fires the component's change event), "" when nothing is drawn:
 //   {"width": 400, "height": 400,
 //    "strokes": [{"tool": "pen" | "eraser", "size": 24, "points": [[x, y], ...]}, ...]}
 // in canvas pixels. The server draws these strokes with cam_core.strokes.render_drawing,
