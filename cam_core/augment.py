@@ -57,8 +57,13 @@ def _thickness(rng: np.random.Generator, ink: np.ndarray, scale: float) -> np.nd
     return changed if changed.max() > 0.3 else ink  # never erase the digit entirely
 
 
-def augment_mnist(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
-    """MNIST digit (28, 28) uint8 → augmented, re-normalised (28, 28) float32 in [0, 1]."""
+def augment_mnist(rng: np.random.Generator, image: np.ndarray, low_res_share: float = 0.0
+                  ) -> np.ndarray:
+    """MNIST digit (28, 28) uint8 → augmented, re-normalised (28, 28) float32 in [0, 1].
+
+    With probability ``low_res_share`` the digit is also seen at a low resolution (12–20 px
+    across, then enlarged): blocky, blurred strokes as a coarse scanner or a small photo of a
+    digit gives them (:func:`low_resolution`)."""
     size = MODEL_SIZE * UPSAMPLE
     ink = cv2.resize(image.astype(np.float32) / 255.0, (size, size),
                      interpolation=cv2.INTER_CUBIC).clip(0, 1)
@@ -66,7 +71,23 @@ def augment_mnist(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
     ink = _thickness(rng, ink, scale=UPSAMPLE * 1.5)
     if rng.random() < 0.5:  # hard-edged like a drawn stroke, then the fit anti-aliases it
         ink = (ink > rng.uniform(0.3, 0.6)).astype(np.float32)
+    # Drawn only when asked, so older recipes replay their exact random stream.
+    if low_res_share > 0 and rng.random() < low_res_share:
+        ink = low_resolution(rng, ink)
     return _fit(ink)
+
+
+def low_resolution(rng: np.random.Generator, ink: np.ndarray) -> np.ndarray:
+    """Ink (H, W) float32 in [0, 1] → the same size, as if captured 12–20 px across its ink
+    and enlarged again (area-averaged down, bilinear or bicubic up, clipped to [0, 1])."""
+    rows, cols = np.nonzero(ink > 0.1)
+    if len(rows) == 0:
+        return ink
+    span = max(rows.max() - rows.min(), cols.max() - cols.min()) + 1
+    factor = min(1.0, rng.uniform(12, 20) / span)
+    small = cv2.resize(ink, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    method = (cv2.INTER_LINEAR, cv2.INTER_CUBIC)[rng.integers(2)]
+    return cv2.resize(small, ink.shape[::-1], interpolation=method).clip(0, 1)
 
 
 def replay_pendigit(rng: np.random.Generator, digit: PenDigit, style_share: float = 0.0

@@ -48,6 +48,9 @@ def write_card(weights: Path = DEFAULT_WEIGHTS, out: Path | None = None) -> str:
         *([f"- {100 * share:.0f}% of the outliers are marks students leave (`cam_core.marks`: "
            "dots, dashes, ticks, blobs, faces, hearts, stars, shapes, crossed-out digits)"]
           if (share := train.get("marks_share")) else []),
+        *([f"- {100 * low:.0f}% of the warped MNIST digits also seen at a low resolution "
+           "(12–20 px across, enlarged again: coarse scans, small photos)"]
+          if (low := train.get("low_res_share")) else []),
         *([f"- {100 * clean:.0f}% of the MNIST digits of each batch given as they are (no "
            "warp, no re-fit: MNIST is already normalised the app's way)"]
           if (clean := train.get("clean_share")) else []),
@@ -63,13 +66,15 @@ def write_card(weights: Path = DEFAULT_WEIGHTS, out: Path | None = None) -> str:
            f"{_pct(train.get('held_back_accuracy_raw'))}, "
            f"EMA {_pct(train.get('held_back_accuracy_ema'))})"] if "soup" not in train else [
             "- Then averaged tensor by tensor (a uniform model soup, Wortsman et al., ICML "
-            "2022) with the weights it started from: "
+            "2022; the files below, this run's last): "
             + ", ".join(f"`{w['path']}` (sha256 `{w['sha256'][:12]}…`)"
                         for w in train["soup"]["of"])
             + f", by `{train['soup']['command']}`, {train['soup']['date']}; held-back "
             f"accuracy {_pct(train.get('held_back_accuracy'))}"]),
         f"- Temperature: {train.get('temperature', 1.0):.4f}; OOD threshold (energy score): "
-        f"{train.get('ood_threshold', float('nan')):.4f}",
+        f"{train.get('ood_threshold', float('nan')):.4f}"
+        + (f", refitted by `python -m cam_core.train --recalibrate` {train['recalibrated']}"
+           if "recalibrated" in train else ""),
         f"- sha256: `{train.get('sha256', '—')}`", "",
     ]
     if evaluation:

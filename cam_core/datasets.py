@@ -1,13 +1,15 @@
 """Readers for the digit sets used in training and evaluation (none are needed by the app).
 
 Every reader returns plain numpy arrays. Paths default to ``../shared/data`` relative to the
-project root; a missing set raises :class:`FileNotFoundError` naming the path.
+project root (or ``$CAM_SHARED_DATA``) and Fashion-MNIST to Debian's folder (or
+``$CAM_FASHION_DIR``); a missing set raises :class:`FileNotFoundError` naming the path.
 """
 
 from __future__ import annotations
 
 import csv
 import gzip
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +17,10 @@ from pathlib import Path
 import numpy as np
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
-FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")  # Debian's dataset-fashion-mnist
+# Elsewhere (another machine, a copy of the data) through the environment.
+SHARED_DATA = Path(os.environ.get("CAM_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
+FASHION_DIR = Path(os.environ.get("CAM_FASHION_DIR",  # Debian's dataset-fashion-mnist
+                                  "/usr/share/datasets/fashion-mnist"))
 PENDIGITS_HELD_OUT_WRITERS = frozenset(range(26, 31))  # writers 26–30 are never trained on
 
 

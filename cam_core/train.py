@@ -72,6 +72,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--marks-share", type=float, default=0.0,
                         help="share of outliers that are marks students leave (cam_core.marks: "
                              "dots, dashes, faces, hearts, stars, crossed-out digits)")
+    parser.add_argument("--low-res-share", type=float, default=0.0,
+                        help="share of the warped MNIST digits also seen at a low resolution "
+                             "(12–20 px across, enlarged again: coarse scans, small photos)")
+    parser.add_argument("--minutes", type=float, default=0.0,
+                        help="fit the run into this many minutes of training: after a 60-step "
+                             "trial the step count is cut to what fits (0 = no limit). The "
+                             "schedule then depends on the machine's speed; the metrics record "
+                             "the steps taken; not with --resume")
     parser.add_argument("--lr", type=float, default=0.1, help="peak SGD learning rate")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
@@ -147,7 +155,7 @@ class Batches:
                 clean = args.clean_share > 0 and rng.random() < args.clean_share
                 image = self.images[index]
                 digits.append(image / np.float32(255) if clean
-                              else augment.augment_mnist(rng, image))
+                              else augment.augment_mnist(rng, image, args.low_res_share))
                 labels.append(int(self.labels[index]))
         outliers = [augment.random_outlier(rng, self.fashion, args.marks_share, self.pen_strokes)
                     for _ in range(args.outliers)]
@@ -278,10 +286,16 @@ def train(args: argparse.Namespace) -> dict:
     use_amp = device.type == "cuda"
     torch.backends.cudnn.benchmark = use_amp  # one input shape all run: pick the fastest kernels
     began = time.time()
-    progress = tqdm(range(start, total), initial=start, total=total, desc="train",
-                    mininterval=10, file=sys.stderr)
+    progress = tqdm(initial=start, total=total, desc="train", mininterval=10, file=sys.stderr)
     stream = batch_stream(batches, start, total, args.workers, device)
-    for step, (digits, labels, outliers) in zip(progress, stream, strict=True):
+    step, trial_began = start, began
+    while step < total:
+        digits, labels, outliers = next(stream)
+        if args.minutes and step == start + 60:
+            total = _steps_that_fit(step, total, began, trial_began, args.minutes)
+            progress.total = total
+        if step == start + 10:
+            trial_began = time.time()  # after the first steps' start-up (workers, cudnn)
         model.train()
         inputs = torch.cat([digits, outliers]).to(device, memory_format=torch.channels_last)
         for group in optimiser.param_groups:
@@ -299,11 +313,29 @@ def train(args: argparse.Namespace) -> dict:
         loss.backward()
         optimiser.step()
         averager.update(decay=min(0.998, (1 + step) / (10 + step)))
-        progress.set_postfix(loss=f"{digit_loss.item():.3f}", lr=f"{group['lr']:.4f}")
+        if step % 50 == 0:  # .item() waits for the GPU: not every step
+            progress.set_postfix(loss=f"{digit_loss.item():.3f}", lr=f"{group['lr']:.4f}",
+                                 refresh=False)
         if (step + 1) % args.checkpoint_every == 0 and step + 1 < total:
             _save_checkpoint(prefix, model, ema, optimiser, step + 1)
+        progress.update()
+        step += 1
+    progress.close()
+    del stream  # stops the workers still making batches past a cut total
     seconds = time.time() - began
     return finish(args, model, ema, batches, device, total, seconds)
+
+
+def _steps_that_fit(step: int, total: int, began: float, trial_began: float,
+                    minutes: float) -> int:
+    """The step count that ends training ``minutes`` after ``began``, at the speed of the
+    steps since ``trial_began`` (step − 50 of them); never more than ``total``."""
+    per_step = (time.time() - trial_began) / 50
+    left = minutes * 60 - (time.time() - began)
+    fits = step + max(0, int(left / per_step))
+    print(f"{per_step * 1000:.0f} ms per step: {min(total, fits)} steps fit in {minutes} min",
+          file=sys.stderr)
+    return max(step + 1, min(total, fits))
 
 
 def _pen_calibration_tensors(limit: int = 0) -> np.ndarray:
@@ -323,21 +355,36 @@ def _pen_calibration_tensors(limit: int = 0) -> np.ndarray:
     return np.stack([prepare_ink(pen_ink(d.strokes)).tensor for d in picked])
 
 
+def _logits_of_inputs(model: DigitResNet, device: torch.device, inputs: np.ndarray
+                      ) -> np.ndarray:
+    """Logits (N, 10) float32 of model inputs (N, 1, 28, 28) float32, 200 at a time."""
+    model.eval()
+    with torch.no_grad():
+        return np.concatenate([model(torch.from_numpy(chunk).to(device))[0].float().cpu().numpy()
+                               for chunk in np.array_split(inputs, max(1, len(inputs) // 200))])
+
+
 def fit_calibration(model: DigitResNet, device: torch.device, logits: np.ndarray,
-                    labels: np.ndarray, limit: int = 0) -> tuple[float, float]:
-    """Temperature from held-back MNIST logits; the energy threshold keeping ``KEEP_DIGITS``
-    of held-back MNIST *and* of replayed pen digits (the stricter of the two)."""
+                    labels: np.ndarray, images: np.ndarray, limit: int = 0
+                    ) -> tuple[float, float]:
+    """Temperature (Guo et al., ICML 2017) from the held-back MNIST logits (N, 10); the energy
+    threshold (Liu et al., NeurIPS 2020) that keeps ``KEEP_DIGITS`` of the held-back digits *as
+    the app sees them*: ``images`` (N, 28, 28) uint8 through :func:`~cam_core.preprocess.prepare`
+    (an upload's path) and replayed pen digits through the pad's path, whichever is looser.
+
+    The app's path re-fits every digit, which raises the energy of some: a threshold fitted on
+    the digits as MNIST stores them flagged ~2% of real digits drawn or uploaded, not 1%."""
+    from .preprocess import prepare
+
     temperature = calibrate.fit_temperature(logits, labels)
-    threshold = calibrate.threshold_keeping(calibrate.energy_score(logits / temperature),
-                                            KEEP_DIGITS)
+    through_app = np.stack([prepare(image).tensor for image in images])
+    threshold = calibrate.threshold_keeping(calibrate.energy_score(
+        _logits_of_inputs(model, device, through_app) / temperature), KEEP_DIGITS)
     pen = _pen_calibration_tensors(limit)
     if len(pen):
-        with torch.no_grad():
-            pen_logits = np.concatenate([model(torch.from_numpy(chunk).to(device))[0]
-                                         .float().cpu().numpy()
-                                         for chunk in np.array_split(pen, max(1, len(pen) // 200))])
         threshold = max(threshold, calibrate.threshold_keeping(
-            calibrate.energy_score(pen_logits / temperature), KEEP_DIGITS))
+            calibrate.energy_score(_logits_of_inputs(model, device, pen) / temperature),
+            KEEP_DIGITS))
     return temperature, threshold
 
 
@@ -350,7 +397,8 @@ def recalibrate(args: argparse.Namespace) -> dict:
     model = load_model(args.out, device)
     images, labels = datasets.load_mnist(args.data_root, train=True, download=args.download)
     logits = logits_of(model, images[-HELD_BACK:].astype(np.float32) / 255.0, device)
-    temperature, threshold = fit_calibration(model, device, logits, labels[-HELD_BACK:])
+    temperature, threshold = fit_calibration(model, device, logits, labels[-HELD_BACK:],
+                                             images[-HELD_BACK:])
     tensors = read_tensors(args.out)  # float16 as stored: the weights do not change
     metadata = {**model.metadata, "temperature": f"{temperature:.6f}",
                 "ood_threshold": f"{threshold:.6f}"}
@@ -370,10 +418,10 @@ def finish(args: argparse.Namespace, model: DigitResNet, ema: DigitResNet, batch
            device: torch.device, steps: int, seconds: float) -> dict:
     """Pick raw or EMA weights on held-back MNIST, fit T and the OOD threshold, save all."""
     images, labels = datasets.load_mnist(args.data_root, train=True, download=args.download)
-    held_images = images[-HELD_BACK:].astype(np.float32) / 255.0
-    held_labels = labels[-HELD_BACK:]
+    held_pictures, held_labels = images[-HELD_BACK:], labels[-HELD_BACK:]
     if args.limit:
-        held_images, held_labels = held_images[:100], held_labels[:100]
+        held_pictures, held_labels = held_pictures[:100], held_labels[:100]
+    held_images = held_pictures.astype(np.float32) / 255.0
     candidates = {}
     for name, net in (("raw", model), ("ema", ema)):
         net = net.to(memory_format=torch.contiguous_format)
@@ -381,7 +429,7 @@ def finish(args: argparse.Namespace, model: DigitResNet, ema: DigitResNet, batch
         candidates[name] = (float((logits.argmax(1) == held_labels).mean()), net, logits)
     chosen = max(candidates, key=lambda k: candidates[k][0])
     accuracy, best, logits = candidates[chosen]
-    temperature, threshold = fit_calibration(best, device, logits, held_labels,
+    temperature, threshold = fit_calibration(best, device, logits, held_labels, held_pictures,
                                              limit=100 if args.limit else 0)
     best.metadata = {"temperature": f"{temperature:.6f}", "ood_score": "energy",
                      "ood_threshold": f"{threshold:.6f}", "weights": chosen}
@@ -393,9 +441,10 @@ def finish(args: argparse.Namespace, model: DigitResNet, ema: DigitResNet, batch
     metrics = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "python -m cam_core.train " + " ".join(sys.argv[1:]),
-        "steps": steps, "epochs": args.epochs, "seconds": round(seconds, 1),
+        "steps": steps, "epochs": round(steps / batches.per_epoch, 2), "seconds": round(seconds, 1),
         "clean_share": args.clean_share, "pen_share": args.pen_share,
         "style_share": args.style_share, "marks_share": args.marks_share,
+        "low_res_share": args.low_res_share,
         "initialised_from": ({"path": args.init, "sha256": sha256_of(args.init)}
                              if args.init else None),
         "device": str(device), "torch": torch.__version__, "python": platform.python_version(),

@@ -204,8 +204,24 @@ def test_model_card_names_the_soup_and_its_ingredients(tmp_path):
     soup = {"date": "2026-12-04", "command": "python -m cam_core.soup a b --out w",
             "of": [{"path": "a", "sha256": "1" * 64}, {"path": "b", "sha256": "2" * 64}]}
     weights.with_suffix(".metrics.json").write_text(json.dumps(
-        {"sha256": "c" * 64, "soup": soup, "held_back_accuracy": 0.9942}))
+        {"sha256": "c" * 64, "soup": soup, "held_back_accuracy": 0.9942,
+         "low_res_share": 0.15}))
     text = write_card(weights, tmp_path / "MODEL_CARD.md")
+    assert "15% of the warped MNIST digits also seen at a low resolution" in text
     assert "model soup" in text and "`python -m cam_core.soup a b --out w`" in text
     assert "`a` (sha256 `111111111111…`), `b` (sha256 `222222222222…`)" in text
     assert "held-back accuracy 99.42%" in text and "Weights kept" not in text
+
+
+def test_time_budget_cuts_the_steps_to_what_fits(monkeypatch):
+    """--minutes: after the trial, the step count is what the measured speed fits in the budget
+    (never more than asked, never fewer than the steps already taken)."""
+    from cam_core import train
+
+    monkeypatch.setattr(train.time, "time", lambda: 1000.0 + 30.0)
+    # 50 trial steps took 5 s (0.1 s a step); 30 s of a 2-minute budget are gone: 900 fit.
+    assert train._steps_that_fit(60, 10_000, began=1000.0, trial_began=1025.0,
+                                 minutes=2) == 60 + 900
+    assert train._steps_that_fit(60, 500, began=1000.0, trial_began=1025.0, minutes=2) == 500
+    assert train._steps_that_fit(60, 10_000, began=1000.0, trial_began=1025.0,
+                                 minutes=0.25) == 61

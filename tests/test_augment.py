@@ -1,0 +1,64 @@
+"""Training augmentations: the low-resolution view of a digit, and recipes that replay."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+from conftest import ROOT
+
+from cam_core import augment
+
+
+def _stroke_digit() -> np.ndarray:
+    """A 28×28 uint8 '7': a bar and a diagonal, 2 px strokes, ink bright."""
+    image = np.zeros((28, 28), np.uint8)
+    image[6:8, 8:21] = 255
+    for row in range(8, 23):
+        column = 20 - (row - 8) * 10 // 14
+        image[row, column - 1:column + 1] = 255
+    return image
+
+
+def _centre(ink: np.ndarray) -> np.ndarray:
+    rows, cols = np.indices(ink.shape)
+    return np.array([(rows * ink).sum(), (cols * ink).sum()]) / ink.sum()
+
+
+def test_low_resolution_blurs_the_ink_but_keeps_it_in_place():
+    size = 112
+    ink = np.zeros((size, size), np.float32)
+    ink[20:90, 54:58] = 1.0  # a sharp 4-px upright bar, 70 px tall
+    low = augment.low_resolution(np.random.default_rng(0), ink)
+    assert low.shape == ink.shape and low.dtype == np.float32
+    assert low.min() >= 0.0 and low.max() <= 1.0
+    assert np.abs(_centre(low) - _centre(ink)).max() < 2.0  # same place
+    # Seen 12–20 px across, a 4-px bar is under one low-res pixel wide: its edges spread.
+    edge = lambda image: np.abs(np.diff(image, axis=1)).max()  # noqa: E731
+    assert edge(low) < 0.6 * edge(ink)
+    assert ((low > 0.05) & (ink == 0)).sum() > 100  # ink bled beside the bar
+    assert augment.low_resolution(np.random.default_rng(0), np.zeros((8, 8), np.float32)).max() == 0
+
+
+def test_low_resolution_share_zero_replays_the_old_random_stream():
+    image = _stroke_digit()
+    before = augment.augment_mnist(np.random.default_rng(5), image)
+    assert np.array_equal(before, augment.augment_mnist(np.random.default_rng(5), image, 0.0))
+    blurred = [augment.augment_mnist(np.random.default_rng(seed), image, 1.0)
+               for seed in range(5)]
+    plain = [augment.augment_mnist(np.random.default_rng(seed), image) for seed in range(5)]
+    assert all(b.shape == (28, 28) and b.min() >= 0 and b.max() <= 1 for b in blurred)
+    assert any(not np.array_equal(b, p) for b, p in zip(blurred, plain, strict=True))
+
+
+def test_data_folders_can_be_moved_through_the_environment(tmp_path):
+    code = ("from cam_core import datasets; print(datasets.SHARED_DATA); "
+            "print(datasets.FASHION_DIR); print(datasets.load_usps.__defaults__[0])")
+    env = {**os.environ, "CAM_SHARED_DATA": str(tmp_path / "data"),
+           "CAM_FASHION_DIR": str(tmp_path / "fashion")}
+    lines = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                           text=True, check=True).stdout.split()
+    assert lines == [str(tmp_path / "data"), str(tmp_path / "fashion"),
+                     str(tmp_path / "data" / "usps" / "zip.train.gz")]
