@@ -199,16 +199,20 @@ def _stack(images: list[np.ndarray]) -> torch.Tensor:
     return torch.from_numpy(np.stack([to_tensor(image) for image in images]))
 
 
-@torch.no_grad()
-def logits_of(model: DigitResNet, images: np.ndarray, device: torch.device,
-              batch_size: int = 250) -> np.ndarray:
+def logits_of(model: DigitResNet, images: np.ndarray, device: torch.device) -> np.ndarray:
     """Logits (N, 10) float32 for images (N, 28, 28) float32 in [0, 1], white on black."""
+    return _logits_of_inputs(model, device, _stack(list(images)).numpy())
+
+
+def _logits_of_inputs(model: DigitResNet, device: torch.device, inputs: np.ndarray
+                      ) -> np.ndarray:
+    """Logits (N, 10) float32 of model inputs (N, 1, 28, 28) float32, 250 at a time."""
+    if len(inputs) == 0:
+        return np.zeros((0, 10), np.float32)
     model.eval()
-    out = []
-    for start in range(0, len(images), batch_size):
-        batch = _stack(list(images[start:start + batch_size])).to(device)
-        out.append(model(batch)[0].float().cpu().numpy())
-    return np.concatenate(out) if out else np.zeros((0, 10), np.float32)
+    with torch.no_grad():
+        return np.concatenate([model(torch.from_numpy(inputs[start:start + 250]).to(device))[0]
+                               .float().cpu().numpy() for start in range(0, len(inputs), 250)])
 
 
 def _save_checkpoint(prefix: Path, model: nn.Module, ema: nn.Module,
@@ -353,15 +357,6 @@ def _pen_calibration_tensors(limit: int = 0) -> np.ndarray:
         return np.zeros((0, 1, MODEL_SIZE, MODEL_SIZE), np.float32)
     picked = pen[:: max(1, len(pen) // 1000)][: limit or None]
     return np.stack([prepare_ink(pen_ink(d.strokes)).tensor for d in picked])
-
-
-def _logits_of_inputs(model: DigitResNet, device: torch.device, inputs: np.ndarray
-                      ) -> np.ndarray:
-    """Logits (N, 10) float32 of model inputs (N, 1, 28, 28) float32, 200 at a time."""
-    model.eval()
-    with torch.no_grad():
-        return np.concatenate([model(torch.from_numpy(chunk).to(device))[0].float().cpu().numpy()
-                               for chunk in np.array_split(inputs, max(1, len(inputs) // 200))])
 
 
 def fit_calibration(model: DigitResNet, device: torch.device, logits: np.ndarray,
