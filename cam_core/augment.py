@@ -2,8 +2,9 @@
 normalisation (:func:`cam_core.preprocess.normalize_ink`), so training and serving agree.
 
 Digits: MNIST with random affine warps (rotation, aspect, shear), stroke thickness changes and
-hard/soft edges; pendigits pen trajectories replayed with the app's brush at random sizes.
-Pen replays may be restyled the way writers elsewhere write (:mod:`cam_core.styles`).
+hard/soft edges; pendigits pen trajectories replayed with the app's brush at random sizes, and
+optionally bent by a smooth displacement of their points. Pen replays may be restyled the way
+writers elsewhere write (:mod:`cam_core.styles`).
 Outliers (for outlier exposure, Hendrycks et al., ICLR 2019): Fashion-MNIST items, random
 scribbles, letters that do not look like digits, and what students leave on a pad
 (:mod:`cam_core.marks`: dots, dashes, faces, hearts, stars, crossed-out digits).
@@ -90,15 +91,49 @@ def low_resolution(rng: np.random.Generator, ink: np.ndarray) -> np.ndarray:
     return cv2.resize(small, ink.shape[::-1], interpolation=method).clip(0, 1)
 
 
-def replay_pendigit(rng: np.random.Generator, digit: PenDigit, style_share: float = 0.0
-                    ) -> np.ndarray:
+def bend_strokes(rng: np.random.Generator, strokes: list[np.ndarray], amount: float = 0.1
+                 ) -> list[np.ndarray]:
+    """Stroke points (K, 2) in canvas pixels → the same strokes bent by a smooth random
+    displacement field: each of x and y moves by a sum of three sinusoids of position, with
+    0.4–1.4 cycles across the digit and a peak of up to ``amount`` × the digit's larger side.
+
+    An elastic distortion (Simard, Steinkraus & Platt, "Best practices for convolutional neural
+    networks applied to visual document analysis", ICDAR 2003) applied to the pen trajectory
+    rather than to pixels, so the stroke stays one brush wide: a straight top of a 7 curves, a
+    9's tail hooks or straightens, loops open or close a little. Other writers' versions of the
+    few pen digits we have, so the network does not learn the 25 training writers by heart.
+    """
+    points = np.concatenate(strokes)
+    low, high = points.min(0), points.max(0)
+    size = max(float((high - low).max()), 1.0)
+    centre = (low + high) / 2
+    waves = []
+    for _axis in range(2):
+        direction = rng.normal(size=(3, 2))
+        direction /= np.linalg.norm(direction, axis=1, keepdims=True)
+        frequency = 2 * np.pi * rng.uniform(0.4, 1.4, 3) / size
+        waves.append((direction * frequency[:, None], rng.uniform(0, 2 * np.pi, 3),
+                      rng.uniform(-1, 1, 3) * amount * size / 3))
+
+    def displaced(xy: np.ndarray) -> np.ndarray:
+        shift = [np.sin((xy - centre) @ k.T + phase) @ height for k, phase, height in waves]
+        return xy + np.stack(shift, axis=1)
+
+    return [displaced(stroke) for stroke in strokes]
+
+
+def replay_pendigit(rng: np.random.Generator, digit: PenDigit, style_share: float = 0.0,
+                    bend_share: float = 0.0) -> np.ndarray:
     """Pen strokes replayed with the app's brush at a random size, place and slant; with
-    probability ``style_share`` restyled as writers elsewhere write that digit."""
+    probability ``style_share`` restyled as writers elsewhere write that digit, and with
+    probability ``bend_share`` bent by a smooth random displacement (:func:`bend_strokes`)."""
     placed = place_pen_strokes(digit.strokes, height_fraction=rng.uniform(0.3, 0.9),
                                centre=tuple(rng.uniform(0.3, 0.7, 2)))
     # Drawn only when asked, so older recipes replay their exact random stream.
     if style_share > 0 and digit.label in styles.STYLES and rng.random() < style_share:
         placed = styles.restyle(rng, placed, digit.label)
+    if bend_share > 0 and rng.random() < bend_share:
+        placed = bend_strokes(rng, placed, amount=rng.uniform(0.05, 0.18))
     matrix = _random_affine(rng, CANVAS_SIZE, strength=0.6)
     matrix[:, :2] /= 0.7  # no shrink needed for strokes: they are warped as points
     matrix[:, 2] = (np.eye(2) - matrix[:, :2]) @ np.array([CANVAS_SIZE / 2] * 2)

@@ -45,6 +45,9 @@ def write_card(weights: Path = DEFAULT_WEIGHTS, out: Path | None = None) -> str:
         *([f"- {100 * style:.0f}% of the pen replays of 1, 2, 4, 7 and 9 restyled as writers "
            "elsewhere write them (`cam_core.styles`: flags, bases, loops, crossbars, tails)"]
           if (style := train.get("style_share")) else []),
+        *([f"- {100 * bend:.0f}% of the pen replays bent by a smooth random displacement of "
+           "their points (`augment.bend_strokes`: an elastic distortion of the trajectory)"]
+          if (bend := train.get("pen_bend_share")) else []),
         *([f"- {100 * share:.0f}% of the outliers are marks students leave (`cam_core.marks`: "
            "dots, dashes, ticks, blobs, faces, hearts, stars, shapes, crossed-out digits)"]
           if (share := train.get("marks_share")) else []),

@@ -69,6 +69,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="share of pen replays of 1, 2, 4, 7, 9 restyled as writers "
                              "elsewhere write them (cam_core.styles: flags, bases, loops, "
                              "crossbars, tails)")
+    parser.add_argument("--pen-bend-share", type=float, default=0.0,
+                        help="share of pen replays whose strokes are bent by a smooth random "
+                             "displacement (augment.bend_strokes: other writers' versions of "
+                             "the 25 training writers' digits)")
     parser.add_argument("--marks-share", type=float, default=0.0,
                         help="share of outliers that are marks students leave (cam_core.marks: "
                              "dots, dashes, faces, hearts, stars, crossed-out digits)")
@@ -148,7 +152,8 @@ class Batches:
         for index in picked:
             if self.pen and rng.random() < args.pen_share:
                 pen = self.pen[rng.integers(len(self.pen))]
-                digits.append(augment.replay_pendigit(rng, pen, args.style_share))
+                digits.append(augment.replay_pendigit(rng, pen, args.style_share,
+                                                      args.pen_bend_share))
                 labels.append(pen.label)
             else:
                 # Drawn only when asked, so older recipes replay their exact random stream.
@@ -439,7 +444,7 @@ def finish(args: argparse.Namespace, model: DigitResNet, ema: DigitResNet, batch
         "steps": steps, "epochs": round(steps / batches.per_epoch, 2), "seconds": round(seconds, 1),
         "clean_share": args.clean_share, "pen_share": args.pen_share,
         "style_share": args.style_share, "marks_share": args.marks_share,
-        "low_res_share": args.low_res_share,
+        "low_res_share": args.low_res_share, "pen_bend_share": args.pen_bend_share,
         "initialised_from": ({"path": args.init, "sha256": sha256_of(args.init)}
                              if args.init else None),
         "device": str(device), "torch": torch.__version__, "python": platform.python_version(),

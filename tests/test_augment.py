@@ -62,3 +62,26 @@ def test_data_folders_can_be_moved_through_the_environment(tmp_path):
                            text=True, check=True).stdout.split()
     assert lines == [str(tmp_path / "data"), str(tmp_path / "fashion"),
                      str(tmp_path / "data" / "usps" / "zip.train.gz")]
+
+
+def test_bent_strokes_move_smoothly_and_no_further_than_asked():
+    from cam_core import datasets
+
+    rng = np.random.default_rng(3)
+    t = np.linspace(0, 1, 60)[:, None]
+    strokes = [np.hstack([100 + 200 * t, 80 + 0 * t]), np.hstack([300 - 150 * t, 80 + 240 * t])]
+    size = 240.0  # the two strokes of this '7' span 200 × 240 px
+    for amount in (0.05, 0.18):
+        bent = augment.bend_strokes(rng, strokes, amount)
+        assert [b.shape for b in bent] == [s.shape for s in strokes]
+        moves = [b - s for b, s in zip(bent, strokes, strict=True)]
+        assert max(np.abs(m).max() for m in moves) <= amount * size + 1e-6
+        assert max(np.abs(m).max() for m in moves) > 0.02 * amount * size  # it did bend
+        # Smooth: points 3.4 px apart along a stroke move alike (no jitter, one brush wide).
+        assert max(np.abs(np.diff(m, axis=0)).max() for m in moves) < 0.2 * amount * size
+    digit = datasets.PenDigit(label=7, writer=1, strokes=tuple(strokes))
+    before = augment.replay_pendigit(np.random.default_rng(9), digit, 0.0)
+    again = augment.replay_pendigit(np.random.default_rng(9), digit, 0.0, 0.0)
+    assert np.array_equal(before, again)
+    bent = augment.replay_pendigit(np.random.default_rng(9), digit, 0.0, 1.0)
+    assert bent.shape == (28, 28) and not np.array_equal(bent, before)

@@ -205,9 +205,10 @@ def test_model_card_names_the_soup_and_its_ingredients(tmp_path):
             "of": [{"path": "a", "sha256": "1" * 64}, {"path": "b", "sha256": "2" * 64}]}
     weights.with_suffix(".metrics.json").write_text(json.dumps(
         {"sha256": "c" * 64, "soup": soup, "held_back_accuracy": 0.9942,
-         "low_res_share": 0.15}))
+         "low_res_share": 0.15, "pen_bend_share": 0.5}))
     text = write_card(weights, tmp_path / "MODEL_CARD.md")
     assert "15% of the warped MNIST digits also seen at a low resolution" in text
+    assert "50% of the pen replays bent by a smooth random displacement" in text
     assert "model soup" in text and "`python -m cam_core.soup a b --out w`" in text
     assert "`a` (sha256 `111111111111…`), `b` (sha256 `222222222222…`)" in text
     assert "held-back accuracy 99.42%" in text and "Weights kept" not in text
