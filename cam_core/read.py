@@ -40,8 +40,9 @@ MAX_PIXELS = 40_000_000  # refuse larger images before decoding them (decompress
 MAX_JPEG_PIXELS = 256_000_000
 MAX_DATA_URL = 14_000_000  # data URLs: the app's 10 MB upload limit, as base64
 WORK_SIDE = 1024  # photos are downscaled to at most this side before any processing
-_SIZE_LIMITS = (f"at most {MAX_PIXELS // 1_000_000} megapixels; a JPEG as cameras save it "
-                f"(baseline) up to {MAX_JPEG_PIXELS // 1_000_000}")
+# Plain words for a student: the larger limit for a camera's JPEG (draft mode) stays unsaid.
+_TOO_BIG = (f"too many pixels for the app (it takes up to {MAX_PIXELS // 1_000_000} "
+            "megapixels). Send a smaller photo, or a screenshot of it.")
 
 _limit_lock = threading.Lock()
 _limit_users = 0  # reads in progress, all threads; the guard is restored when the last ends
@@ -104,9 +105,7 @@ def _open_pil(source: str | os.PathLike | bytes) -> Image.Image:
                     image.draft(image.mode, (math.ceil(width * scale), math.ceil(height * scale)))
                     width, height = image.size
             if width * height > MAX_PIXELS:
-                raise InputError(
-                    f"The image is {width}×{height} pixels, too large to read safely "
-                    f"({_SIZE_LIMITS}). Send a smaller photo.")
+                raise InputError(f"This picture is {width}×{height} pixels: {_TOO_BIG}")
             if getattr(image, "is_animated", False):
                 image = next(ImageSequence.Iterator(image))  # first frame of a GIF/APNG
             image.load()
@@ -114,8 +113,7 @@ def _open_pil(source: str | os.PathLike | bytes) -> Image.Image:
     except InputError:
         raise
     except Image.DecompressionBombError as error:
-        raise InputError(f"The image declares too many pixels to read safely "
-                         f"({_SIZE_LIMITS}). Send a smaller photo.") from error
+        raise InputError(f"This picture has {_TOO_BIG}") from error
     except UnidentifiedImageError as error:
         raise InputError("That file is not a picture this app can read. Send a PNG or JPEG "
                          "photo or drawing.") from error

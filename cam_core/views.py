@@ -19,6 +19,7 @@ import pandas as pd
 
 from . import render
 from .engine import Explanation
+from .preprocess import TOO_SMALL_MESSAGE
 
 PREDICTED, OTHER = "prediction", "other digits"
 BAR_COLOURS = {PREDICTED: "#d1495b", OTHER: "#8d99ae"}
@@ -43,6 +44,9 @@ class Panels:
         model_view: ``(168, 168, 3)`` uint8 RGB, the 28×28 model input with its CAM.
         heat: the heatmap on white paper as a small JPEG ``data:`` URL, for the drawing pad
             to show beneath the strokes (:func:`pad_heat`); "" when there is no heatmap.
+        answer: the answer in a few plain words for the pad's corner on small screens, where
+            the headline is a screen away (:func:`short_answer`); "" for none.
+        answer_is_guess: ``answer`` is a guess for something that does not look like a digit.
     """
 
     headline: str
@@ -50,6 +54,8 @@ class Panels:
     overlay: np.ndarray
     model_view: np.ndarray
     heat: str = ""
+    answer: str = ""
+    answer_is_guess: bool = False
 
 
 def percent(probability: float) -> str:
@@ -97,6 +103,17 @@ def headline(result: Explanation, note: str = "") -> str:
     return (f"<div class='digit-card'><span class='{style}'>{result.digit}</span>"
             f"<span class='prob'>{percent(float(result.probabilities[result.digit]))} "
             f"{sure}</span>{warning}{explained}{hint}</div>")
+
+
+def short_answer(result: Explanation) -> str:
+    """The headline in a few words, for the drawing pad's corner on a phone: ``"7 · 99.6%
+    sure"``, ``"Not a digit? Best guess 9"``, ``"Too small: draw it bigger"``, or "" (nothing
+    drawn, or a message too long for a corner: the headline says it)."""
+    if result.digit is None:
+        return "Too small: draw it bigger" if result.message == TOO_SMALL_MESSAGE else ""
+    if result.not_a_digit:
+        return f"Not a digit? Best guess {result.digit}"
+    return f"{result.digit} · {percent(float(result.probabilities[result.digit]))} sure"
 
 
 def model_view(result: Explanation, opacity: float, colormap: str, grid: bool = False
@@ -147,7 +164,8 @@ def panels(result: Explanation, opacity: float = 0.5, colormap: str = "viridis",
                   chart=probability_frame(result.probabilities, result.digit),
                   overlay=overlay, model_view=model_view(result, opacity, colormap,
                                                          grid is not None),
-                  heat=pad_heat(result, opacity, colormap) if heat else "")
+                  heat=pad_heat(result, opacity, colormap) if heat else "",
+                  answer=short_answer(result), answer_is_guess=bool(result.not_a_digit))
 
 
 def prediction_only(result: Explanation, picture: np.ndarray, note: str) -> Panels:
@@ -158,7 +176,8 @@ def prediction_only(result: Explanation, picture: np.ndarray, note: str) -> Pane
                   chart=probability_frame(result.probabilities, result.digit),
                   overlay=picture,
                   model_view=render.enlarge(np.dstack([render.on_paper(result.model_input)] * 3),
-                                            MODEL_VIEW_SIDE))
+                                            MODEL_VIEW_SIDE),
+                  answer=short_answer(result), answer_is_guess=bool(result.not_a_digit))
 
 
 def error_panels(message: str) -> Panels:

@@ -30,7 +30,8 @@ def test_a_48_megapixel_phone_jpeg_is_read_at_reduced_scale():
     assert opened.size == (2000, 1500)  # the smallest 1/2^k scale still ≥ 1024
     prepared = prepare(data)
     assert not prepared.blank and max(prepared.size) <= read.WORK_SIDE
-    with pytest.raises(InputError, match=r"too many pixels to read safely \(at most 40"):
+    with pytest.raises(InputError,
+                       match=r"too many pixels for the app \(it takes up to 40 megapixels\)"):
         prepare(png_declaring(8000, 6000))
 
 

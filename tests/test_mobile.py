@@ -53,7 +53,11 @@ def test_each_drawing_gets_its_heatmap_for_the_pad_and_a_blank_pad_none(handlers
     *columns, heat = handlers.on_draw([SEVEN, None], *(column * 2 for column in DEFAULTS))
     assert len(columns) == 4 and len(heat) == 2
     seven, blank = heat
-    assert seven["for"] == zlib.crc32(SEVEN.encode()) and blank == {"src": "", "for": 0}
+    assert seven["for"] == zlib.crc32(SEVEN.encode())
+    assert blank == {"src": "", "for": 0, "answer": "", "guess": False}
+    # The answer in a few words, for the pad's corner on a phone: the headline's digit.
+    assert seven["answer"].startswith("7 · ") and seven["answer"].endswith("% sure")
+    assert seven["guess"] is False
     picture = _picture(seven["src"])
     assert picture.shape == (views.PAD_HEAT_SIDE, views.PAD_HEAT_SIDE, 3)
     assert len(seven["src"]) < 8_000  # a few KB on every stroke
@@ -70,7 +74,26 @@ def test_each_drawing_gets_its_heatmap_for_the_pad_and_a_blank_pad_none(handlers
 def test_a_slow_method_waiting_for_explain_clears_the_pad_heatmap(handlers):
     heat = handlers.on_setting("draw", SEVEN, None, "prediction", "scorecam", "layer4", 0.5,
                                "viridis")[4]
-    assert heat == PadHeat.of(SEVEN, "") and heat["src"] == ""
+    assert heat["for"] == PadHeat.of(SEVEN, "")["for"] and heat["src"] == ""
+    assert heat["answer"].startswith("7 · ")  # the prediction is known before Explain
+
+
+def test_the_pads_short_answer_says_digit_guess_or_too_small(handlers):
+    """The corner of the pad on a phone: the digit and how sure; for a face, a guess named as
+    one (greyed); for a dot, what to do; for nothing drawn, nothing."""
+    face = json.dumps({"width": 400, "height": 400, "strokes": [
+        {"tool": "pen", "size": 6, "points": [[200 + 150 * np.cos(t), 200 + 150 * np.sin(t)]
+                                              for t in np.linspace(0, 2 * np.pi, 60)]},
+        {"tool": "pen", "size": 6, "points": [[150, 150], [151, 151]]},
+        {"tool": "pen", "size": 6, "points": [[250, 150], [251, 151]]},
+        {"tool": "pen", "size": 6, "points": [[130 + 140 * t, 250 + 50 * np.sin(np.pi * t)]
+                                              for t in np.linspace(0, 1, 20)]}]})
+    dot = json.dumps({"width": 400, "height": 400, "strokes": [
+        {"tool": "pen", "size": 24, "points": [[200, 200]]}]})
+    heat = handlers.on_draw([face, dot, None], *(column * 3 for column in DEFAULTS))[4]
+    assert heat[0]["answer"].startswith("Not a digit? Best guess ") and heat[0]["guess"]
+    assert heat[1]["answer"] == "Too small: draw it bigger" and heat[1]["src"] == ""
+    assert heat[2]["answer"] == ""
 
 
 def test_heatmap_for_the_pad_costs_about_a_millisecond(explainer):

@@ -58,7 +58,8 @@ def _source(source: str, pad: str | None, upload: str | None) -> Pad | Upload:
 
 def _row(panels: views.Panels, source: str, pad: str | None) -> Outputs:
     """One person's outputs; the pad's heatmap only for a drawing (an upload leaves it)."""
-    heat = PadHeat.of(pad, panels.heat) if source == "draw" else gr.update()
+    heat = (PadHeat.of(pad, panels.heat, panels.answer, panels.answer_is_guess)
+            if source == "draw" else gr.update())
     return panels.headline, panels.chart, panels.overlay, panels.model_view, heat
 
 
@@ -99,7 +100,8 @@ class Handlers:
         panels = self._panels([Pad(p) for p in pads], targets, methods, layers, opacities,
                               colormaps, grids)
         return (*_columns(panels),
-                [PadHeat.of(pad, p.heat) for pad, p in zip(pads, panels, strict=True)])
+                [PadHeat.of(pad, p.heat, p.answer, p.answer_is_guess)
+                 for pad, p in zip(pads, panels, strict=True)])
 
     def on_upload(self, uploads, targets, methods, layers, opacities, colormaps, grids):
         """A new upload (batched): explain each person's file."""

@@ -130,7 +130,7 @@ def build(handlers: Handlers, banner: str | None = None) -> gr.Blocks:
                                  value="shared", label="Colours")
                 ten_button = gr.Button("Show all ten maps")
                 ten_gallery = gr.Gallery(columns=5, height="auto", label="One map per digit",
-                                         elem_id="ten-maps")
+                                         elem_id="ten-maps", elem_classes=["whole-gallery"])
                 _for_teachers(views.TEN_MAPS)
             with gr.Tab(WHY_TAB) as why_tab:
                 gr.Markdown(views.WHY_NOT.student)
@@ -162,7 +162,8 @@ def build(handlers: Handlers, banner: str | None = None) -> gr.Blocks:
                                             label="How sure the network stays")
                     hide_text = gr.Markdown()
                 hide_gallery = gr.Gallery(columns=3, height="auto", object_fit="scale-down",
-                                          label="What the network saw after hiding")
+                                          label="What the network saw after hiding",
+                                          elem_classes=["whole-gallery"])
                 hide_teachers = _for_teachers(views.HIDE)
             with gr.Tab("How much can you trust this map?"):
                 gr.Markdown(views.TRUST.student)
@@ -182,7 +183,7 @@ def build(handlers: Handlers, banner: str | None = None) -> gr.Blocks:
                 layer_button = gr.Button("Compare layer2, layer3, layer4")
                 layer_gallery = gr.Gallery(columns=3, height="auto",
                                            label="Early layer (sharp) → late layer (whole "
-                                                 "shapes)")
+                                                 "shapes)", elem_classes=["whole-gallery"])
                 _for_teachers(views.LAYERS)
             with gr.Tab("How the heatmap is made"):
                 gr.Markdown(views.HOW_INTRO)

@@ -9,14 +9,15 @@
 // Beneath the (transparent) canvas an <img> can show the heatmap on white paper: the server
 // sends it to an invisible PadHeat component (pad.py), which passes it on as a
 // 'digit-cam:pad-heat' event on the document, {src: data URL or "", for: crc32 of the value
-// it explains};
+// it explains, answer: a few words, guess: greyed};
 // it is shown while the "Show the heatmap on my drawing" box is ticked (by default on screens
 // up to 900 px wide, where the overlay panel is out of sight) and the drawing is still the one
 // it explains, or a newer one it was explaining a moment ago (a stroke later, until the new
-// answer lands).
+// answer lands). The answer's few words go in the paper's corner the same way.
 const canvas = element.querySelector('canvas');
 const pad = canvas.getContext('2d');
 const heat = element.querySelector('.pen-heat');
+const said = element.querySelector('.pen-answer');
 const toggle = element.querySelector('.pen-heat-toggle input');
 const SIZES = {pen: props.brush, eraser: props.eraser};
 const REMEMBERED = 'digit-cam:heat-on-pad';
@@ -46,7 +47,7 @@ function send() {
     width: canvas.width, height: canvas.height,
     strokes: strokes.map(({tool, size, points}) => ({tool, size, points})),
   }) : '';
-  if (!strokes.length) showHeat('');  // nothing drawn: plain paper at once
+  if (!strokes.length) { showHeat(''); showAnswer(''); }  // nothing drawn: plain paper at once
 }
 
 // crc32 (the zlib one) of ASCII text: which drawing a heatmap from the server belongs to.
@@ -67,10 +68,21 @@ function showHeat(src) {
   heat.hidden = !(toggle.checked && heat.getAttribute('src') && strokes.length);
 }
 
+// The answer in a few words in the paper's corner (pad.css shows it on screens up to 900 px
+// wide only): text for the drawing on the pad, kept while a newer stroke waits for its answer.
+function showAnswer(text, guess) {
+  if (text !== undefined) {
+    said.textContent = text;
+    said.classList.toggle('guess', Boolean(guess));
+  }
+  said.hidden = !(said.textContent && strokes.length);
+}
+
 let answer = {};  // the latest heatmap from the server
 function received() {
   if (!props.value || answer.for !== crc32(props.value)) return;  // for another drawing
   showHeat(answer.src || '');
+  showAnswer(answer.answer || '', answer.guess);
 }
 
 function at(event) {  // page pixels → canvas pixels (inside the border), to 0.01 px

@@ -8,9 +8,11 @@ each pen-up. Its behaviour is ``pad.js`` and its look ``pad.css``, beside this f
 
 On a phone the overlay panel is a screen away from the pad, so the pad can show the heatmap
 itself, beneath the strokes ("Show the heatmap on my drawing", on by default on screens up to
-900 px wide). The live handlers send it to a :class:`PadHeat` beside the pad, an invisible
-output whose value is a small JPEG of the map on white paper with the checksum of the strokes
-it belongs to; it hands the value to the pad in the page (a DOM event). So the pad's value
+900 px wide), and the answer in a few words in the paper's corner (screens up to 900 px wide:
+the headline is below the pad there, off a phone's first screen). The live handlers send them
+to a :class:`PadHeat` beside the pad, an invisible output whose value is a small JPEG of the
+map on white paper and the answer's words, with the checksum of the strokes they belong to; it
+hands the value to the pad in the page (a DOM event). So the pad's value
 stays the strokes, and no pad update (Gradio rebuilds a component for each prop update) is
 made per request.
 
@@ -42,6 +44,7 @@ HEAT_JS = f"""watch('value', () => document.dispatchEvent(
 TEMPLATE = """<div class="pen-pad">
 <div class="pen-paper">
 <img class="pen-heat" alt="" hidden>
+<p class="pen-answer" aria-live="polite" hidden></p>
 <canvas width="${side}" height="${side}" role="img" style="touch-action: none"
   aria-label="Drawing area: draw one digit with the mouse, a finger or a pen"></canvas>
 </div>
@@ -89,22 +92,26 @@ class DrawingPad(gr.HTML):
 
 
 class PadHeat(gr.HTML):
-    """Invisible: carries the heatmap for the drawing pad's paper (see the module). Its value
-    is ``{"src": data URL or "", "for": crc32 of the drawing's text}``; :meth:`of` makes it."""
+    """Invisible: carries the heatmap and the short answer for the drawing pad's paper (see
+    the module). Its value is ``{"src": data URL or "", "for": crc32 of the drawing's text,
+    "answer": a few words or "", "guess": bool}``; :meth:`of` makes it."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(self.of(None, ""), html_template="", js_on_load=HEAT_JS,
                          visible="hidden", **kwargs)
 
     @staticmethod
-    def of(drawing: str | None, picture: str) -> dict:
+    def of(drawing: str | None, picture: str, answer: str = "", guess: bool = False) -> dict:
         """The value that shows ``picture`` (a ``data:`` URL; "" for none) beneath the strokes
-        of ``drawing`` (the pad's value it was computed from). The pad shows it only while its
+        of ``drawing`` (the pad's value it was computed from), and ``answer`` (plain text, e.g.
+        ``views.short_answer``; greyed when ``guess``) in the paper's corner on screens up to
+        900 px wide, where the headline is out of sight. The pad shows them only while its
         strokes are still that drawing's (crc32 of the text), so an answer that lands after a
-        newer stroke or Clear is not drawn under the wrong drawing."""
+        newer stroke or Clear is not shown over the wrong drawing."""
         if not drawing:
-            return {"src": "", "for": 0}
-        return {"src": picture, "for": zlib.crc32(drawing.encode("utf-8", "replace"))}
+            return {"src": "", "for": 0, "answer": "", "guess": False}
+        return {"src": picture, "for": zlib.crc32(drawing.encode("utf-8", "replace")),
+                "answer": answer, "guess": guess}
 
     def preprocess(self, payload: Any) -> Any:
         return payload
