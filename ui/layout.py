@@ -49,12 +49,13 @@ def build(handlers: Handlers, banner: str | None = None) -> gr.Blocks:
         if banner:
             gr.HTML(banner, elem_id="classroom")
         gr.Markdown("# What does the network look at?\nDraw a digit (or upload a photo of "
-                    "one). A ResNet34 trained on MNIST says which digit it sees; the heatmap "
-                    "— a *class activation map* — shows where in your drawing it found the "
-                    "evidence.", elem_id="intro")
+                    "one). A neural network that learnt from 60,000 handwritten digits says "
+                    "which digit it sees; the heatmap shows where in your drawing it found the "
+                    "evidence (a ResNet34 trained on MNIST; the heatmap is a *class activation "
+                    "map*).", elem_id="intro")
         source = gr.State("draw")
-        # On a phone the columns stack: page.css then puts the prediction right under the pad
-        # (whose paper shows the heatmap), so both are on the first screen after a stroke.
+        # On a phone the columns stack: page.css then puts the prediction right under the pad,
+        # whose paper shows the heatmap and the answer in a few words (ui/pad.py).
         with gr.Row(equal_height=False, elem_id="main-row"):
             with gr.Column(scale=1, min_width=320, elem_id="input-column"):
                 with gr.Tabs():
@@ -106,15 +107,19 @@ def build(handlers: Handlers, banner: str | None = None) -> gr.Blocks:
         # Radio buttons, not drop-down lists: every choice in sight and one tap away on a
         # phone, and no list left open by Tab / Shift+Tab (Gradio's drop-downs open on focus).
         with gr.Accordion("Controls", open=True, elem_id="controls"), gr.Row():
-            target = gr.Radio(TARGET_CHOICES, value=PREDICTION, label="Class to explain",
+            target = gr.Radio(TARGET_CHOICES, value=PREDICTION,
+                              label="Show the evidence for (class to explain)",
                               elem_id="target", min_width=300)
-            method = gr.Radio(METHOD_CHOICES, value="cam", label="Method",
+            method = gr.Radio(METHOD_CHOICES, value="cam",
+                              label="Way of making the map (method)",
                               info="Score-CAM is slow: on Explain only", elem_id="method",
                               min_width=300)
-            layer = gr.Radio(LAYER_CHOICES, value="layer4", label="Layer", info=LAYER_INFO,
+            layer = gr.Radio(LAYER_CHOICES, value="layer4", label="How deep in the network (layer)",
+                             info=LAYER_INFO,
                              elem_id="layer")
-            opacity = gr.Slider(0, 1, value=0.5, step=0.05, label="Heatmap opacity")
-            colormap = gr.Radio(list(COLORMAPS), value="viridis", label="Colour map",
+            opacity = gr.Slider(0, 1, value=0.5, step=0.05,
+                                label="How strongly the heatmap shows (opacity)")
+            colormap = gr.Radio(list(COLORMAPS), value="viridis", label="Colours (colour map)",
                                 elem_id="colormap")
             grid = gr.Checkbox(False, label="Show the 7×7 grid", info=GRID_INFO)
         # Tabs that wrap onto a second row: on a phone each view is one tap away (the default
