@@ -96,6 +96,21 @@ def test_the_pads_short_answer_says_digit_guess_or_too_small(handlers):
     assert heat[2]["answer"] == ""
 
 
+def test_explain_on_a_live_map_says_it_is_already_up_to_date(handlers, monkeypatch):
+    """Explain with CAM changes nothing on screen (the map follows each stroke): a note says
+    so; with Score-CAM (not live) Explain makes the map and says nothing of the kind."""
+    from ui import handlers as module
+
+    said = []
+    monkeypatch.setattr(module.gr, "Info", lambda message, **_: said.append(message))
+    live = handlers.on_explain("draw", SEVEN, None, "prediction", "cam", "layer4", 0.5,
+                               "viridis", progress=lambda *a, **k: None)
+    assert said == [module.EXPLAIN_IS_FOR_SLOW_MAPS] and live[4]["src"]
+    handlers.on_explain("draw", SEVEN, None, "prediction", "scorecam", "layer4", 0.5,
+                        "viridis", progress=lambda *a, **k: None)
+    assert said == [module.EXPLAIN_IS_FOR_SLOW_MAPS]
+
+
 def test_heatmap_for_the_pad_costs_about_a_millisecond(explainer):
     result = explainer.explain(Service(explainer).read(Pad(SEVEN)))
     views.pad_heat(result)

@@ -36,6 +36,8 @@ RUNNER_UP = "runner-up"  # the contrast's "and not" choice: the network's second
 
 MAP_SIZES = {"layer2": "14×14", "layer3": "7×7", "layer4": "7×7"}
 WARNING_SECONDS = 4  # a warning toast goes before the next result is likely to be read
+EXPLAIN_IS_FOR_SLOW_MAPS = ("The heatmap is already up to date: it follows each stroke. "
+                            "Explain is for Score-CAM, too slow to redo on every stroke.")
 
 # headline, chart, overlay, model view (and, for the pad, the heatmap on its paper)
 Outputs = tuple[str, Any, np.ndarray, np.ndarray, dict]
@@ -119,6 +121,9 @@ class Handlers:
         A Score-CAM run reports its progress (channels scored) to the page as it goes."""
         settings = Settings(target, method, layer, opacity, colormap, grid)
         label = METHODS[method].label if method in METHODS else method
+        if method in METHODS and METHODS[method].live:
+            # Nothing on screen changes: say why, rather than let the button seem broken.
+            gr.Info(EXPLAIN_IS_FOR_SLOW_MAPS, duration=WARNING_SECONDS)
 
         def report(done: int, total: int) -> None:
             progress((done, total), desc=f"{label}: trying your drawing with parts covered",
