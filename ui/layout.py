@@ -51,8 +51,8 @@ def build(handlers: Handlers, banner: str | None = None) -> gr.Blocks:
         gr.Markdown("# What does the network look at?\nDraw a digit (or upload a photo of "
                     "one). A neural network that learnt from 60,000 handwritten digits says "
                     "which digit it sees; the heatmap shows where in your drawing it found the "
-                    "evidence (a ResNet34 trained on MNIST; the heatmap is a *class activation "
-                    "map*).", elem_id="intro")
+                    "evidence<span class='intro-terms'> (a ResNet34 trained on MNIST; the "
+                    "heatmap is a <i>class activation map</i>)</span>.", elem_id="intro")
         source = gr.State("draw")
         # On a phone the columns stack: page.css then puts the prediction right under the pad,
         # whose paper shows the heatmap and the answer in a few words (ui/pad.py).
@@ -94,7 +94,7 @@ def build(handlers: Handlers, banner: str | None = None) -> gr.Blocks:
                 # start and fixed heights, so the first result moves nothing; the labels sit
                 # above the pictures (page.css), and only the overlay keeps one button.
                 overlay = ResultImage(start.overlay,
-                                      label="Class activation map over your drawing",
+                                      label="Heatmap over your picture",
                                       type="numpy", format="jpeg", interactive=False,
                                       height=388, buttons=["fullscreen"], elem_id="overlay")
                 model_view = ResultImage(start.model_view,
