@@ -58,10 +58,15 @@ def _source(source: str, pad: str | None, upload: str | None) -> Pad | Upload:
     return Pad(pad) if source == "draw" else Upload(upload)
 
 
+def _on_pad(pad: str | None, panels: views.Panels) -> dict:
+    """The value for the pad's paper: the heatmap and the short answer of ``panels``, tagged
+    with the drawing ``pad`` they explain."""
+    return PadHeat.of(pad, panels.heat, panels.answer, panels.answer_is_guess)
+
+
 def _row(panels: views.Panels, source: str, pad: str | None) -> Outputs:
     """One person's outputs; the pad's heatmap only for a drawing (an upload leaves it)."""
-    heat = (PadHeat.of(pad, panels.heat, panels.answer, panels.answer_is_guess)
-            if source == "draw" else gr.update())
+    heat = _on_pad(pad, panels) if source == "draw" else gr.update()
     return panels.headline, panels.chart, panels.overlay, panels.model_view, heat
 
 
@@ -102,8 +107,7 @@ class Handlers:
         panels = self._panels([Pad(p) for p in pads], targets, methods, layers, opacities,
                               colormaps, grids)
         return (*_columns(panels),
-                [PadHeat.of(pad, p.heat, p.answer, p.answer_is_guess)
-                 for pad, p in zip(pads, panels, strict=True)])
+                [_on_pad(pad, p) for pad, p in zip(pads, panels, strict=True)])
 
     def on_upload(self, uploads, targets, methods, layers, opacities, colormaps, grids):
         """A new upload (batched): explain each person's file."""

@@ -114,8 +114,8 @@ def build(handlers: Handlers, banner: str | None = None) -> gr.Blocks:
                               label="Way of making the map (method)",
                               info="Score-CAM is slow: on Explain only", elem_id="method",
                               min_width=300)
-            layer = gr.Radio(LAYER_CHOICES, value="layer4", label="How deep in the network (layer)",
-                             info=LAYER_INFO,
+            layer = gr.Radio(LAYER_CHOICES, value="layer4",
+                             label="How deep in the network (layer)", info=LAYER_INFO,
                              elem_id="layer")
             opacity = gr.Slider(0, 1, value=0.5, step=0.05,
                                 label="How strongly the heatmap shows (opacity)")

@@ -12,9 +12,8 @@ itself, beneath the strokes ("Show the heatmap on my drawing", on by default on 
 the headline is below the pad there, off a phone's first screen). The live handlers send them
 to a :class:`PadHeat` beside the pad, an invisible output whose value is a small JPEG of the
 map on white paper and the answer's words, with the checksum of the strokes they belong to; it
-hands the value to the pad in the page (a DOM event). So the pad's value
-stays the strokes, and no pad update (Gradio rebuilds a component for each prop update) is
-made per request.
+hands the value to the pad in the page (a DOM event). So the pad's value stays the strokes, and
+no pad update (Gradio rebuilds a component for each prop update) is made per request.
 
 The value is JSON text, ``""`` when nothing is drawn::
 
