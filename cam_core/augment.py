@@ -18,7 +18,8 @@ import numpy as np
 from . import marks, styles
 from .datasets import PenDigit
 from .fit import MODEL_SIZE, normalize_ink
-from .preprocess import prepare_ink
+from .ink import mean_stroke_width
+from .preprocess import prepare, prepare_ink
 from .strokes import BRUSH_WIDTH, CANVAS_SIZE, place_pen_strokes, random_scribble, render_strokes
 
 UPSAMPLE = 4  # MNIST is warped at 112×112 so thickness changes are gentler than one 28-px step
@@ -58,17 +59,21 @@ def _thickness(rng: np.random.Generator, ink: np.ndarray, scale: float) -> np.nd
     return changed if changed.max() > 0.3 else ink  # never erase the digit entirely
 
 
-def augment_mnist(rng: np.random.Generator, image: np.ndarray, low_res_share: float = 0.0
-                  ) -> np.ndarray:
+def augment_mnist(rng: np.random.Generator, image: np.ndarray, low_res_share: float = 0.0,
+                  scan_share: float = 0.0) -> np.ndarray:
     """MNIST digit (28, 28) uint8 → augmented, re-normalised (28, 28) float32 in [0, 1].
 
     With probability ``low_res_share`` the digit is also seen at a low resolution (12–20 px
     across, then enlarged): blocky, blurred strokes as a coarse scanner or a small photo of a
-    digit gives them (:func:`low_resolution`)."""
+    digit gives them (:func:`low_resolution`). With probability ``scan_share`` it is instead
+    made a small scan filling its box and read by the app's upload path (:func:`small_scan`)."""
     size = MODEL_SIZE * UPSAMPLE
     ink = cv2.resize(image.astype(np.float32) / 255.0, (size, size),
                      interpolation=cv2.INTER_CUBIC).clip(0, 1)
     ink = cv2.warpAffine(ink, _random_affine(rng, size), (size, size), flags=cv2.INTER_LINEAR)
+    # Drawn only when asked, so older recipes replay their exact random stream.
+    if scan_share > 0 and rng.random() < scan_share:
+        return small_scan(rng, ink)  # its own stroke widths: a thick stroke in 16 px is a blob
     ink = _thickness(rng, ink, scale=UPSAMPLE * 1.5)
     if rng.random() < 0.5:  # hard-edged like a drawn stroke, then the fit anti-aliases it
         ink = (ink > rng.uniform(0.3, 0.6)).astype(np.float32)
@@ -76,6 +81,45 @@ def augment_mnist(rng: np.random.Generator, image: np.ndarray, low_res_share: fl
     if low_res_share > 0 and rng.random() < low_res_share:
         ink = low_resolution(rng, ink)
     return _fit(ink)
+
+
+def small_scan(rng: np.random.Generator, ink: np.ndarray) -> np.ndarray:
+    """Ink (H, W) float32 in [0, 1] → (28, 28) float32 in [0, 1]: the digit as a small scan
+    of a form or an envelope, read by the app's upload path (:func:`cam_core.preprocess.prepare`).
+
+    Scanned digit sets are often size-normalised to fill a small box (USPS: 16×16; LeCun et
+    al., NIPS 1989): strokes thickened to 9–16% of the digit's height (thinner ones break up
+    at 16 px), the digit 14–20 px tall, narrow digits widened by up to 1.6× (a 1 becomes a
+    thick bar), centred in a square box it touches or nearly touches, grey ink on grey paper
+    with scanner noise, dark on light or light on dark. Enlarged to MNIST's 20 px box such a
+    digit has thick, soft strokes the drawn and warped digits never have; without them the
+    network flagged 3.5% of USPS's real digits as "not a digit" (0s and 1s most)."""
+    rows, cols = np.nonzero(ink > 0.1)
+    if len(rows) == 0:
+        return _fit(ink)
+    crop = ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    height, width = crop.shape
+    # Strokes 9–16% of the digit's height (MNIST: ~12%): thick enough to survive ~16 px.
+    wanted = rng.uniform(0.09, 0.16) * height
+    grow = round((wanted - mean_stroke_width(crop > 0.5)) / 2)  # radius: both sides grow
+    if grow > 0:
+        crop = cv2.dilate(crop, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1,) * 2))
+    scale_y = rng.uniform(14, 20) / height
+    scale_x = min(scale_y * height / width, scale_y * rng.uniform(1.0, 1.6))
+    small = cv2.resize(crop, (max(1, round(width * scale_x)), max(1, round(height * scale_y))),
+                       interpolation=cv2.INTER_AREA)
+    # Centred in a square box (a 1 has paper on both sides) with 0–2 px to spare.
+    side = max(small.shape) + int(rng.integers(0, 3))
+    left, top = (side - small.shape[1]) // 2, (side - small.shape[0]) // 2
+    small = cv2.copyMakeBorder(small, top, side - small.shape[0] - top, left,
+                               side - small.shape[1] - left, cv2.BORDER_CONSTANT, value=0.0)
+    paper, dark = rng.uniform(0.7, 1.0), rng.uniform(0.0, 0.3)
+    grey = paper - (paper - dark) * small + rng.normal(0, rng.uniform(0, 0.04), small.shape)
+    picture = (grey.clip(0, 1) * 255).round().astype(np.uint8)
+    if rng.random() < 0.5:
+        picture = 255 - picture  # light ink on dark, as some scans are stored
+    prepared = prepare(picture)
+    return _fit(ink) if prepared.blank else prepared.model_input / np.float32(255)
 
 
 def low_resolution(rng: np.random.Generator, ink: np.ndarray) -> np.ndarray:

@@ -54,6 +54,10 @@ def write_card(weights: Path = DEFAULT_WEIGHTS, out: Path | None = None) -> str:
         *([f"- {100 * low:.0f}% of the warped MNIST digits also seen at a low resolution "
            "(12–20 px across, enlarged again: coarse scans, small photos)"]
           if (low := train.get("low_res_share")) else []),
+        *([f"- {100 * scan:.0f}% of the warped MNIST digits made small scans that fill their "
+           "box (14–20 px tall, soft strokes, grey paper; `augment.small_scan`) and read by the "
+           "app's upload path"]
+          if (scan := train.get("scan_share")) else []),
         *([f"- {100 * clean:.0f}% of the MNIST digits of each batch given as they are (no "
            "warp, no re-fit: MNIST is already normalised the app's way)"]
           if (clean := train.get("clean_share")) else []),

@@ -91,7 +91,7 @@ def _stroke_width(ink: np.ndarray) -> float:
     return 2.0 * float(np.percentile(distance[mask > 0], STROKE_PERCENTILE))
 
 
-def _mean_stroke_width(solid: np.ndarray) -> float:
+def mean_stroke_width(solid: np.ndarray) -> float:
     """Mean stroke width in pixels of a boolean ink mask ``(H, W)``: 2 × area / perimeter
     (outer and hole contours). A stroke of length L and width w has area ≈ Lw and perimeter
     ≈ 2L; a filled blob of diameter D gives D/2. Unlike the distance-transform width, crossings
@@ -231,7 +231,7 @@ def too_small(solid: np.ndarray, extent: int) -> bool:
     as a confident 0; every digit is several strokes long.
     """
     return bool(extent < MIN_DIGIT_EXTENT * max(solid.shape) or solid.sum() < MIN_INK_PIXELS
-                or extent < MIN_DIGIT_STROKES * _mean_stroke_width(solid))
+                or extent < MIN_DIGIT_STROKES * mean_stroke_width(solid))
 
 
 def thicken_thin_strokes(ink: np.ndarray, solid: np.ndarray, extent: int) -> np.ndarray:

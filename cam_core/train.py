@@ -79,6 +79,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--low-res-share", type=float, default=0.0,
                         help="share of the warped MNIST digits also seen at a low resolution "
                              "(12–20 px across, enlarged again: coarse scans, small photos)")
+    parser.add_argument("--scan-share", type=float, default=0.0,
+                        help="share of the warped MNIST digits made small scans that fill their "
+                             "box (14–20 px, thick soft strokes, grey paper: augment.small_scan) "
+                             "and read by the app's upload path")
     parser.add_argument("--minutes", type=float, default=0.0,
                         help="fit the run into this many minutes of training: after a 60-step "
                              "trial the step count is cut to what fits (0 = no limit). The "
@@ -160,7 +164,8 @@ class Batches:
                 clean = args.clean_share > 0 and rng.random() < args.clean_share
                 image = self.images[index]
                 digits.append(image / np.float32(255) if clean
-                              else augment.augment_mnist(rng, image, args.low_res_share))
+                              else augment.augment_mnist(rng, image, args.low_res_share,
+                                                           args.scan_share))
                 labels.append(int(self.labels[index]))
         outliers = [augment.random_outlier(rng, self.fashion, args.marks_share, self.pen_strokes)
                     for _ in range(args.outliers)]
@@ -445,6 +450,7 @@ def finish(args: argparse.Namespace, model: DigitResNet, ema: DigitResNet, batch
         "clean_share": args.clean_share, "pen_share": args.pen_share,
         "style_share": args.style_share, "marks_share": args.marks_share,
         "low_res_share": args.low_res_share, "pen_bend_share": args.pen_bend_share,
+        "scan_share": args.scan_share,
         "initialised_from": ({"path": args.init, "sha256": sha256_of(args.init)}
                              if args.init else None),
         "device": str(device), "torch": torch.__version__, "python": platform.python_version(),

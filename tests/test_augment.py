@@ -1,4 +1,5 @@
-"""Training augmentations: the low-resolution view of a digit, and recipes that replay."""
+"""Training augmentations: the low-resolution view of a digit, small scans, bent pen strokes,
+and recipes that replay."""
 
 from __future__ import annotations
 
@@ -51,6 +52,35 @@ def test_low_resolution_share_zero_replays_the_old_random_stream():
     plain = [augment.augment_mnist(np.random.default_rng(seed), image) for seed in range(5)]
     assert all(b.shape == (28, 28) and b.min() >= 0 and b.max() <= 1 for b in blurred)
     assert any(not np.array_equal(b, p) for b, p in zip(blurred, plain, strict=True))
+
+
+def _box(image: np.ndarray) -> tuple[int, int]:
+    rows, cols = np.nonzero(image > 0.3)
+    return rows.max() - rows.min() + 1, cols.max() - cols.min() + 1
+
+
+def test_small_scan_widens_a_narrow_digit_and_reads_it_the_app_way():
+    size = 112
+    bar = np.zeros((size, size), np.float32)
+    bar[20:90, 54:61] = 1.0  # an upright '1': 7 px wide, 70 px tall (MNIST's 10% at 4×)
+    fitted = augment._fit(bar)
+    scans = [augment.small_scan(np.random.default_rng(seed), bar) for seed in range(30)]
+    for scan in scans:
+        assert scan.shape == (28, 28) and scan.dtype == np.float32
+        assert scan.min() >= 0.0 and scan.max() <= 1.0
+        # The app's fit: longer side 20 px (± 1 for soft edges under a half-pixel shift).
+        assert abs(_box(fitted)[0] - 20) <= 1 and abs(_box(scan)[0] - 20) <= 1
+    # Widened by up to 1.6× and thickened: the bar is wider than the plain fit, on average.
+    widths = [_box(scan)[1] for scan in scans]
+    assert np.mean(widths) > 1.3 * _box(fitted)[1]
+    assert max(widths) > min(widths)  # a random width, not one fixed look
+    # Only drawn when asked: a scan share of 0 replays the old random stream exactly.
+    image = _stroke_digit()
+    before = augment.augment_mnist(np.random.default_rng(5), image, 0.0)
+    assert np.array_equal(before, augment.augment_mnist(np.random.default_rng(5), image, 0.0, 0.0))
+    scanned = augment.augment_mnist(np.random.default_rng(5), image, 0.0, 1.0)
+    assert scanned.shape == (28, 28) and not np.array_equal(scanned, before)
+    assert augment.small_scan(np.random.default_rng(0), np.zeros((8, 8), np.float32)).max() == 0
 
 
 def test_data_folders_can_be_moved_through_the_environment(tmp_path):
