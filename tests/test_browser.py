@@ -234,8 +234,10 @@ def test_browser_phone_and_tablet_show_digit_and_heatmap_on_the_first_screen(
         canvas = page.locator("#sketch canvas").bounding_box()
         assert abs(heat["width"] - canvas["width"]) < 1 and abs(heat["y"] - canvas["y"]) < 1
         if device == "phone":  # every control under the pad is a finger's size
-            for control in ("#sketch .pen-tools button", "#sketch .pen-heat-toggle"):
-                assert page.locator(control).first.bounding_box()["height"] >= 44, control
+            for control in ("#sketch .pen-tools button", "#sketch .pen-heat-toggle",
+                            "#overlay .icon-button"):
+                box = page.locator(control).first.bounding_box()
+                assert box["height"] >= 44 and box["width"] >= 44, (control, box)
         # The answer in the paper's corner, for the drawing on the pad.
         said = page.locator("#sketch .pen-answer")
         said.wait_for(state="visible", timeout=30_000)
