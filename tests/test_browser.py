@@ -71,6 +71,13 @@ CHART_DRAWN = ("() => document.querySelectorAll('#chart .mark-rect path, #chart 
 HEAT_SHOWN = """() => { const heat = document.querySelector('#sketch .pen-heat');
   return heat && !heat.hidden && heat.complete && heat.naturalWidth > 0; }"""
 # Where the result panels are on the page (x, y, width, height), rounded to a pixel.
+# Controls a finger taps (tabs, Explain, accordion headers, choices, opacity reset, grid box)
+# that are shown yet under 44 px tall or wide: their text and size.
+SMALL_TAP_TARGETS = """() => [...document.querySelectorAll(['button[role=tab]', '#explain',
+    '.label-wrap', 'label:has(> input[type=radio])', '.checkbox-container', '.reset-button'])]
+  .map(e => [e.innerText.trim().slice(0, 20), e.getBoundingClientRect()])
+  .filter(([, r]) => r.width > 0 && (r.height < 44 || r.width < 44))
+  .map(([text, r]) => `${text} ${Math.round(r.width)}×${Math.round(r.height)}`)"""
 BOXES = """() => ['#headline', '#chart', '#overlay', '#model-view', '#explain'].map(s => {
   const r = document.querySelector(s).getBoundingClientRect();
   return [r.x, r.y, r.width, r.height].map(Math.round); })"""
@@ -238,6 +245,7 @@ def test_browser_phone_and_tablet_show_digit_and_heatmap_on_the_first_screen(
                             "#overlay .icon-button"):
                 box = page.locator(control).first.bounding_box()
                 assert box["height"] >= 44 and box["width"] >= 44, (control, box)
+            assert page.evaluate(SMALL_TAP_TARGETS) == []  # and every other control too
         # The answer in the paper's corner, for the drawing on the pad.
         said = page.locator("#sketch .pen-answer")
         said.wait_for(state="visible", timeout=30_000)
