@@ -85,7 +85,18 @@ def augment_mnist(rng: np.random.Generator, image: np.ndarray, low_res_share: fl
 
 def small_scan(rng: np.random.Generator, ink: np.ndarray) -> np.ndarray:
     """Ink (H, W) float32 in [0, 1] → (28, 28) float32 in [0, 1]: the digit as a small scan
-    of a form or an envelope, read by the app's upload path (:func:`cam_core.preprocess.prepare`).
+    (:func:`small_scan_picture`) read by the app's upload path
+    (:func:`cam_core.preprocess.prepare`); the ink merely fitted when that finds no digit."""
+    picture = small_scan_picture(rng, ink)
+    if picture is None:
+        return _fit(ink)
+    prepared = prepare(picture)
+    return _fit(ink) if prepared.blank else prepared.model_input / np.float32(255)
+
+
+def small_scan_picture(rng: np.random.Generator, ink: np.ndarray) -> np.ndarray | None:
+    """Ink (H, W) float32 in [0, 1] → the digit as a small scan of a form or an envelope:
+    a square uint8 picture 14–22 px a side, or ``None`` when there is no ink.
 
     Scanned digit sets are often size-normalised to fill a small box (USPS: 16×16; LeCun et
     al., NIPS 1989): strokes thickened to 9–16% of the digit's height (thinner ones break up
@@ -96,7 +107,7 @@ def small_scan(rng: np.random.Generator, ink: np.ndarray) -> np.ndarray:
     network flagged 3.5% of USPS's real digits as "not a digit" (0s and 1s most)."""
     rows, cols = np.nonzero(ink > 0.1)
     if len(rows) == 0:
-        return _fit(ink)
+        return None
     crop = ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
     height, width = crop.shape
     # Strokes 9–16% of the digit's height (MNIST: ~12%): thick enough to survive ~16 px.
@@ -118,8 +129,7 @@ def small_scan(rng: np.random.Generator, ink: np.ndarray) -> np.ndarray:
     picture = (grey.clip(0, 1) * 255).round().astype(np.uint8)
     if rng.random() < 0.5:
         picture = 255 - picture  # light ink on dark, as some scans are stored
-    prepared = prepare(picture)
-    return _fit(ink) if prepared.blank else prepared.model_input / np.float32(255)
+    return picture
 
 
 def low_resolution(rng: np.random.Generator, ink: np.ndarray) -> np.ndarray:

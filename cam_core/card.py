@@ -79,7 +79,9 @@ def write_card(weights: Path = DEFAULT_WEIGHTS, out: Path | None = None) -> str:
             + f", by `{train['soup']['command']}`, {train['soup']['date']}; held-back "
             f"accuracy {_pct(train.get('held_back_accuracy'))}"]),
         f"- Temperature: {train.get('temperature', 1.0):.4f}; OOD threshold (energy score): "
-        f"{train.get('ood_threshold', float('nan')):.4f}"
+        f"{train.get('ood_threshold', float('nan')):.4f} (keeps 99% of the held-back digits "
+        "in each form the app meets them, whichever is loosest: uploaded, as small scans that "
+        "fill their box, and drawn: pen replays of writers 1–25)"
         + (f", refitted by `python -m cam_core.train --recalibrate` {train['recalibrated']}"
            if "recalibrated" in train else ""),
         f"- sha256: `{train.get('sha256', '—')}`", "",
