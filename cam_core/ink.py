@@ -130,17 +130,23 @@ def _ink_from_grey(grey: np.ndarray) -> np.ndarray:
     """Grey uint8 (H, W) → ink float32 in [0, 1], for light-on-dark or dark-on-light pictures.
 
     Why this way: uneven lighting on paper photos is flattened by subtracting an estimate of the
-    background (:func:`_flatten_lighting`); the polarity is decided by the border, which is
-    background in any framed digit; Otsu's threshold then separates ink from paper, and the ink
-    keeps a soft edge for anti-aliasing.
+    background (:func:`_flatten_lighting`; on pictures under 64 px, the border's level); the
+    polarity is decided by the border, which is background in any framed digit; Otsu's
+    threshold then separates ink from paper, and the ink keeps a soft edge for anti-aliasing.
     """
     grey = grey.astype(np.float32) / 255.0
     height, width = grey.shape
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     if np.median(border) > BORDER_LIGHT:  # dark ink on light paper: make ink bright
         grey = 1.0 - grey
+        border = 1.0 - border
     if max(height, width) >= MIN_LIGHTING_SIDE:
         grey = _flatten_lighting(grey)
+    else:
+        # A small scan or crop has even paper: subtract its level. Left in, grey paper of a
+        # two-level picture (no noise, no anti-aliasing) became Otsu's threshold itself, the
+        # ramp made it half ink, and a digit filling its box was refused as "too small".
+        grey = np.clip(grey - float(np.median(border)), 0.0, 1.0)
     top = float(grey.max())
     if top < MIN_CONTRAST:  # no contrast at all: a blank page
         return np.zeros_like(grey)

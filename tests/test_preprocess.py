@@ -44,3 +44,18 @@ def test_digit_far_right_of_wide_canvas_maps_back_right():
     prepared = prepare(dark_on_light(ink))
     inverse_x = np.linalg.inv(np.vstack([prepared.to_model, [0, 0, 1]]))[0] @ [14, 14, 1]
     assert inverse_x > 400  # the model's centre is on the right of the canvas
+
+
+@pytest.mark.parametrize("side", [16, 20, 40])
+@pytest.mark.parametrize("paper", [180, 200, 230])
+def test_two_level_small_picture_on_grey_paper_reads_like_on_white(side, paper):
+    """A digit in flat dark ink (30) filling a small picture of flat grey paper (no noise, no
+    anti-aliasing: a paint program's or a binarised scan's). Before the paper's level was
+    subtracted, it became Otsu's threshold, turned half ink, and the digit was refused."""
+    yy, xx = np.mgrid[:side, :side] / (side - 1) * 2 - 1
+    ring = np.abs(np.hypot(xx / 0.75, yy / 0.95) - 0.8) < 0.18  # a 0 filling the box
+    on_grey = np.where(ring, 30, paper).astype(np.uint8)
+    on_white = np.where(ring, 30, 255).astype(np.uint8)
+    read, reference = prepare(on_grey), prepare(on_white)
+    assert not read.blank, read.message
+    np.testing.assert_allclose(read.model_input, reference.model_input, atol=1)
