@@ -3,7 +3,8 @@
 ``python app.py [--host 127.0.0.1] [--port 7860] [--classroom] [--share] [--mcp]`` (also how a
 Hugging Face Space starts it; ``--classroom`` serves a class over the room's network, see
 ``ui/classroom.py``). This file only builds and launches: :func:`build_demo` puts the page
-(``ui/``) on a request service (``cam_core.service``) over an explainer (``cam_core.engine``);
+(``ui/``) on a request service (``cam_core.serve.service``) over an explainer
+(``cam_core.explain.engine``);
 :func:`main` loads the model and serves. Importing it loads nothing heavy.
 """
 
@@ -24,8 +25,8 @@ import logging
 
 import gradio as gr
 
-from cam_core.engine import Explainer
-from cam_core.service import Service
+from cam_core.explain.engine import Explainer
+from cam_core.serve.service import Service
 from ui import classroom, layout
 from ui.handlers import Handlers
 
@@ -78,8 +79,8 @@ def main(argv: list[str] | None = None) -> None:
     naming the training command) and serve until stopped."""
     args = parse_args(argv)
     cap_malloc_arenas()
-    from cam_core.engine import load_explainer
-    from cam_core.model import WeightsError
+    from cam_core.explain.engine import load_explainer
+    from cam_core.model.weights import WeightsError
 
     try:
         explainer = load_explainer(os.environ.get("DIGIT_CAM_WEIGHTS") or None)

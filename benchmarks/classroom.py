@@ -70,7 +70,8 @@ def serve_trivial(port: int) -> None:
     import cv2
     import gradio as gr
 
-    from cam_core import render, views
+    from cam_core.explain import render
+    from cam_core.serve import views
     from ui import layout
     from ui.handlers import Handlers
 
@@ -136,7 +137,7 @@ class Digit:
 
 def _pad_value(strokes: list[np.ndarray]) -> str:
     """The pad's value (ui/pad.js): strokes in canvas pixels, points to 0.01 px."""
-    from cam_core.strokes import BRUSH_WIDTH, CANVAS_SIZE
+    from cam_core.inputs.strokes import BRUSH_WIDTH, CANVAS_SIZE
 
     return json.dumps({"width": CANVAS_SIZE, "height": CANVAS_SIZE, "strokes": [
         {"tool": "pen", "size": BRUSH_WIDTH, "points": np.round(s, 2).tolist()}
@@ -146,8 +147,8 @@ def _pad_value(strokes: list[np.ndarray]) -> str:
 def _stroke_sets(count: int, rng: np.random.Generator) -> list[list[np.ndarray]]:
     """``count`` digits with 1–3 strokes in canvas pixels: pendigits writers' digits when
     ``../shared/data`` has them, else jittered synthetic 1s, 4s and 7s."""
-    from cam_core import datasets
-    from cam_core.strokes import place_pen_strokes
+    from training import datasets
+    from training.scribbles import place_pen_strokes
 
     try:
         pool = [d for d in datasets.load_pendigits() if 1 <= len(d.strokes) <= 3]
@@ -176,7 +177,7 @@ def _stroke_sets(count: int, rng: np.random.Generator) -> list[list[np.ndarray]]
 def make_digits(count: int, folder: Path, seed: int = 0) -> list[Digit]:
     from PIL import Image
 
-    from cam_core.strokes import parse_drawing, render_drawing
+    from cam_core.inputs.strokes import parse_drawing, render_drawing
 
     rng = np.random.default_rng(seed)
     digits = []
@@ -195,8 +196,8 @@ def make_digits(count: int, folder: Path, seed: int = 0) -> list[Digit]:
 
 def expected_answers(digits: list[Digit]) -> dict[str, np.ndarray | None]:
     """The library's probabilities for every drawing state and file (None: a blank page)."""
-    from cam_core.engine import load_explainer
-    from cam_core.service import Pad, Request, Service, Upload
+    from cam_core.explain.engine import load_explainer
+    from cam_core.serve.service import Pad, Request, Service, Upload
 
     service = Service(load_explainer())
     keys = [s for d in digits for s in d.states] + [f for d in digits for f in d.files]

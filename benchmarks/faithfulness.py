@@ -1,7 +1,8 @@
 """ROAD faithfulness of every map: ``python benchmarks/faithfulness.py [--n 200]``.
 
 For the first N MNIST test digits, each live method on each of its layers is scored with ROAD
-(Rong et al., ICML 2022; :mod:`cam_core.road`: most relevant first against least relevant first,
+(Rong et al., ICML 2022; :mod:`cam_core.explain.road`: most relevant first against least relevant
+first,
 noisy linear imputation, 10%–90% hidden), next to a random smooth 7×7 map. Prints MoRF and LeRF
 (mean probability of the explained class after hiding) and the combined score (higher = more
 faithful, ≈ 0 for a random map). README's faithfulness table comes from this script.
@@ -17,10 +18,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script, from anywhere
 
-from cam_core import datasets, road, trust
-from cam_core.engine import load_explainer
-from cam_core.methods import METHODS
-from cam_core.preprocess import prepare
+from cam_core.explain import road
+from cam_core.explain.engine import load_explainer
+from cam_core.explain.methods import METHODS
+from cam_core.inputs.prepare import prepare
+from cam_core.serve import trust
+from training import datasets
 
 
 def main() -> None:

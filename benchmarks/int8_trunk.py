@@ -1,7 +1,8 @@
 """What an int8 trunk would buy: ``python benchmarks/int8_trunk.py [--agree 2000]``.
 
 A measurement for a decision, not a code path of the app. The engine serves the network in
-float32 (``cam_core.model.load_model``); on 2 CPU cores its forward pass alone is slower than
+float32 (``cam_core.model.weights.load_model``); on 2 CPU cores its forward pass alone is slower
+than
 the engine's targets (``explain`` p50 ≤ 40 ms, ≤ 15 ms per image at batch 16) allow. This
 quantises a copy of the committed network with PyTorch's own
 post-training static quantisation (``torch.ao.quantization``, FX mode, the ``x86`` engine,
@@ -31,10 +32,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cam_core import datasets
-from cam_core.bench import _times  # the engine benchmark's timing loop
-from cam_core.fit import to_tensor
-from cam_core.model import load_model
+from benchmarks.engine import times  # the engine benchmark's timing loop
+from cam_core.inputs.fit import to_tensor
+from cam_core.model.weights import load_model
+from training import datasets
 
 
 def _inputs(images: np.ndarray) -> torch.Tensor:
@@ -44,7 +45,7 @@ def _inputs(images: np.ndarray) -> torch.Tensor:
 
 def _p50_ms(model: torch.nn.Module, batch: torch.Tensor, repeats: int) -> float:
     with torch.inference_mode():
-        return statistics.median(_times(lambda: model(batch), repeats))
+        return statistics.median(times(lambda: model(batch), repeats))
 
 
 def main() -> None:

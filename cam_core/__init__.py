@@ -1,16 +1,18 @@
-"""cam_core: class activation maps for a ResNet34 digit classifier.
+"""cam_core: class activation maps for a ResNet34 digit classifier. Nothing here imports Gradio.
 
-Modules, in the order a drawing passes through them: :mod:`.service` (the app's requests:
-batching, grouping, the controls' rules), :mod:`.strokes` (the drawing pad's strokes checked
-and drawn), :mod:`.preprocess` (any input → 28×28 model input and its canvas transform: :mod:`.read`
-reads it safely, :mod:`.ink` finds the ink, :mod:`.fit` fits it as MNIST was made),
-:mod:`.engine` (prediction and class activation maps, cached; its batched model pass in
-:mod:`.passes`, using :mod:`.methods` and :mod:`.model`; on ZeroGPU with a GPU lease,
-:mod:`.zerogpu`), :mod:`.render` and :mod:`.views` (maps → pictures and what the page shows).
-Teaching views: :mod:`.teaching`, and :mod:`.trust` (ROAD on the student's drawing, with
-:mod:`.road`). :mod:`.train`, :mod:`.evaluate`, :mod:`.calibrate` and :mod:`.bench` make and
-measure the model (with :mod:`.augment`, :mod:`.styles` and :mod:`.marks`). Person-facing
-errors: :mod:`.errors`. Nothing here imports Gradio.
+One package a layer, in the order a drawing passes through them:
+
+- :mod:`cam_core.inputs`: untrusted files and the pad's strokes →
+:class:`~cam_core.inputs.prepare.Prepared`
+  (read safely, ink found, fitted as MNIST was made).
+- :mod:`cam_core.model`: the network, its weights file, calibrated probabilities.
+- :mod:`cam_core.explain`: CAM and the gradient methods, the engine (cache, batching of many
+  people's passes, ZeroGPU), rendering maps over the person's picture, ROAD.
+- :mod:`cam_core.serve`: what the page asks and says: the service (requests of many students),
+  the panels, the teaching views and how far a map can be trusted.
+
+Person-facing errors: :mod:`cam_core.errors`. Training and evaluation live beside this package,
+in ``training/`` (which imports ``cam_core``; never the reverse).
 """
 
 __version__ = "0.1.0"

@@ -1,7 +1,7 @@
-"""``python -m cam_core {predict,train,evaluate,bench} ...``."""
+"""``python -m cam_core predict IMAGE...`` (see :mod:`cam_core.cli`)."""
 
 import sys
 
-from .cli import main
+from cam_core.cli import main
 
 sys.exit(main())

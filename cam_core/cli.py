@@ -1,7 +1,7 @@
 """Command line: ``python -m cam_core predict IMAGE... [--json] [--target N] [--method M]
 [--layer L] [--colormap C] [--opacity A] [--overlay-dir DIR]`` (the controls of the app's page
-and of its ``/explain`` API), plus ``train``, ``evaluate`` and ``bench`` passed through to
-their modules.
+and of its ``/explain`` API). Training and evaluation are ``python -m training.train`` and
+``python -m training.evaluate``.
 
 ``predict --json`` prints one JSON object per image, one a line::
 
@@ -20,10 +20,11 @@ from pathlib import Path
 
 from PIL import Image
 
-from .errors import InputError
-from .methods import METHODS
-from .model import FEATURE_LAYERS, WeightsError
-from .render import COLORMAPS
+from cam_core.errors import InputError
+from cam_core.explain.methods import METHODS
+from cam_core.explain.render import COLORMAPS
+from cam_core.model.network import FEATURE_LAYERS
+from cam_core.model.weights import WeightsError
 
 
 def _opacity(text: str) -> float:
@@ -78,7 +79,7 @@ def _print_error(path: str, error: str, as_json: bool) -> None:
 def predict(argv: list[str]) -> int:
     """Run ``predict``; returns the exit status (0 all read, 1 any file failed, 2 bad usage)."""
     args = _predict_parser().parse_args(argv)
-    from .engine import load_explainer  # imported here so --help stays fast
+    from cam_core.explain.engine import load_explainer  # imported here so --help stays fast
 
     try:
         explainer = load_explainer(args.weights, args.device)
@@ -128,20 +129,15 @@ def predict(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Dispatch ``predict``, ``train``, ``evaluate`` or ``bench``."""
+    """Run ``predict``; ``train``, ``evaluate`` and ``bench`` get the command that does it (they
+    live outside this package, so a server that only serves needs none of them)."""
     argv = sys.argv[1:] if argv is None else argv
-    commands = ("predict", "train", "evaluate", "bench")
-    if not argv or argv[0] not in commands:
-        print(f"usage: python -m cam_core {{{','.join(commands)}}} ...", file=sys.stderr)
+    elsewhere = {"train": "python -m training.train", "evaluate": "python -m training.evaluate",
+                 "bench": "python benchmarks/engine.py"}
+    if argv and argv[0] == "predict":
+        return predict(argv[1:])
+    if argv and argv[0] in elsewhere:
+        print(f"{argv[0]} is run as `{elsewhere[argv[0]]} ...`", file=sys.stderr)
         return 2
-    command, rest = argv[0], argv[1:]
-    if command == "predict":
-        return predict(rest)
-    if command == "train":
-        from .train import main as run
-    elif command == "evaluate":
-        from .evaluate import main as run
-    else:
-        from .bench import main as run
-    run(rest)
-    return 0
+    print("usage: python -m cam_core predict IMAGE... [--json] (see --help)", file=sys.stderr)
+    return 2

@@ -19,9 +19,10 @@ import numpy as np
 import pytest
 import torch
 
-from cam_core import datasets
-from cam_core.engine import Explainer, load_explainer
-from cam_core.model import DEFAULT_WEIGHTS, build_model
+from cam_core.explain.engine import Explainer, load_explainer
+from cam_core.model.network import build_model
+from cam_core.model.weights import DEFAULT_WEIGHTS
+from training import datasets
 
 ROOT = Path(__file__).resolve().parent.parent
 MNIST_ROOT = datasets.SHARED_DATA / "mnist"

@@ -8,7 +8,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from cam_core.strokes import render_strokes
+from cam_core.inputs.strokes import render_strokes
 
 SEVEN = [np.array([[110, 80], [290, 80], [170, 330]], float)]
 

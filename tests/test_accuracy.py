@@ -6,9 +6,10 @@ import cv2
 import numpy as np
 import pytest
 
-from cam_core import augment
-from cam_core.preprocess import prepare_ink
-from cam_core.strokes import pen_ink, place_pen_strokes, random_scribble, render_strokes
+from cam_core.inputs.prepare import prepare_ink
+from cam_core.inputs.strokes import render_strokes
+from training import augment
+from training.scribbles import pen_ink, place_pen_strokes, random_scribble
 
 
 def test_every_photo_is_read_right(explainer, photos):
@@ -90,7 +91,7 @@ def test_real_digits_through_the_apps_path_are_rarely_called_not_a_digit(explain
 def test_small_scans_of_unseen_digits_are_read_and_rarely_called_not_a_digit(explainer,
                                                                             mnist_test):
     """MNIST test digits as small size-normalised scans (16–20 px, thick strokes, grey paper,
-    either polarity: :func:`cam_core.augment.small_scan_picture`), given to the app as uploads.
+    either polarity: :func:`training.augment.small_scan_picture`), given to the app as uploads.
     The threshold is fitted on such scans of the held-back digits too (99% kept; these are
     other writers, so a little more is flagged): 13 of these 600 flagged with it, 26 with the
     threshold fitted without the scans (which flagged 2.9% of USPS's real scans, now 1.2%)."""

@@ -19,8 +19,8 @@ from conftest import HAS_MCP, ROOT, png_declaring
 from PIL import Image
 
 import app
-from cam_core import views
-from cam_core.service import SERVER_ERROR, Service
+from cam_core.serve import views
+from cam_core.serve.service import SERVER_ERROR, Service
 from ui.handlers import LAYER_INFO, WHY_TAB, Handlers
 from ui.upload import UploadedImage
 
@@ -193,7 +193,7 @@ def test_the_heatmap_offers_its_grid_and_says_why_blank_paper_can_be_evidence(se
 def test_importing_the_app_loads_no_model():
     """Importing ``app`` (tests, tools, a Space's loader) builds nothing heavy."""
     done = subprocess.run(
-        [sys.executable, "-c", "import app, cam_core.engine as e; "
+        [sys.executable, "-c", "import app, cam_core.explain.engine as e; "
          "print(e._explainer.cache_info().currsize, hasattr(app, 'demo'))"],
         cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -297,7 +297,8 @@ def test_hide_the_evidence_follows_the_map_chosen_in_the_controls(handlers):
 
 
 def test_the_trust_view_names_the_map_chosen_in_the_controls(handlers, monkeypatch):
-    from cam_core import methods, trust
+    from cam_core.explain import methods
+    from cam_core.serve import trust
 
     live = {name: methods.METHODS[name] for name in ("cam", "gradcam")}
     monkeypatch.setattr(trust, "METHODS", live)  # fewer maps: the same code, faster

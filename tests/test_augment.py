@@ -10,7 +10,7 @@ import sys
 import numpy as np
 from conftest import ROOT
 
-from cam_core import augment
+from training import augment
 
 
 def _stroke_digit() -> np.ndarray:
@@ -91,7 +91,7 @@ def test_small_scan_widens_a_narrow_digit_and_reads_it_the_app_way():
 
 
 def test_data_folders_can_be_moved_through_the_environment(tmp_path):
-    code = ("from cam_core import datasets; print(datasets.SHARED_DATA); "
+    code = ("from training import datasets; print(datasets.SHARED_DATA); "
             "print(datasets.FASHION_DIR); print(datasets.load_usps.__defaults__[0])")
     env = {**os.environ, "CAM_SHARED_DATA": str(tmp_path / "data"),
            "CAM_FASHION_DIR": str(tmp_path / "fashion")}
@@ -102,7 +102,7 @@ def test_data_folders_can_be_moved_through_the_environment(tmp_path):
 
 
 def test_bent_strokes_move_smoothly_and_no_further_than_asked():
-    from cam_core import datasets
+    from training import datasets
 
     rng = np.random.default_rng(3)
     t = np.linspace(0, 1, 60)[:, None]

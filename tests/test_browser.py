@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from conftest import ARTIFACTS
 
-from cam_core.service import Pad, Service
-from cam_core.strokes import parse_drawing, render_drawing, render_strokes
+from cam_core.inputs.strokes import parse_drawing, render_drawing, render_strokes
+from cam_core.serve.service import Pad, Service
 
 CHROMIUM = Path("/usr/bin/chromium")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cam_core import calibrate
+from cam_core.model import calibrate
 
 
 def test_fit_temperature_recovers_a_known_temperature():

@@ -116,9 +116,9 @@ def test_main_prints_the_address_and_qr_code_in_classroom_mode(argv, monkeypatch
     for name in ("GRADIO_SERVER_NAME", "GRADIO_SERVER_PORT", "PORT"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(classroom, "lan_address", lambda: "192.168.1.23")
-    import cam_core.engine
+    import cam_core.explain.engine
 
-    monkeypatch.setattr(cam_core.engine, "load_explainer", lambda *args: untrained)
+    monkeypatch.setattr(cam_core.explain.engine, "load_explainer", lambda *args: untrained)
     launched = {}
     monkeypatch.setattr(app.gr.Blocks, "launch",
                         lambda self, **kwargs: launched.update(kwargs))

@@ -91,7 +91,8 @@ def test_text_names_the_explained_class_and_blank_gets_no_overlay(photos, tmp_pa
 
 def test_an_unexpected_error_on_one_file_does_not_stop_the_batch(monkeypatch, capsys):
     """A bug met on one file is reported on that file's line; the others are still explained."""
-    from cam_core import cli, engine
+    from cam_core import cli
+    from cam_core.explain import engine
 
     class Explainer:
         def explain(self, image, **_):

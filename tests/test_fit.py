@@ -1,4 +1,4 @@
-"""The MNIST-style fit (cam_core.fit): longer side to 20 px, centre of mass at (14, 14), and
+"""The MNIST-style fit (cam_core.inputs.fit): longer side to 20 px, centre of mass at (14, 14), and
 the affine from the input frame to the 28×28 frame."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from pictures import seven_ink
 
-from cam_core.fit import normalize_ink
+from cam_core.inputs.fit import normalize_ink
 
 
 def test_normalised_like_mnist_fit_and_centre():

@@ -1,4 +1,5 @@
-"""Finding the ink (cam_core.ink): polarity, lighting, transparency, thin strokes thickened, and
+"""Finding the ink (cam_core.inputs.ink): polarity, lighting, transparency, thin strokes thickened,
+and
 ink too small to read refused."""
 
 from __future__ import annotations
@@ -8,9 +9,9 @@ import numpy as np
 import pytest
 from pictures import SEVEN, dark_on_light, seven_ink
 
-from cam_core.ink import extract_ink, thicken_thin_strokes
-from cam_core.preprocess import prepare, prepare_ink
-from cam_core.strokes import render_strokes
+from cam_core.inputs.ink import extract_ink, thicken_thin_strokes
+from cam_core.inputs.prepare import prepare, prepare_ink
+from cam_core.inputs.strokes import render_strokes
 
 
 def test_light_on_dark_and_dark_on_light_give_same_input():

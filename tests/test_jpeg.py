@@ -1,4 +1,5 @@
-"""Large photos (cam_core.jpeg, cam_core.read): a camera's baseline JPEG is decoded at reduced
+"""Large photos (cam_core.inputs.jpeg, cam_core.inputs.read): a camera's baseline JPEG is decoded
+at reduced
 scale; a progressive one, or one with a scan per colour, keeps the 40 MP cap; markers are read as
 libjpeg reads them."""
 
@@ -14,9 +15,9 @@ from conftest import png_declaring
 from pictures import png_bytes
 from PIL import Image
 
-from cam_core import read
-from cam_core.jpeg import is_sequential_interleaved_jpeg
-from cam_core.preprocess import InputError, prepare
+from cam_core.inputs import read
+from cam_core.inputs.jpeg import is_sequential_interleaved_jpeg
+from cam_core.inputs.prepare import InputError, prepare
 
 
 def test_a_48_megapixel_phone_jpeg_is_read_at_reduced_scale():

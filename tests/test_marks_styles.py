@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cam_core import augment, evaluate, marks, styles
-from cam_core.preprocess import prepare, prepare_ink
-from cam_core.strokes import BRUSH_WIDTH, place_pen_strokes, render_strokes
+from cam_core.inputs.prepare import prepare, prepare_ink
+from cam_core.inputs.strokes import BRUSH_WIDTH, render_strokes
+from training import augment, evaluate, marks, styles
+from training.scribbles import place_pen_strokes
 
 SEVEN = (np.array([[0.0, 100], [60, 100], [20, 0]]),)  # tablet frame, y up
 ONE = (np.array([[30.0, 0], [30, 100]]),)

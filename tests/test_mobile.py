@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 import torch
 
-from cam_core import render, views
-from cam_core.methods import METHODS, MethodContext, reporting_progress
-from cam_core.service import Pad, Service
+from cam_core.explain import render
+from cam_core.explain.methods import METHODS, MethodContext, reporting_progress
+from cam_core.serve import views
+from cam_core.serve.service import Pad, Service
 from ui.handlers import Handlers, layer_note
 from ui.pad import PadHeat
 

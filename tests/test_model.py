@@ -11,8 +11,9 @@ import pytest
 import torch
 from conftest import MNIST_ROOT, ROOT, need, weights_path
 
-from cam_core.fit import to_tensor
-from cam_core.model import WeightsError, build_model, load_model, save_weights
+from cam_core.inputs.fit import to_tensor
+from cam_core.model.network import build_model
+from cam_core.model.weights import WeightsError, load_model, save_weights
 
 
 def test_28x28_gives_7x7_layer4_features():
@@ -55,19 +56,19 @@ def test_weights_round_trip_as_float16(tmp_path):
 
 
 def test_missing_weights_name_the_training_command(tmp_path):
-    with pytest.raises(WeightsError, match=r"python -m cam_core\.train"):
+    with pytest.raises(WeightsError, match=r"python -m training\.train"):
         load_model(tmp_path / "nothing.safetensors", "cpu")
 
 
 def test_corrupt_weights_name_the_training_command(tmp_path):
     path = tmp_path / "broken.safetensors"
     path.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json at all}")
-    with pytest.raises(WeightsError, match=r"corrupt.*python -m cam_core\.train"):
+    with pytest.raises(WeightsError, match=r"corrupt.*python -m training\.train"):
         load_model(path, "cpu")
     truncated = tmp_path / "truncated.safetensors"
     save_weights(build_model(), truncated)
     truncated.write_bytes(truncated.read_bytes()[:1000])
-    with pytest.raises(WeightsError, match=r"python -m cam_core\.train"):
+    with pytest.raises(WeightsError, match=r"python -m training\.train"):
         load_model(truncated, "cpu")
 
 
@@ -103,7 +104,7 @@ def test_float16_weights_give_the_float32_top1(mnist_test):
 def test_training_smoke_run_writes_a_loadable_file(tmp_path):
     need(MNIST_ROOT / "MNIST" / "raw")
     out = tmp_path / "smoke.safetensors"
-    command = [sys.executable, "-m", "cam_core.train", "--data-root", str(MNIST_ROOT),
+    command = [sys.executable, "-m", "training.train", "--data-root", str(MNIST_ROOT),
                "--limit", "64", "--batch-size", "16", "--outliers", "4", "--out", str(out),
                "--checkpoint-every", "2"]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
@@ -122,7 +123,7 @@ def test_training_smoke_run_writes_a_loadable_file(tmp_path):
 def test_batches_made_by_worker_processes_are_the_same_batches():
     """The GPU path makes batches in worker processes; the run must not depend on how many."""
     need(MNIST_ROOT / "MNIST" / "raw")
-    from cam_core.train import Batches, batch_stream, parse_args
+    from training.train import Batches, batch_stream, parse_args
 
     batches = Batches(parse_args(["--data-root", str(MNIST_ROOT), "--limit", "256",
                                   "--batch-size", "16", "--outliers", "4", "--seed", "3"]))
@@ -136,7 +137,7 @@ def test_batches_made_by_worker_processes_are_the_same_batches():
 
 
 def test_weight_average_moves_floats_by_one_minus_decay_and_copies_counters():
-    from cam_core.train import _Ema
+    from training.train import _Ema
 
     model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2))
     ema = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2))
@@ -155,7 +156,7 @@ def test_weight_average_moves_floats_by_one_minus_decay_and_copies_counters():
 
 
 def test_model_card_keeps_hand_notes_only_for_the_same_weights(tmp_path):
-    from cam_core.card import NOTES_HEADING, write_card
+    from training.card import NOTES_HEADING, write_card
 
     weights = tmp_path / "w.safetensors"
     metrics = weights.with_suffix(".metrics.json")
@@ -177,7 +178,7 @@ def test_model_card_keeps_hand_notes_only_for_the_same_weights(tmp_path):
 def test_soup_averages_floats_keeps_counters_and_refuses_other_networks(tmp_path):
     from safetensors.torch import save_file
 
-    from cam_core.soup import average
+    from training.soup import average
     first, second = build_model(), build_model()
     paths = [tmp_path / "a.safetensors", tmp_path / "b.safetensors"]
     for model, path in zip((first, second), paths, strict=True):
@@ -198,10 +199,10 @@ def test_soup_averages_floats_keeps_counters_and_refuses_other_networks(tmp_path
 
 
 def test_model_card_names_the_soup_and_its_ingredients(tmp_path):
-    from cam_core.card import write_card
+    from training.card import write_card
 
     weights = tmp_path / "w.safetensors"
-    soup = {"date": "2026-12-04", "command": "python -m cam_core.soup a b --out w",
+    soup = {"date": "2026-12-04", "command": "python -m training.soup a b --out w",
             "of": [{"path": "a", "sha256": "1" * 64}, {"path": "b", "sha256": "2" * 64}]}
     weights.with_suffix(".metrics.json").write_text(json.dumps(
         {"sha256": "c" * 64, "soup": soup, "held_back_accuracy": 0.9942,
@@ -209,7 +210,7 @@ def test_model_card_names_the_soup_and_its_ingredients(tmp_path):
     text = write_card(weights, tmp_path / "MODEL_CARD.md")
     assert "15% of the warped MNIST digits also seen at a low resolution" in text
     assert "50% of the pen replays bent by a smooth random displacement" in text
-    assert "model soup" in text and "`python -m cam_core.soup a b --out w`" in text
+    assert "model soup" in text and "`python -m training.soup a b --out w`" in text
     assert "`a` (sha256 `111111111111…`), `b` (sha256 `222222222222…`)" in text
     assert "held-back accuracy 99.42%" in text and "Weights kept" not in text
 
@@ -217,7 +218,7 @@ def test_model_card_names_the_soup_and_its_ingredients(tmp_path):
 def test_time_budget_cuts_the_steps_to_what_fits(monkeypatch):
     """--minutes: after the trial, the step count is what the measured speed fits in the budget
     (never more than asked, never fewer than the steps already taken)."""
-    from cam_core import train
+    from training import train
 
     monkeypatch.setattr(train.time, "time", lambda: 1000.0 + 30.0)
     # 50 trial steps took 5 s (0.1 s a step); 30 s of a 2-minute budget are gone: 900 fit.

@@ -1,4 +1,5 @@
-"""The whole path (cam_core.preprocess): read -> ink -> fit, and what a person is told when there
+"""The whole path (cam_core.inputs.prepare): read -> ink -> fit, and what a person is told when
+there
 is nothing to classify."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ import numpy as np
 import pytest
 from pictures import dark_on_light, seven_ink
 
-from cam_core.preprocess import BLANK_MESSAGE, prepare
+from cam_core.inputs.prepare import BLANK_MESSAGE, prepare
 
 
 def blank_cases():

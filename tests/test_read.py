@@ -1,4 +1,5 @@
-"""Reading untrusted input (cam_core.read): every kind of input and every bad input has its right
+"""Reading untrusted input (cam_core.inputs.read): every kind of input and every bad input has its
+right
 outcome; no decompression bomb is decoded; Pillow's settings are left as found."""
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from conftest import ROOT, png_declaring
 from pictures import dark_on_light, png_bytes, png_data_url, seven_ink
 from PIL import Image
 
-from cam_core import read
-from cam_core.preprocess import InputError, prepare
+from cam_core.inputs import read
+from cam_core.inputs.prepare import InputError, prepare
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.float64, bool])
@@ -65,7 +66,8 @@ def test_a_picture_as_a_data_url_and_damaged_data_urls():
 
 def test_what_is_no_picture_gets_a_sentence():
     """A Sketchpad-style dict, a number: refused with a sentence (the pad sends strokes, read
-    by cam_core.strokes). A name too long for the file system is "no file", not an OSError."""
+    by cam_core.inputs.strokes). A name too long for the file system is "no file", not an
+    OSError."""
     for value in ({"background": None, "layers": [], "composite": None}, 42):
         with pytest.raises(InputError, match="Cannot read a"):
             prepare(value)
@@ -196,7 +198,7 @@ def test_large_photo_is_downscaled_early():
 def test_importing_leaves_pillow_settings_alone():
     """cam_core sets Pillow's pixel guard only while it reads a file, never at import."""
     code = ("from PIL import Image; before = Image.MAX_IMAGE_PIXELS; "
-            "import cam_core.preprocess, cam_core.read; "
+            "import cam_core.inputs.prepare, cam_core.inputs.read; "
             "assert Image.MAX_IMAGE_PIXELS == before, Image.MAX_IMAGE_PIXELS")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 

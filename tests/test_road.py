@@ -12,9 +12,10 @@ from pytorch_grad_cam.metrics.perturbation_confidence import (
 )
 from pytorch_grad_cam.metrics.road import NoisyLinearImputer
 
-from cam_core import road, trust
 from cam_core.errors import PersonError
-from cam_core.preprocess import prepare
+from cam_core.explain import road
+from cam_core.inputs.prepare import prepare
+from cam_core.serve import trust
 
 
 @pytest.mark.parametrize("percentile", [10, 50, 80, 90])

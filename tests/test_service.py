@@ -1,4 +1,4 @@
-"""The request service (``cam_core.service``): the controls' rules, batching and grouping,
+"""The request service (``cam_core.serve.service``): the controls' rules, batching and grouping,
 Score-CAM waiting for Explain, and failures kept to the request they belong to. No Gradio."""
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-import cam_core.service
-from cam_core import views
+import cam_core.serve.service
 from cam_core.errors import InputError
-from cam_core.methods import METHODS
-from cam_core.preprocess import prepare, prepare_ink
-from cam_core.service import (
+from cam_core.explain.methods import METHODS
+from cam_core.inputs.prepare import prepare, prepare_ink
+from cam_core.serve import views
+from cam_core.serve.service import (
     SERVER_ERROR,
     Pad,
     Request,
@@ -23,7 +23,7 @@ from cam_core.service import (
     Upload,
     layer_for,
 )
-from cam_core.strokes import random_scribble
+from training.scribbles import random_scribble
 
 SEVEN_PHOTO = str(ROOT / "examples" / "pen_7.png")
 FIVE_PHOTO = str(ROOT / "examples" / "pen_5.png")
@@ -66,8 +66,8 @@ def test_settings_are_checked_with_a_sentence_and_cam_uses_layer4():
 def test_a_drawing_is_rendered_once_however_often_its_settings_move(service, monkeypatch):
     """A moved slider re-sends the same strokes: they are not parsed and drawn again."""
     drawn = []
-    real = cam_core.service.render_drawing
-    monkeypatch.setattr(cam_core.service, "render_drawing",
+    real = cam_core.serve.service.render_drawing
+    monkeypatch.setattr(cam_core.serve.service, "render_drawing",
                         lambda drawing: drawn.append(1) or real(drawing))
     for opacity in (0.2, 0.4, 0.6):
         panels = service.explain(live(Pad(SEVEN_STROKES), opacity=opacity))
@@ -162,8 +162,8 @@ def test_live_slow_method_reads_each_input_once_and_survives_a_bug(service, monk
     """The Score-CAM check (is its map cached?) and the explanation share one reading; a bug
     met while reading becomes the server's message, not an unhandled error."""
     calls = []
-    real = cam_core.service.prepare
-    monkeypatch.setattr(cam_core.service, "prepare",
+    real = cam_core.serve.service.prepare
+    monkeypatch.setattr(cam_core.serve.service, "prepare",
                         lambda image: calls.append(image) or real(image))
     headline = service.explain(live(Upload(SEVEN_PHOTO), method="scorecam")).headline
     assert "press Explain" in headline and len(calls) == 1
@@ -171,7 +171,7 @@ def test_live_slow_method_reads_each_input_once_and_survives_a_bug(service, monk
     def broken(image):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(cam_core.service, "prepare", broken)
+    monkeypatch.setattr(cam_core.serve.service, "prepare", broken)
     headline = service.explain(live(Upload(SEVEN_PHOTO), method="scorecam")).headline
     assert SERVER_ERROR in headline
 
@@ -179,14 +179,14 @@ def test_live_slow_method_reads_each_input_once_and_survives_a_bug(service, monk
 def test_a_bug_on_one_input_fails_no_other_in_its_batch(service, monkeypatch):
     """Live requests of several people are batched: a bug met on one must give that one the
     server's message and the others their answers."""
-    real = cam_core.service.prepare
+    real = cam_core.serve.service.prepare
 
     def buggy(image):
         if image == FIVE_PHOTO:
             raise RuntimeError("a bug")
         return real(image)
 
-    monkeypatch.setattr(cam_core.service, "prepare", buggy)
+    monkeypatch.setattr(cam_core.serve.service, "prepare", buggy)
     seven, five = service.explain_many([live(Upload(SEVEN_PHOTO)), live(Upload(FIVE_PHOTO))])
     assert ">7<" in seven.headline.replace(" ", "") and SERVER_ERROR in five.headline
     # A bug inside the batched model call: retried one by one, the good one still answered.
@@ -197,7 +197,7 @@ def test_a_bug_on_one_input_fails_no_other_in_its_batch(service, monkeypatch):
             raise RuntimeError("a bug in batching")
         return real_batch(images, *args)
 
-    monkeypatch.setattr(cam_core.service, "prepare", real)
+    monkeypatch.setattr(cam_core.serve.service, "prepare", real)
     monkeypatch.setattr(service.explainer, "explain_batch", fails_on_two)
     seven, five = service.explain_many([live(Upload(SEVEN_PHOTO)), live(Upload(FIVE_PHOTO))])
     assert ">7<" in seven.headline.replace(" ", "") and ">5<" in five.headline.replace(" ", "")

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-from cam_core import strokes
 from cam_core.errors import InputError
-from cam_core.preprocess import prepare_ink
-from cam_core.service import Pad, Service
-from cam_core.strokes import parse_drawing, render_drawing, render_strokes
+from cam_core.inputs import strokes
+from cam_core.inputs.prepare import prepare_ink
+from cam_core.inputs.strokes import parse_drawing, render_drawing, render_strokes
+from cam_core.serve.service import Pad, Service
 
 SEVEN = [[110.0, 80.0], [290.0, 80.0], [170.0, 330.0]]
 

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-from cam_core import methods, render, teaching, trust, views
-from cam_core.preprocess import prepare, prepare_from_model_input
+from cam_core.explain import methods, render
+from cam_core.inputs.prepare import prepare, prepare_from_model_input
+from cam_core.serve import teaching, trust, views
 
 SEVEN = str(ROOT / "examples" / "pen_7.png")
 # Terms a student text may not use: their plain words are "score", "pattern detector",

@@ -30,8 +30,8 @@ def test_engine_model_calls_are_leased_with_their_durations(tmp_path):
     """))
     script = textwrap.dedent("""
         import json, numpy as np, spaces
-        from cam_core import zerogpu
-        from cam_core.engine import load_explainer
+        from cam_core.explain import zerogpu
+        from cam_core.explain.engine import load_explainer
         explainer = load_explainer(None, "cpu")
         result = explainer.explain(np.pad(np.eye(60, dtype=np.uint8) * 255, 20))
         print(json.dumps({"decorated": spaces.DECORATED, "called": spaces.CALLED,

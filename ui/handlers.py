@@ -1,4 +1,4 @@
-"""The page's callbacks: widget values → a :mod:`cam_core.service` request → widget values.
+"""The page's callbacks: widget values → a :mod:`cam_core.serve.service` request → widget values.
 
 Each is a few lines: the rules (CAM's layer, Score-CAM waiting for Explain, batching, retries,
 which errors a person may read) are the service's. The live handlers are batched: Gradio
@@ -14,10 +14,10 @@ from typing import Any
 import gradio as gr
 import numpy as np
 
-from cam_core import teaching, trust, views
 from cam_core.errors import PersonError
-from cam_core.methods import METHODS, reporting_progress
-from cam_core.service import (
+from cam_core.explain.methods import METHODS, reporting_progress
+from cam_core.serve import teaching, trust, views
+from cam_core.serve.service import (
     LOG,
     PREDICTION,
     SERVER_ERROR,
@@ -94,7 +94,7 @@ def _guarded(empty: Any) -> Callable:
 
 
 class Handlers:
-    """The callbacks of one page, over one :class:`~cam_core.service.Service`."""
+    """The callbacks of one page, over one :class:`~cam_core.serve.service.Service`."""
 
     def __init__(self, service: Service) -> None:
         self.service = service

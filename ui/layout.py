@@ -8,11 +8,11 @@ from pathlib import Path
 
 import gradio as gr
 
-from cam_core import trust, views
-from cam_core.methods import METHODS
-from cam_core.model import FEATURE_LAYERS
-from cam_core.render import COLORMAPS
-from cam_core.service import PREDICTION
+from cam_core.explain.methods import METHODS
+from cam_core.explain.render import COLORMAPS
+from cam_core.model.network import FEATURE_LAYERS
+from cam_core.serve import trust, views
+from cam_core.serve.service import PREDICTION
 
 from . import images
 from .handlers import LAYER_INFO, RUNNER_UP, WHY_TAB, Handlers

@@ -21,8 +21,8 @@ The value is JSON text, ``""`` when nothing is drawn::
      "strokes": [{"tool": "pen" | "eraser", "size": 24, "points": [[x, y], ...]}, ...]}
 
 in canvas pixels (x right, y down). The server checks it with
-:func:`cam_core.strokes.parse_drawing` and draws it with
-:func:`cam_core.strokes.render_drawing`, the function training and evaluation draw pen
+:func:`cam_core.inputs.strokes.parse_drawing` and draws it with
+:func:`cam_core.inputs.strokes.render_drawing`, the function training and evaluation draw pen
 trajectories with: the model sees what it was evaluated on.
 """
 
@@ -34,7 +34,7 @@ from typing import Any
 
 import gradio as gr
 
-from cam_core.strokes import BRUSH_WIDTH, CANVAS_SIZE, ERASER_WIDTH
+from cam_core.inputs.strokes import BRUSH_WIDTH, CANVAS_SIZE, ERASER_WIDTH
 
 HERE = Path(__file__).resolve().parent
 HEAT_EVENT = "digit-cam:pad-heat"  # the DOM event that carries a heatmap to the pad

@@ -1,10 +1,11 @@
-"""What the app displays, computed from an :class:`~cam_core.engine.Explanation` — plain data
+"""What the app displays, computed from an :class:`~cam_core.explain.engine.Explanation` — plain
+data
 (text, a DataFrame, RGB arrays) so ``app.py`` only wires widgets. No Gradio here.
 
 Also the teaching views' fixed words (:class:`Words`): for each view a short text a
 14-year-old can follow (short sentences, every term explained or left out) and, folded under
 it, the details for teachers with the precise terms. The words that read a result are made by
-:mod:`cam_core.teaching`.
+:mod:`cam_core.serve.teaching`.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from . import render
-from .engine import Explanation
-from .preprocess import TOO_SMALL_MESSAGE
+from cam_core.explain import render
+from cam_core.explain.engine import Explanation
+from cam_core.inputs.prepare import TOO_SMALL_MESSAGE
 
 PREDICTED, OTHER = "prediction", "other digits"
 BAR_COLOURS = {PREDICTED: "#d1495b", OTHER: "#8d99ae"}

@@ -18,7 +18,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .fit import MODEL_SIZE
+from cam_core.inputs.fit import MODEL_SIZE
 
 EPSILON = 1e-8
 # Moreland's "coolwarm" diverging map (K. Moreland, "Diverging Color Maps for Scientific

@@ -3,8 +3,8 @@ app and the engine, on typed requests. No Gradio here.
 
 One stroke's path through this module: the app makes a :class:`Request` (the pad's strokes or
 an upload, and the :class:`Settings` of the controls) → :meth:`Service.explain_many` reads
-each input once (:meth:`Service.read`: strokes rendered by ``cam_core.strokes``, then
-``cam_core.preprocess``) → groups the requests that ask the same thing → one batched
+each input once (:meth:`Service.read`: strokes rendered by ``cam_core.inputs.strokes``, then
+``cam_core.inputs.prepare``) → groups the requests that ask the same thing → one batched
 ``Explainer.explain_batch`` per group → ``views.panels`` for each request → back to the app.
 
 The controls' rules live here, not in widgets:
@@ -28,14 +28,14 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from . import views
-from .engine import Explainer, Explanation
-from .errors import InputError, PersonError
-from .methods import METHODS, WHY_NOT_LAYER
-from .model import FEATURE_LAYERS
-from .preprocess import Prepared, prepare, prepare_ink
-from .render import COLORMAPS
-from .strokes import parse_drawing, render_drawing
+from cam_core.errors import InputError, PersonError
+from cam_core.explain.engine import Explainer, Explanation
+from cam_core.explain.methods import METHODS, WHY_NOT_LAYER
+from cam_core.explain.render import COLORMAPS
+from cam_core.inputs.prepare import Prepared, prepare, prepare_ink
+from cam_core.inputs.strokes import parse_drawing, render_drawing
+from cam_core.model.network import FEATURE_LAYERS
+from cam_core.serve import views
 
 LOG = logging.getLogger("digit-cam")
 PREDICTION = "prediction"  # the class-to-explain control's value for "the predicted digit"
@@ -46,8 +46,10 @@ DRAWINGS_KEPT = 16  # pad drawings kept read (a moved slider re-sends the same s
 def layer_for(method: str, layer: str) -> tuple[str, str]:
     """The layer a map of ``method`` is made on, and why it is not ``layer`` ("" when it is).
 
-    A method offered on fewer layers (:attr:`cam_core.methods.Method.layers`) gets the nearest
-    layer it works on, with the reason from :data:`cam_core.methods.WHY_NOT_LAYER`: CAM weighs
+    A method offered on fewer layers (:attr:`cam_core.explain.methods.Method.layers`) gets the
+    nearest
+    layer it works on, with the reason from :data:`cam_core.explain.methods.WHY_NOT_LAYER`: CAM
+    weighs
     feature maps with the ``fc`` weights, which see only ``layer4``; HiResCAM paints a grid of
     dots on ``layer2``. Unknown methods or layers are left for :meth:`Settings.checked`.
     """
@@ -67,10 +69,10 @@ class Settings:
 
     Attributes:
         target: ``"prediction"`` or a digit ``"0"``–``"9"``: the class whose evidence is shown.
-        method: a name in :data:`cam_core.methods.METHODS` (``cam``, ``gradcam``, …).
+        method: a name in :data:`cam_core.explain.methods.METHODS` (``cam``, ``gradcam``, …).
         layer: ``layer2``, ``layer3`` or ``layer4``.
         opacity: heatmap opacity in [0, 1].
-        colormap: a name in :data:`cam_core.render.COLORMAPS`.
+        colormap: a name in :data:`cam_core.explain.render.COLORMAPS`.
         grid: draw the grid of squares the map is made of over the heatmap (7×7; 14×14 on
             layer2).
     """
@@ -118,7 +120,7 @@ class Settings:
 @dataclass(frozen=True)
 class Pad:
     """The drawing pad's value as the browser sent it: its strokes as JSON
-    (:func:`cam_core.strokes.parse_drawing`), or None / "" when nothing is drawn. Never read
+    (:func:`cam_core.inputs.strokes.parse_drawing`), or None / "" when nothing is drawn. Never read
     as a path: a drawing comes only as strokes."""
 
     text: str | None
@@ -147,7 +149,7 @@ Answered = Callable[[int, Prepared, Explanation, Settings, str], None]
 
 
 class Service:
-    """Explains requests of many people with one :class:`~cam_core.engine.Explainer`.
+    """Explains requests of many people with one :class:`~cam_core.explain.engine.Explainer`.
 
     Thread-safe: Gradio calls it from several worker threads at once.
     """
@@ -160,8 +162,9 @@ class Service:
 
     def read(self, source: Pad | Upload) -> Prepared:
         """The model input of ``source``: a drawing's strokes rendered as training and
-        evaluation render them (:func:`cam_core.strokes.render_drawing`, then ``prepare_ink``),
-        or an upload read by :func:`cam_core.preprocess.prepare`. Blank when empty.
+        evaluation render them (:func:`cam_core.inputs.strokes.render_drawing`, then
+        ``prepare_ink``),
+        or an upload read by :func:`cam_core.inputs.prepare.prepare`. Blank when empty.
 
         Raises: InputError (bad strokes, unreadable file) with a message for the person.
         """

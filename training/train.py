@@ -1,4 +1,4 @@
-"""Train the digit ResNet34: ``python -m cam_core.train --data-root ../shared/data/mnist``.
+"""Train the digit ResNet34: ``python -m training.train --data-root ../shared/data/mnist``.
 
 Data: MNIST train minus its last 5,000 images (kept back for calibration and the threshold),
 augmented for drawn input and passed through the app's own normalisation; a share of pendigits
@@ -31,17 +31,17 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from tqdm import tqdm
 
-from . import augment, calibrate, card, datasets
-from .fit import MODEL_SIZE, to_tensor
-from .model import (
+from cam_core.inputs.fit import MODEL_SIZE, to_tensor
+from cam_core.model import calibrate
+from cam_core.model.network import DigitResNet, build_model
+from cam_core.model.weights import (
     DEFAULT_WEIGHTS,
-    DigitResNet,
-    build_model,
     load_model,
     resolve_device,
     save_weights,
     sha256_of,
 )
+from training import augment, card, datasets
 
 HELD_BACK = 5000  # last MNIST train images: calibration and OOD threshold, never trained on
 KEEP_DIGITS = 0.99  # the OOD threshold keeps this share of held-back real digits
@@ -49,7 +49,7 @@ SCAN_SEED = 20261204  # the held-back digits' small scans for the threshold (fix
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m cam_core.train", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m training.train", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-root", default="./data",
                         help="torchvision MNIST root (default ./data, downloaded if missing "
@@ -68,14 +68,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "low-rate fine-tune with some clean digits lifts MNIST accuracy")
     parser.add_argument("--style-share", type=float, default=0.0,
                         help="share of pen replays of 1, 2, 4, 7, 9 restyled as writers "
-                             "elsewhere write them (cam_core.styles: flags, bases, loops, "
+                             "elsewhere write them (training.styles: flags, bases, loops, "
                              "crossbars, tails)")
     parser.add_argument("--pen-bend-share", type=float, default=0.0,
                         help="share of pen replays whose strokes are bent by a smooth random "
                              "displacement (augment.bend_strokes: other writers' versions of "
                              "the 25 training writers' digits)")
     parser.add_argument("--marks-share", type=float, default=0.0,
-                        help="share of outliers that are marks students leave (cam_core.marks: "
+                        help="share of outliers that are marks students leave (training.marks: "
                              "dots, dashes, faces, hearts, stars, crossed-out digits)")
     parser.add_argument("--low-res-share", type=float, default=0.0,
                         help="share of the warped MNIST digits also seen at a low resolution "
@@ -358,8 +358,8 @@ def _pen_calibration_tensors(limit: int = 0) -> np.ndarray:
 
     Real drawn digits for the OOD threshold; writers 26–30 stay held back for evaluation.
     """
-    from .preprocess import prepare_ink
-    from .strokes import pen_ink
+    from cam_core.inputs.prepare import prepare_ink
+    from training.scribbles import pen_ink
 
     try:
         pen = [d for d in datasets.load_pendigits()
@@ -372,7 +372,7 @@ def _pen_calibration_tensors(limit: int = 0) -> np.ndarray:
 
 def _scan_calibration_tensors(images: np.ndarray) -> np.ndarray:
     """Held-back MNIST pictures (N, 28, 28) uint8 as small size-normalised scans read by the
-    app's upload path (:func:`cam_core.augment.small_scan`, seeded): (N, 1, 28, 28) float32."""
+    app's upload path (:func:`training.augment.small_scan`, seeded): (N, 1, 28, 28) float32."""
     rng = np.random.default_rng(SCAN_SEED)
     return np.stack([to_tensor(augment.small_scan(rng, image.astype(np.float32) / 255.0))
                      for image in images])
@@ -384,13 +384,13 @@ def fit_calibration(model: DigitResNet, device: torch.device, logits: np.ndarray
     """Temperature (Guo et al., ICML 2017) from the held-back MNIST logits (N, 10); the energy
     threshold (Liu et al., NeurIPS 2020) that keeps ``KEEP_DIGITS`` of the held-back digits in
     each form the app meets them, whichever is loosest: ``images`` (N, 28, 28) uint8 uploaded
-    (:func:`~cam_core.preprocess.prepare`), the same digits as small scans that fill their box
+    (:func:`~cam_core.inputs.prepare.prepare`), the same digits as small scans that fill their box
     (:func:`_scan_calibration_tensors`) and replayed pen digits through the pad's path.
 
     The app's path re-fits every digit, which raises the energy of some: a threshold fitted on
     the digits as MNIST stores them flagged ~2% of real digits drawn or uploaded, not 1%; one
     fitted without the small scans flagged 2.9% of USPS's real scanned digits."""
-    from .preprocess import prepare
+    from cam_core.inputs.prepare import prepare
 
     temperature = calibrate.fit_temperature(logits, labels)
     forms = [np.stack([prepare(image).tensor for image in images]),
@@ -453,7 +453,7 @@ def finish(args: argparse.Namespace, model: DigitResNet, ema: DigitResNet, batch
                        == logits.argmax(1)).mean())
     metrics = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": "python -m cam_core.train " + " ".join(sys.argv[1:]),
+        "command": "python -m training.train " + " ".join(sys.argv[1:]),
         "steps": steps, "epochs": round(steps / batches.per_epoch, 2), "seconds": round(seconds, 1),
         "clean_share": args.clean_share, "pen_share": args.pen_share,
         "style_share": args.style_share, "marks_share": args.marks_share,

@@ -1,11 +1,11 @@
-"""Average fine-tuned weights: ``python -m cam_core.soup A.safetensors B.safetensors --out C``.
+"""Average fine-tuned weights: ``python -m training.soup A.safetensors B.safetensors --out C``.
 
 A uniform "model soup" (Wortsman et al., *Model soups: averaging weights of multiple fine-tuned
 models improves accuracy without increasing inference time*, ICML 2022, eq. 1): every floating
 tensor, BatchNorm statistics included, is the mean of the inputs'. It only makes sense for
 weights fine-tuned from one another (one basin of the loss); the inputs' calibration is
 dropped, and temperature and OOD threshold are fitted again on the held-back digits
-(:func:`cam_core.train.fit_calibration`), as after training.
+(:func:`training.train.fit_calibration`), as after training.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
-from . import train
-from .model import sha256_of
+from cam_core.model.weights import sha256_of
+from training import train
 
 
 def average(paths: list[str | Path]) -> dict[str, torch.Tensor]:
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> dict:
     """Average, recalibrate and write ``--out`` with a metrics JSON beside it: the training
     metrics of the last input (the newest run, whose recipe the card shows) with ``soup`` (the
     inputs and this command), the held-back accuracy, temperature, threshold and sha256."""
-    parser = argparse.ArgumentParser(prog="python -m cam_core.soup", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m training.soup", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("weights", nargs="+", help="weights files (.safetensors) to average")
     parser.add_argument("--out", required=True, help="the averaged weights file to write")
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> dict:
     metrics = json.loads(last.read_text()) if last.exists() else {}
     metrics |= {
         "soup": {"date": datetime.now(UTC).isoformat(timespec="seconds"),
-                 "command": "python -m cam_core.soup " + " ".join(args.weights)
+                 "command": "python -m training.soup " + " ".join(args.weights)
                             + f" --out {args.out} --data-root {args.data_root}",
                  "of": [{"path": str(p), "sha256": sha256_of(p)} for p in args.weights]},
         "weights_chosen": "soup",

@@ -2,7 +2,8 @@
 backward pass from the target classes) → logits, pooled features, all ten class activation maps
 and the method's map; shared by the threads that ask at the same moment.
 
-On a ZeroGPU Space each pass borrows the GPU (:mod:`cam_core.zerogpu`): a short lease for the
+On a ZeroGPU Space each pass borrows the GPU (:mod:`cam_core.explain.zerogpu`): a short lease for
+the
 live methods, a longer one for Score-CAM. Everywhere else the wrappers change nothing.
 """
 
@@ -17,9 +18,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import zerogpu
-from .methods import CAM, get_method, target_map
-from .model import FEATURE_LAYERS
+from cam_core.explain import zerogpu
+from cam_core.explain.methods import CAM, get_method, target_map
+from cam_core.model.network import FEATURE_LAYERS
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def model_pass(model_key: int, tensors: np.ndarray, method: str, layer: str,
     ten CAMs, and ``method``'s map on ``layer`` for each target (None = the prediction).
 
     A module-level function of picklable arguments, because on ZeroGPU it runs in a worker
-    process (:mod:`cam_core.zerogpu`); the model is found by ``model_key``.
+    process (:mod:`cam_core.explain.zerogpu`); the model is found by ``model_key``.
     """
     owner = _OWNERS[model_key]
     model, device = owner.model, owner.device

@@ -1,13 +1,13 @@
 """Training samples that look like what the app will be sent, all through the app's own
-normalisation (:func:`cam_core.preprocess.normalize_ink`), so training and serving agree.
+normalisation (:func:`cam_core.inputs.prepare.normalize_ink`), so training and serving agree.
 
 Digits: MNIST with random affine warps (rotation, aspect, shear), stroke thickness changes and
 hard/soft edges; pendigits pen trajectories replayed with the app's brush at random sizes, and
 optionally bent by a smooth displacement of their points. Pen replays may be restyled the way
-writers elsewhere write (:mod:`cam_core.styles`).
+writers elsewhere write (:mod:`training.styles`).
 Outliers (for outlier exposure, Hendrycks et al., ICLR 2019): Fashion-MNIST items, random
 scribbles, letters that do not look like digits, and what students leave on a pad
-(:mod:`cam_core.marks`: dots, dashes, faces, hearts, stars, crossed-out digits).
+(:mod:`training.marks`: dots, dashes, faces, hearts, stars, crossed-out digits).
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from . import marks, styles
-from .datasets import PenDigit
-from .fit import MODEL_SIZE, normalize_ink
-from .ink import mean_stroke_width
-from .preprocess import prepare, prepare_ink
-from .strokes import BRUSH_WIDTH, CANVAS_SIZE, place_pen_strokes, random_scribble, render_strokes
+from cam_core.inputs.fit import MODEL_SIZE, normalize_ink
+from cam_core.inputs.ink import mean_stroke_width
+from cam_core.inputs.prepare import prepare, prepare_ink
+from cam_core.inputs.strokes import BRUSH_WIDTH, CANVAS_SIZE, render_strokes
+from training import marks, styles
+from training.datasets import PenDigit
+from training.scribbles import place_pen_strokes, random_scribble
 
 UPSAMPLE = 4  # MNIST is warped at 112×112 so thickness changes are gentler than one 28-px step
 LETTERS = "AEFHKMNPRUVWXYaefhkmnrtuvwxy"  # letters unlike any digit (no O, I, S, Z, B, G, …)
@@ -86,7 +87,7 @@ def augment_mnist(rng: np.random.Generator, image: np.ndarray, low_res_share: fl
 def small_scan(rng: np.random.Generator, ink: np.ndarray) -> np.ndarray:
     """Ink (H, W) float32 in [0, 1] → (28, 28) float32 in [0, 1]: the digit as a small scan
     (:func:`small_scan_picture`) read by the app's upload path
-    (:func:`cam_core.preprocess.prepare`); the ink merely fitted when that finds no digit."""
+    (:func:`cam_core.inputs.prepare.prepare`); the ink merely fitted when that finds no digit."""
     picture = small_scan_picture(rng, ink)
     if picture is None:
         return _fit(ink)

@@ -2,12 +2,13 @@
 
 The path, one call a step:
 
-1. :func:`cam_core.read.read_input` — any input (pad, file, bytes, data URL, PIL image,
+1. :func:`cam_core.inputs.read.read_input` — any input (pad, file, bytes, data URL, PIL image,
    array) read safely → a uint8 grey or RGBA picture, at most 1024 px on its longer side;
-2. :func:`cam_core.ink.extract_ink` — which pixels are ink, 0–1; :mod:`cam_core.ink` also
+2. :func:`cam_core.inputs.ink.extract_ink` — which pixels are ink, 0–1; :mod:`cam_core.inputs.ink`
+also
    refuses ink too small to read and thickens hairline strokes;
-3. :func:`cam_core.fit.normalize_ink` — crop, fit into 20×20, centre of mass at (14, 14), as
-   MNIST was made; :func:`cam_core.fit.to_tensor` normalises it with MNIST's mean and std;
+3. :func:`cam_core.inputs.fit.normalize_ink` — crop, fit into 20×20, centre of mass at (14, 14), as
+   MNIST was made; :func:`cam_core.inputs.fit.to_tensor` normalises it with MNIST's mean and std;
 4. :class:`Prepared`, which keeps the affine transform from the input's pixel frame to the
    28×28 frame so a CAM can be drawn back over the person's own drawing.
 """
@@ -19,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError
-from .fit import MODEL_SIZE, normalize_ink, to_tensor
-from .ink import SOLID, extract_ink, ink_extent, thicken_thin_strokes, too_small
-from .read import read_input
+from cam_core.errors import InputError
+from cam_core.inputs.fit import MODEL_SIZE, normalize_ink, to_tensor
+from cam_core.inputs.ink import SOLID, extract_ink, ink_extent, thicken_thin_strokes, too_small
+from cam_core.inputs.read import read_input
 
 __all__ = ["BLANK_MESSAGE", "NO_DIGIT_MESSAGE", "TOO_SMALL_MESSAGE", "InputError", "Prepared",
            "prepare", "prepare_from_model_input", "prepare_ink"]
@@ -86,7 +87,7 @@ def prepare(image: Any) -> Prepared:
     Args:
         image: ``None`` (nothing sent), a PIL image, a numpy array ``(H, W)``,
             ``(H, W, 3)`` or ``(H, W, 4)`` (uint8, uint16, bool or float), a file path, bytes
-            or a base64 image ``data:`` URL (see :func:`cam_core.read.load_image`). The
+            or a base64 image ``data:`` URL (see :func:`cam_core.inputs.read.load_image`). The
             drawing pad's strokes go to :func:`prepare_ink` instead, rendered as in training.
 
     Returns:
@@ -111,7 +112,8 @@ def prepare_ink(ink: np.ndarray, picture: np.ndarray | None = None) -> Prepared:
     """Ink ``(H, W)`` float32 in [0, 1] (1 = full ink) → :class:`Prepared`.
 
     Blank, with a message a person can act on, when there is no ink or it is too small to read
-    (:func:`cam_core.ink.too_small`: a dot, dust, a dash, a blob). Strokes that would come out
+    (:func:`cam_core.inputs.ink.too_small`: a dot, dust, a dash, a blob). Strokes that would come
+    out
     thinner than ``MIN_MODEL_STROKE`` px are thickened first.
     ``picture`` ``(H, W, 3)`` uint8 is what the person sees (the ink in black on white if None).
     """

@@ -14,7 +14,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .strokes import BRUSH_WIDTH, CANVAS_SIZE, place_pen_strokes, render_strokes
+from cam_core.inputs.strokes import BRUSH_WIDTH, CANVAS_SIZE, render_strokes
+from training.scribbles import place_pen_strokes
 
 Strokes = list[np.ndarray]
 TINY_KINDS = ("dot", "dash", "tick", "wiggle", "blob")

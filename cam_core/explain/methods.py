@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 
 import torch
 
-from .model import FEATURE_LAYERS, DigitResNet
+from cam_core.model.network import FEATURE_LAYERS, DigitResNet
 
 Scorer = Callable[[torch.Tensor], torch.Tensor]
 Progress = Callable[[int, int], None]  # (done, total): e.g. masked inputs scored so far

@@ -1,10 +1,11 @@
-"""Evaluate the weights: ``python -m cam_core.evaluate --data-root ../shared/data/mnist``.
+"""Evaluate the weights: ``python -m training.evaluate --data-root ../shared/data/mnist``.
 
 Top-1 accuracy and confusion matrix on MNIST test (as distributed, and through the app's
 preprocessing); pendigits from the held-back writers 26–30, replayed onto the app's canvas with
-the app's brush (:func:`cam_core.strokes.pen_ink`, the pixels the drawing pad's strokes render
-to on the server) through :func:`cam_core.preprocess.prepare_ink`; USPS train; every photo;
-the regional styles (:mod:`cam_core.styles`) and the marks students leave (:mod:`cam_core.marks`)
+the app's brush (:func:`cam_core.inputs.strokes.pen_ink`, the pixels the drawing pad's strokes
+render
+to on the server) through :func:`cam_core.inputs.prepare.prepare_ink`; USPS train; every photo;
+the regional styles (:mod:`training.styles`) and the marks students leave (:mod:`training.marks`)
 on held-back writers and seeds. Out-of-distribution: AUROC of the energy score against MNIST
 test, and the share flagged, for Fashion-MNIST test, Kannada-MNIST test and generated
 scribbles. Calibration: ECE before and after temperature scaling. Writes
@@ -23,18 +24,14 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from . import calibrate, card, datasets, marks, styles
-from .fit import to_tensor
-from .model import DEFAULT_WEIGHTS, DigitResNet, load_model
-from .preprocess import prepare, prepare_ink
-from .strokes import (
-    BRUSH_WIDTH,
-    CANVAS_SIZE,
-    pen_ink,
-    place_pen_strokes,
-    random_scribble,
-    render_strokes,
-)
+from cam_core.inputs.fit import to_tensor
+from cam_core.inputs.prepare import prepare, prepare_ink
+from cam_core.inputs.strokes import BRUSH_WIDTH, CANVAS_SIZE, render_strokes
+from cam_core.model import calibrate
+from cam_core.model.network import DigitResNet
+from cam_core.model.weights import DEFAULT_WEIGHTS, load_model
+from training import card, datasets, marks, styles
+from training.scribbles import pen_ink, place_pen_strokes, random_scribble
 
 SCRIBBLE_SEED = 20261129  # evaluation scribbles; training draws from (seed, step) streams
 MARKS_SEED = 20261203  # evaluation marks and styles (training's come from (seed, step) streams)
@@ -42,7 +39,7 @@ TINY_SPAN = (0.02, 0.09)  # "tiny marks" as the issue measured them: 2–9% of t
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m cam_core.evaluate", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m training.evaluate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-root", default="./data", help="torchvision MNIST root")
     parser.add_argument("--weights", default=str(DEFAULT_WEIGHTS))
@@ -90,7 +87,7 @@ def _judge(model: DigitResNet, inks: list[np.ndarray], desc: str, temperature: f
 
 def evaluate_styles(model: DigitResNet, held: list[datasets.PenDigit], temperature: float,
                     threshold: float) -> list[dict]:
-    """Top-1 on regional styles (:mod:`cam_core.styles`) of the held-back writers' digits:
+    """Top-1 on regional styles (:mod:`training.styles`) of the held-back writers' digits:
     every style of every held-back 1, 2, 4, 7 and 9, drawn with the app's brush; and 200 1s
     drawn as one straight stroke (:func:`straight_ones`), which must not be taken for a dash."""
     rng = np.random.default_rng(MARKS_SEED)
@@ -131,7 +128,7 @@ def straight_ones(rng: np.random.Generator, n: int) -> list[tuple[np.ndarray, fl
 
 def evaluate_marks(model: DigitResNet, held: list[datasets.PenDigit], n: int,
                    temperature: float, threshold: float) -> list[dict]:
-    """What students leave that is not a digit (:mod:`cam_core.marks`): tiny marks (2–9% of
+    """What students leave that is not a digit (:mod:`training.marks`): tiny marks (2–9% of
     the pad, the app's brush), drawings (faces, shapes) and crossed-out held-back digits.
 
     For each kind: the share refused as too small, the share flagged "not a digit" and the
@@ -163,7 +160,7 @@ def evaluate(args: argparse.Namespace) -> dict:
     temperature = float(model.metadata.get("temperature", 1.0))
     threshold = float(model.metadata.get("ood_threshold", "inf"))
     limit = args.limit or None
-    result: dict = {"command": "python -m cam_core.evaluate " + " ".join(sys.argv[1:]),
+    result: dict = {"command": "python -m training.evaluate " + " ".join(sys.argv[1:]),
                     "weights": str(args.weights), "accuracy": [], "ood": []}
 
     images, labels = datasets.load_mnist(args.data_root, train=False)

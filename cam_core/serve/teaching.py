@@ -3,11 +3,11 @@
 - All ten class maps as small multiples, from the one forward pass ("where would it see a 3?"),
   on one shared scale by default so that a digit with no evidence shows no colour.
 - Contrast: CAM of class k minus CAM of class j — "Why 7 and not 1?".
-- Hide the evidence, and how much can you trust this map: in :mod:`cam_core.trust`.
+- Hide the evidence, and how much can you trust this map: in :mod:`cam_core.serve.trust`.
 - Layer comparison: Grad-CAM or LayerCAM on layer2, layer3, layer4 — resolution against meaning.
 - How the heatmap is made: the CAM formula in plain words with the numbers of the drawing.
 
-Each view's words come as :class:`~cam_core.views.Words`: a short text for students (no
+Each view's words come as :class:`~cam_core.serve.views.Words`: a short text for students (no
 unexplained term: "score" for logit, "pattern detector" for feature map) and the precise
 version for teachers, which the app folds under it.
 """
@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import render, views
-from .engine import Explainer, Explanation
-from .preprocess import Prepared
-from .views import Words
+from cam_core.explain import render
+from cam_core.explain.engine import Explainer, Explanation
+from cam_core.inputs.prepare import Prepared
+from cam_core.serve import views
+from cam_core.serve.views import Words
 
 TILE = 168  # side of one small-multiple tile: the 28×28 input 6× enlarged
 

@@ -1,6 +1,6 @@
 """Which pixels of a picture are ink, and whether that ink is big enough to be a digit.
 
-:func:`extract_ink` takes a picture as :mod:`cam_core.read` gives it (uint8 grey or RGBA) and
+:func:`extract_ink` takes a picture as :mod:`cam_core.inputs.read` gives it (uint8 grey or RGBA) and
 returns the ink, 0–1: by its alpha when transparency carries the drawing, otherwise by its grey
 level (polarity from the border, uneven lighting flattened, Otsu's threshold, specks removed).
 :func:`too_small` holds the rules for ink too small to read, and
@@ -12,7 +12,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .fit import FIT_SIZE
+from cam_core.inputs.fit import FIT_SIZE
 
 SOLID = 0.5  # ink level counted as a solid stroke pixel: at least half covered
 
@@ -179,7 +179,8 @@ def extract_ink(array: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Decide which pixels are ink.
 
     Args:
-        array: uint8 grey ``(H, W)`` or RGBA ``(H, W, 4)`` from :func:`cam_core.read.read_input`.
+        array: uint8 grey ``(H, W)`` or RGBA ``(H, W, 4)`` from
+        :func:`cam_core.inputs.read.read_input`.
 
     Returns:
         ``(ink, picture)``: ink ``(H, W)`` float32 in [0, 1] (1 = full ink) and the picture as

@@ -4,7 +4,7 @@ Everything a person sends is read here and nowhere else, with its limits: no ima
 ``MAX_PIXELS`` is decoded (decompression bombs), a camera's baseline JPEG is decoded at reduced
 scale (draft mode) so a 48–200 MP photo costs a few megapixels, EXIF orientation is applied,
 and 16-bit images are rescaled. (The drawing pad sends strokes, read by
-:func:`cam_core.strokes.parse_drawing`, never a picture or a path.)
+:func:`cam_core.inputs.strokes.parse_drawing`, never a picture or a path.)
 Every failure is an :class:`~cam_core.errors.InputError` whose message a person can act on.
 
 Nothing here changes Pillow's settings at import: its pixel guard is set only while this module
@@ -28,15 +28,15 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
-from .errors import InputError
-from .jpeg import open_header
+from cam_core.errors import InputError
+from cam_core.inputs.jpeg import open_header
 
 MAX_PIXELS = 40_000_000  # refuse larger images before decoding them (decompression bombs)
 # Baseline JPEGs are decoded at 1/2–1/8 scale when that still leaves WORK_SIDE (libjpeg's DCT
 # scaling, Pillow's draft mode), so a phone's 48–200 MP photo costs a few megapixels of memory;
 # the decoded size is then held to MAX_PIXELS like any other image. Progressive JPEGs, and
 # those with one scan per colour, are not: libjpeg keeps every coefficient of the full-size
-# image while it decodes them, at any scale (see cam_core.jpeg).
+# image while it decodes them, at any scale (see cam_core.inputs.jpeg).
 MAX_JPEG_PIXELS = 256_000_000
 MAX_DATA_URL = 14_000_000  # data URLs: the app's 10 MB upload limit, as base64
 WORK_SIDE = 1024  # photos are downscaled to at most this side before any processing

@@ -4,7 +4,8 @@ libjpeg decodes a sequential JPEG whose first scan carries every colour (as came
 save them) at 1/2–1/8 scale in a few rows of memory (Pillow's draft mode), so a 48–200 MP
 photo costs a few megapixels. A progressive JPEG, or a sequential one with a scan per colour,
 makes it keep every DCT coefficient of the full-size image whatever the scale: such files must
-meet the ordinary pixel limit. :func:`open_header` tells the two apart for :mod:`cam_core.read`.
+meet the ordinary pixel limit. :func:`open_header` tells the two apart for
+:mod:`cam_core.inputs.read`.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def open_header(handle: io.BytesIO) -> tuple[Image.Image, bool]:
         reduced scale (draft mode) saves memory. Such a JPEG (or MPO, the JPEG with extra
         frames many phones save) is opened by its plugin directly: ``Image.open`` refuses
         anything over Pillow's pixel guard before draft mode could reduce it. Every other image
-        meets that guard (set by :func:`cam_core.read.pillow_pixel_limit`).
+        meets that guard (set by :func:`cam_core.inputs.read.pillow_pixel_limit`).
 
     Raises:
         Whatever ``Image.open`` raises for a file it cannot read (``UnidentifiedImageError``,

@@ -1,5 +1,5 @@
 """Two teaching views that test a map on the student's own drawing with ROAD (Rong et al.,
-ICML 2022; :mod:`cam_core.road`).
+ICML 2022; :mod:`cam_core.explain.road`).
 
 - Hide the evidence: hide the pixels the map marks hottest first, coldest first and in a
   random order, filled in from their neighbours (noisy linear imputation), and follow the
@@ -7,7 +7,7 @@ ICML 2022; :mod:`cam_core.road`).
 - How much can you trust this map: the ROAD score of each method for this drawing, against a
   random smooth map.
 
-Words come as :class:`~cam_core.views.Words`, for students and for teachers.
+Words come as :class:`~cam_core.serve.views.Words`, for students and for teachers.
 """
 
 from __future__ import annotations
@@ -19,13 +19,14 @@ import numpy as np
 import pandas as pd
 import torch
 
-from . import calibrate, render, road
-from .engine import Explainer, Explanation
-from .errors import PersonError
-from .fit import MNIST_MEAN, MNIST_STD, to_tensor
-from .methods import METHODS
-from .preprocess import Prepared
-from .views import Words, percent
+from cam_core.errors import PersonError
+from cam_core.explain import render, road
+from cam_core.explain.engine import Explainer, Explanation
+from cam_core.explain.methods import METHODS
+from cam_core.inputs.fit import MNIST_MEAN, MNIST_STD, to_tensor
+from cam_core.inputs.prepare import Prepared
+from cam_core.model import calibrate
+from cam_core.serve.views import Words, percent
 
 HIDING_TILE = 196  # a hide-the-evidence tile: the 28×28 input 7× enlarged, nearest neighbour
 # Colours of the three hiding curves (red / blue as in the contrast map; grey as other digits).
@@ -92,7 +93,8 @@ def hide_evidence(explainer: Explainer, result: Explanation, shown: float = 0.2,
     """ROAD's curves for one drawing and its map (any method and layer ``result`` was made
     with), against a random smooth map: the student's own version of the paper's experiment.
 
-    Hidden pixels are filled in by noisy linear imputation (:func:`cam_core.road.impute`), so
+    Hidden pixels are filled in by noisy linear imputation (:func:`cam_core.explain.road.impute`),
+    so
     no white or black blob with a shape of its own is painted in. Steps hide 10%–90%.
 
     Args:

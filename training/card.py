@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .model import DEFAULT_WEIGHTS, TRAIN_COMMAND
+from cam_core.model.weights import DEFAULT_WEIGHTS, TRAIN_COMMAND
 
 CARD = DEFAULT_WEIGHTS.parent / "MODEL_CARD.md"
 # Written by hand; kept while the card describes the same weights (see write_card).
@@ -43,12 +43,12 @@ def write_card(weights: Path = DEFAULT_WEIGHTS, out: Path | None = None) -> str:
         "writers 26–30, MNIST test, USPS, the photos, Kannada-MNIST and Fashion-MNIST test are "
         "never trained on.",
         *([f"- {100 * style:.0f}% of the pen replays of 1, 2, 4, 7 and 9 restyled as writers "
-           "elsewhere write them (`cam_core.styles`: flags, bases, loops, crossbars, tails)"]
+           "elsewhere write them (`training.styles`: flags, bases, loops, crossbars, tails)"]
           if (style := train.get("style_share")) else []),
         *([f"- {100 * bend:.0f}% of the pen replays bent by a smooth random displacement of "
            "their points (`augment.bend_strokes`: an elastic distortion of the trajectory)"]
           if (bend := train.get("pen_bend_share")) else []),
-        *([f"- {100 * share:.0f}% of the outliers are marks students leave (`cam_core.marks`: "
+        *([f"- {100 * share:.0f}% of the outliers are marks students leave (`training.marks`: "
            "dots, dashes, ticks, blobs, faces, hearts, stars, shapes, crossed-out digits)"]
           if (share := train.get("marks_share")) else []),
         *([f"- {100 * low:.0f}% of the warped MNIST digits also seen at a low resolution "
@@ -82,7 +82,7 @@ def write_card(weights: Path = DEFAULT_WEIGHTS, out: Path | None = None) -> str:
         f"{train.get('ood_threshold', float('nan')):.4f} (keeps 99% of the held-back digits "
         "in each form the app meets them, whichever is loosest: uploaded, as small scans that "
         "fill their box, and drawn: pen replays of writers 1–25)"
-        + (f", refitted by `python -m cam_core.train --recalibrate` {train['recalibrated']}"
+        + (f", refitted by `python -m training.train --recalibrate` {train['recalibrated']}"
            if "recalibrated" in train else ""),
         f"- sha256: `{train.get('sha256', '—')}`", "",
     ]
@@ -128,7 +128,7 @@ def write_card(weights: Path = DEFAULT_WEIGHTS, out: Path | None = None) -> str:
                 f"{p['path']} → {p['digit']}{'' if p['digit'] == p['label'] else ' ✗'}"
                 for p in photos)]
     else:
-        lines += ["## Evaluation", "", "Not evaluated yet: run `python -m cam_core.evaluate`."]
+        lines += ["## Evaluation", "", "Not evaluated yet: run `python -m training.evaluate`."]
     text = "\n".join(lines) + "\n"
     notes = _notes_for(out, train.get("sha256"))
     if notes:

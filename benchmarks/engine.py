@@ -1,4 +1,4 @@
-"""Benchmark: ``python -m cam_core.bench [--server URL] [--repeats N] [--json-out FILE]``.
+"""Benchmark: ``python benchmarks/engine.py [--server URL] [--repeats N] [--json-out FILE]``.
 
 Everything is measured in one run on the same model and the same 280×280 drawing:
 plain forward vs :meth:`Explainer.explain` with CAM (cache off, so every call runs the model),
@@ -13,15 +13,20 @@ import argparse
 import json
 import resource
 import statistics
+import sys
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import torch
 
-from .engine import Explainer, load_explainer
-from .preprocess import prepare
-from .strokes import render_strokes
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from cam_core.explain.engine import Explainer, load_explainer
+from cam_core.inputs.prepare import prepare
+from cam_core.inputs.strokes import render_strokes
 
 
 def _drawing() -> np.ndarray:
@@ -29,7 +34,7 @@ def _drawing() -> np.ndarray:
     return (255 - ink * 255).astype(np.uint8)
 
 
-def _times(run: Callable[[], object], repeats: int, warmup: int = 3) -> list[float]:
+def times(run: Callable[[], object], repeats: int, warmup: int = 3) -> list[float]:
     for _ in range(warmup):
         run()
     out = []
@@ -74,16 +79,16 @@ def run(repeats: int = 50, server: str | None = None) -> dict:
                 return model(batch)
         return call
 
-    figures["forward_b1"] = _summary(_times(forward(one), repeats))
-    figures["engine_cam_b1"] = _summary(_times(
+    figures["forward_b1"] = _summary(times(forward(one), repeats))
+    figures["engine_cam_b1"] = _summary(times(
         lambda: explainer._run(prepared.tensor[None], "cam", "layer4", [None]), repeats))
-    figures["explain_cam_b1"] = _summary(_times(lambda: explainer.explain(drawing), repeats))
-    figures["explain_gradcam_b1"] = _summary(_times(
+    figures["explain_cam_b1"] = _summary(times(lambda: explainer.explain(drawing), repeats))
+    figures["explain_gradcam_b1"] = _summary(times(
         lambda: explainer.explain(drawing, method="gradcam"), repeats))
-    figures["forward_b16_per_image"] = _summary(_times(forward(sixteen), max(5, repeats // 5)),
+    figures["forward_b16_per_image"] = _summary(times(forward(sixteen), max(5, repeats // 5)),
                                                 per=16)
     drawings = [drawing] * 16
-    figures["explain_cam_b16_per_image"] = _summary(_times(
+    figures["explain_cam_b16_per_image"] = _summary(times(
         lambda: explainer.explain_batch(drawings), max(5, repeats // 5)), per=16)
     figures["cam_overhead_pct"] = round(
         100 * (figures["engine_cam_b1"]["p50_ms"] / figures["forward_b1"]["p50_ms"] - 1), 1)
@@ -97,7 +102,7 @@ def run(repeats: int = 50, server: str | None = None) -> dict:
         with GradCAM(model=wrapped, target_layers=[model.layer4]) as oracle:
             def gradcam_call() -> object:
                 return oracle(one, [ClassifierOutputTarget(7)])
-            figures["pytorch_grad_cam_gradcam_b1"] = _summary(_times(gradcam_call, repeats))
+            figures["pytorch_grad_cam_gradcam_b1"] = _summary(times(gradcam_call, repeats))
     except ImportError:
         figures["pytorch_grad_cam_gradcam_b1"] = None
     finally:
@@ -111,7 +116,7 @@ def run(repeats: int = 50, server: str | None = None) -> dict:
                 with torch.inference_mode():
                     scores = wrapped(one)
                 return extractor(7, scores)
-            figures["torchcam_cam_b1"] = _summary(_times(torchcam_call, repeats))
+            figures["torchcam_cam_b1"] = _summary(times(torchcam_call, repeats))
     except ImportError:
         figures["torchcam_cam_b1"] = None
     ours = figures["explain_cam_b1"]["p50_ms"]
@@ -123,12 +128,13 @@ def run(repeats: int = 50, server: str | None = None) -> dict:
         from gradio_client import Client, handle_file
         from PIL import Image
 
-        path = "/tmp/cam_bench_drawing.png"
-        Image.fromarray(drawing).save(path)
-        client = Client(server, verbose=False)
-        figures["end_to_end_gradio_client"] = _summary(_times(
-            lambda: client.predict(handle_file(path), api_name="/explain"),
-            max(10, repeats // 2)))
+        with tempfile.TemporaryDirectory() as folder:
+            path = str(Path(folder) / "drawing.png")
+            Image.fromarray(drawing).save(path)
+            client = Client(server, verbose=False)
+            figures["end_to_end_gradio_client"] = _summary(times(
+                lambda: client.predict(handle_file(path), api_name="/explain"),
+                max(10, repeats // 2)))
     figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return figures
 
@@ -146,7 +152,7 @@ def markdown(figures: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m cam_core.bench", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python benchmarks/engine.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=50)
     parser.add_argument("--server", help="URL of a running app for the end-to-end figure")

@@ -1,12 +1,7 @@
-"""The digit network: torchvision's ResNet34 adapted to 28×28 MNIST digits.
+"""The network's weights: float16 safetensors with string metadata (temperature, the
+"not a digit" threshold, the training record), loaded once per (file, device); never pickle.
 
-torchvision's ``resnet34`` shrinks its input 32-fold, so a 28×28 digit would leave a 1×1
-feature map at ``layer4`` and every class activation map would be one flat colour. This module
-keeps the same blocks and depth but uses a 3×3 stride-1 stem on one input channel, no max-pool
-and stride 1 in ``layer4``: 28×28 in, 7×7×512 out of ``layer4``.
-
-The forward pass returns the logits *and* the ``layer4`` feature maps, so the engine can build
-class activation maps (Zhou et al., CVPR 2016) from the same pass without forward hooks.
+A missing or corrupt file is a :class:`WeightsError` whose message names the training command.
 """
 
 from __future__ import annotations
@@ -19,76 +14,16 @@ from pathlib import Path
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
-from torch import nn
-from torchvision.models import resnet34
-from torchvision.models.resnet import BasicBlock
 
-NUM_CLASSES = 10
-FEATURE_LAYERS = ("layer1", "layer2", "layer3", "layer4")
-WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+from cam_core.model.network import DigitResNet, build_model
+
+WEIGHTS_DIR = Path(__file__).resolve().parent.parent.parent / "weights"
 DEFAULT_WEIGHTS = WEIGHTS_DIR / "digit_resnet34.safetensors"
-TRAIN_COMMAND = "python -m cam_core.train --data-root ../shared/data/mnist"
+TRAIN_COMMAND = "python -m training.train --data-root ../shared/data/mnist"
 
 
 class WeightsError(RuntimeError):
     """The weights file is missing, unreadable or does not fit the network."""
-
-
-class DigitResNet(nn.Module):
-    """ResNet34 for 28×28 single-channel digits that returns logits and ``layer4`` features.
-
-    Input ``(B, 1, H, W)`` float32 (the model input of :mod:`cam_core.preprocess`, normalised
-    with MNIST's mean and std). Output ``(logits, features)``: logits ``(B, 10)`` and the
-    ``layer4`` feature maps ``(B, 512, H/4, W/4)`` — ``(B, 512, 7, 7)`` for 28×28 — which
-    global average pooling turns into the vector the ``fc`` layer reads. The network is fully
-    convolutional up to the pooling, so other sizes (e.g. 28×56) work too.
-
-    ``metadata`` holds the calibration temperature and the out-of-distribution threshold that
-    are stored alongside the weights (see :func:`load_model`).
-    """
-
-    def __init__(self, num_classes: int = NUM_CLASSES) -> None:
-        super().__init__()
-        base = resnet34(weights=None, num_classes=num_classes)
-        # Why: 3×3 stride-1 stem and no max-pool keep 28×28 at layer1 (torchvision shrinks 4×).
-        base.conv1 = nn.Conv2d(1, 64, kernel_size=3, stride=1, padding=1, bias=False)
-        base.maxpool = nn.Identity()
-        # Why: stride 1 in layer4 keeps a 7×7 map instead of 4×4, so the CAM has detail.
-        first: BasicBlock = base.layer4[0]
-        first.conv1.stride = (1, 1)
-        first.downsample[0].stride = (1, 1)
-        self.conv1, self.bn1, self.relu = base.conv1, base.bn1, base.relu
-        self.layer1, self.layer2, self.layer3, self.layer4 = (
-            base.layer1, base.layer2, base.layer3, base.layer4)
-        self.fc = base.fc
-        self.metadata: dict[str, str] = {}
-
-    def features(self, x: torch.Tensor, upto: str = "layer4") -> list[torch.Tensor]:
-        """Run the trunk and return the feature maps of ``layer1`` … ``upto`` in order.
-
-        Raises ValueError when ``upto`` is not one of ``layer1`` … ``layer4``.
-        """
-        if upto not in FEATURE_LAYERS:
-            raise ValueError(f"layer must be one of {FEATURE_LAYERS}, got {upto!r}")
-        x = self.relu(self.bn1(self.conv1(x)))  # (B, 64, H, W)
-        maps = []
-        for name in FEATURE_LAYERS[: FEATURE_LAYERS.index(upto) + 1]:
-            x = getattr(self, name)(x)
-            maps.append(x)
-        return maps
-
-    def head(self, features: torch.Tensor) -> torch.Tensor:
-        """Global average pooling then ``fc``: ``(B, 512, h, w)`` → logits ``(B, 10)``."""
-        return self.fc(features.mean(dim=(2, 3)))
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        features = self.features(x)[-1]  # (B, 512, H/4, W/4)
-        return self.head(features), features
-
-
-def build_model(num_classes: int = NUM_CLASSES) -> DigitResNet:
-    """Return an untrained :class:`DigitResNet` (float32, train mode)."""
-    return DigitResNet(num_classes)
 
 
 def save_weights(model: DigitResNet, path: str | Path, metadata: dict[str, str] | None = None,
@@ -128,7 +63,7 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
     machine without one, with what to pass instead.
     """
     if device is None or device == "auto":
-        from .zerogpu import on_zerogpu
+        from cam_core.explain.zerogpu import on_zerogpu
 
         return torch.device("cuda" if torch.cuda.is_available() or on_zerogpu() else "cpu")
     try:

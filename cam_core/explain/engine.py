@@ -8,7 +8,7 @@ Score-CAM run compute at a time).
 
 Example::
 
-    from cam_core.engine import load_explainer
+    from cam_core.explain.engine import load_explainer
     result = load_explainer().explain("photo_of_a_7.png")
     result.digit, result.probabilities.round(3), result.overlay.shape
 """
@@ -27,13 +27,15 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import calibrate, render
-from .errors import ServerBusy
-from .fit import MODEL_SIZE
-from .methods import get_method
-from .model import DigitResNet, load_model, resolve_device
-from .passes import Merger, ModelResult, live_pass, register, slow_pass
-from .preprocess import InputError, Prepared, prepare
+from cam_core.errors import ServerBusy
+from cam_core.explain import render
+from cam_core.explain.batching import Merger, ModelResult, live_pass, register, slow_pass
+from cam_core.explain.methods import get_method
+from cam_core.inputs.fit import MODEL_SIZE
+from cam_core.inputs.prepare import InputError, Prepared, prepare
+from cam_core.model import calibrate
+from cam_core.model.network import DigitResNet
+from cam_core.model.weights import load_model, resolve_device
 
 NOT_A_DIGIT_MESSAGE = ("This does not look like a digit I know. Here is what the network "
                        "looked at anyway.")
@@ -100,7 +102,7 @@ class Explainer:
     """Explains digits with one model. Build it with :func:`load_explainer` (cached).
 
     Args:
-        model: a trained :class:`~cam_core.model.DigitResNet` in eval mode.
+        model: a trained :class:`~cam_core.model.network.DigitResNet` in eval mode.
         device: where the model lives.
         cache_size: model results kept in the LRU (0 turns the cache off).
         slow_runs: how many runs of a slow method (``live`` False: Score-CAM) may compute
@@ -126,9 +128,10 @@ class Explainer:
 
     def _run(self, tensors: np.ndarray, method: str, layer: str,
              targets: Sequence[int | None]) -> list[ModelResult]:
-        """One batched model pass (see :func:`cam_core.passes.model_pass`), on ZeroGPU with a
+        """One batched model pass (see :func:`cam_core.explain.batching.model_pass`), on ZeroGPU
+        with a
         GPU lease as long as the method needs; live methods' passes merged with other threads'
-        at the same moment (:class:`cam_core.passes.Merger`)."""
+        at the same moment (:class:`cam_core.explain.batching.Merger`)."""
         if get_method(method, layer).live:
             return self._merger.run(tensors, method, layer, targets)
         return slow_pass(id(self), tensors, method, layer, targets)
@@ -221,9 +224,9 @@ class Explainer:
         """Explain one input.
 
         Args:
-            image: anything :func:`cam_core.preprocess.prepare` accepts (PIL image, numpy
+            image: anything :func:`cam_core.inputs.prepare.prepare` accepts (PIL image, numpy
                 array, path, bytes), or an already :class:`Prepared` input (the drawing pad's
-                strokes: :meth:`cam_core.service.Service.read`).
+                strokes: :meth:`cam_core.serve.service.Service.read`).
             target: the class 0–9 to explain; None = the predicted digit.
             method: ``cam``, ``gradcam``, ``gradcam++``, ``hirescam``, ``layercam``, ``scorecam``.
             layer: ``layer4`` (7×7; CAM needs it), ``layer3`` (7×7) or ``layer2`` (14×14).
@@ -233,7 +236,7 @@ class Explainer:
         Returns: an :class:`Explanation`.
 
         Raises:
-            cam_core.preprocess.InputError: unreadable input (message meant for the person).
+            cam_core.inputs.prepare.InputError: unreadable input (message meant for the person).
             ValueError: unknown method/layer/colour map, ``target`` not in 0–9 or ``opacity``
                 outside [0, 1] (all checked before the model runs).
             ServerBusy: a slow method's map is not cached and ``SLOW_WAITING`` runs of slow
@@ -319,7 +322,7 @@ def load_explainer(weights: str | Path | None = None,
 
     The model is loaded and warmed up once per (weights, device).
 
-    Raises: cam_core.model.WeightsError when the weights are missing or corrupt.
+    Raises: cam_core.model.network.WeightsError when the weights are missing or corrupt.
     """
     return _explainer(None if weights is None else str(Path(weights).resolve()),
                       str(resolve_device(device)))

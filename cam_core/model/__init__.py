@@ -1,0 +1,2 @@
+"""The network (:mod:`.network`), its weights file (:mod:`.weights`) and calibrated
+probabilities with the "not a digit" score (:mod:`.calibrate`)."""

@@ -1,0 +1,145 @@
+"""Every sentence a person reads, in their language: one catalog per language.
+
+A catalog is the folder ``locales/<language>/``; each of its TOML files holds one part of the
+page (``page.toml``: the page's labels, given to Gradio through ``gr.I18n``; ``answers.toml``,
+``wall.toml``, …). A key is ``<file>.<name>`` (``answers.not_a_digit``). English is the
+reference: every other language must have the same keys with the same placeholders (a test
+checks), and a key missing in a language falls back to English rather than failing a class.
+
+A value is a string with ``str.format`` placeholders, or a table of CLDR plural forms
+(``one``, ``other``, and ``zero``/``two``/``few``/``many`` where the language has them), chosen
+by the ``count`` argument with Babel's plural rules. Numbers are formatted for the language
+with the format specs ``{p:percent}`` (a probability 0–1 → "99.6%", "99,6 %") and
+``{n:number}`` (Babel's decimal format).
+
+Example::
+
+    from cam_core.serve.catalog import say
+    say("de", "answers.sure", digit=7, p=0.996)   # "7 · zu 99,6 % sicher"
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import string
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from babel.numbers import format_decimal, format_percent
+
+LOCALES = Path(__file__).resolve().parent / "locales"
+REFERENCE = "en"
+# Language code → its own name, as the chooser shows it (a person finds their language by the
+# name they know it by).
+LANGUAGES: dict[str, str] = {
+    "en": "English", "es": "Español", "fr": "Français", "de": "Deutsch", "it": "Italiano",
+    "pt": "Português", "zh": "中文（简体）", "hi": "हिन्दी", "ar": "العربية",
+}
+RIGHT_TO_LEFT = frozenset({"ar"})
+PLURAL_FORMS = frozenset({"zero", "one", "two", "few", "many", "other"})
+
+
+def _flatten(prefix: str, table: Mapping[str, Any], into: dict[str, str | dict[str, str]]) -> None:
+    for name, value in table.items():
+        key = f"{prefix}.{name}"
+        if isinstance(value, dict) and not set(value) <= PLURAL_FORMS:
+            _flatten(key, value, into)
+        else:
+            into[key] = value
+
+
+@functools.cache
+def catalog(language: str) -> dict[str, str | dict[str, str]]:
+    """All keys of ``language``'s catalog (``{}`` for a language without a folder).
+
+    Returns: key → string, or key → {plural form: string}.
+    Raises: tomllib.TOMLDecodeError for a malformed catalog file (a bug, found by the tests).
+    """
+    entries: dict[str, str | dict[str, str]] = {}
+    folder = LOCALES / language
+    for path in sorted(folder.glob("*.toml")) if folder.is_dir() else ():
+        with path.open("rb") as handle:
+            _flatten(path.stem, tomllib.load(handle), entries)
+    return entries
+
+
+def language_of(asked: str | None = None, accept_language: str | None = None) -> str:
+    """The language to answer in: ``asked`` (``?lang=``, the chooser) when it is one of
+    :data:`LANGUAGES`, else the first of the browser's ``Accept-Language`` header that is
+    (``"pt-BR,pt;q=0.9"`` → ``"pt"``), else English. Never raises on a malformed header."""
+    for code in [asked or "", *_accepted(accept_language or "")]:
+        base = code.strip().lower().replace("_", "-").split("-")[0]
+        if base in LANGUAGES:
+            return base
+    return REFERENCE
+
+
+def _accepted(header: str) -> list[str]:
+    """The header's languages, highest quality first (``q`` missing = 1)."""
+    ranked = []
+    for position, part in enumerate(header.split(",")):
+        code, _, params = part.partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        ranked.append((-quality, position, code.strip()))
+    return [code for _, _, code in sorted(ranked) if code and code != "*"]
+
+
+class _Formatter(string.Formatter):
+    """``str.format`` with the language's number formats for ``:percent`` and ``:number``."""
+
+    def __init__(self, language: str) -> None:
+        self.locale = Locale.parse(language)
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec == "percent":  # the language's own pattern ("99,6 %"), one decimal
+            pattern = copy.copy(self.locale.percent_formats[None])
+            pattern.frac_prec = (1, 1)
+            return format_percent(value, pattern, locale=self.locale)
+        if format_spec == "number":
+            return format_decimal(value, locale=self.locale)
+        return super().format_field(value, format_spec)
+
+
+def plural_form(language: str, count: float) -> str:
+    """The CLDR plural form (``one``, ``few``, ``other``, …) of ``count`` in ``language``."""
+    return Locale.parse(language).plural_form(abs(count))
+
+
+def say(language: str, key: str, /, **values: Any) -> str:
+    """The sentence ``key`` in ``language`` (English where that language lacks it), with
+    ``values`` put in its placeholders; a plural table picks its form by ``values["count"]``.
+
+    Raises: KeyError when no catalog has ``key`` (a bug: every key is in English).
+    """
+    language = language if language in LANGUAGES else REFERENCE
+    entry = catalog(language).get(key)
+    if entry is None:
+        language, entry = REFERENCE, catalog(REFERENCE)[key]
+    if isinstance(entry, dict):
+        form = plural_form(language, values.get("count", 0))
+        entry = entry.get(form, entry["other"])
+    return _Formatter(language).format(entry, **values)
+
+
+def placeholders(text: str | dict[str, str]) -> set[str]:
+    """The placeholder names of a catalog entry (all plural forms together)."""
+    texts = text.values() if isinstance(text, dict) else [text]
+    return {name for t in texts for _, name, _, _ in string.Formatter().parse(t) if name}
+
+
+def page_labels() -> dict[str, dict[str, str]]:
+    """The ``page`` part of every catalog, as ``gr.I18n(**page_labels())`` takes it: language →
+    {name without ``page.``: text}. Gradio picks the browser's language and falls back to
+    English."""
+    return {language: {key.removeprefix("page."): str(text)
+                       for key, text in catalog(language).items() if key.startswith("page.")}
+            for language in LANGUAGES}
