@@ -42,6 +42,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,10 +89,6 @@ def serve_trivial(port: int) -> None:
     record = {"digit": 7, "probabilities": [float(p) for p in probabilities], "target": 7,
               "message": "", "ood_score": -5.0, "not_a_digit": False}
 
-    class Blank:
-        def blank(self) -> views.Panels:
-            return answer
-
     served = itertools.count()
 
     def stamped(image: np.ndarray) -> np.ndarray:
@@ -107,18 +104,22 @@ def serve_trivial(port: int) -> None:
     heat = "data:image/jpeg;base64," + base64.b64encode(
         cv2.imencode(".jpg", heat_rgb[..., ::-1])[1].tobytes()).decode()
 
-    class Trivial(Handlers):
-        def _panels(self, sources, *controls):
+    class TrivialService:
+        """The service's public face (what ui.handlers calls), answering without any work."""
+
+        def blank(self) -> views.Panels:
+            return answer
+
+        def explain_many(self, requests: list) -> list[views.Panels]:
             return [dataclasses.replace(answer, overlay=stamped(overlay),
                                         model_view=stamped(model_view), heat=heat)
-                    for _ in sources]
+                    for _ in requests]
 
-        def explain(self, image, target, method, layer, colormap, opacity):
-            if isinstance(image, list | tuple):  # batched (Gradio passes tuples)
-                return [record] * len(image), [stamped(overlay) for _ in image]
-            return record, stamped(overlay)  # an older page, not batched
+        def api_many(self, uploads: list, settings: list) -> list[tuple[dict, object]]:
+            return [(record, types.SimpleNamespace(overlay=stamped(overlay)))
+                    for _ in uploads]
 
-    demo = layout.build(Trivial(Blank()))
+    demo = layout.build(Handlers(TrivialService()))
     assert isinstance(demo, gr.Blocks)
     demo.launch(server_name="127.0.0.1", server_port=port, css=layout.page_css())
 

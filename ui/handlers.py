@@ -158,13 +158,6 @@ class Handlers:
 
     # ------------------------------------------------------------------ teaching views
 
-    @staticmethod
-    def clear_teaching() -> tuple:
-        """A new input: every teaching view empties, so none shows the previous one's; the
-        "Why … and not …?" tab loses the old digits."""
-        return ([], gr.update(label=WHY_TAB), None, "", "", None, "", "", [], None, "", "", [],
-                "", "")
-
     @_guarded(empty=[])
     def ten_maps(self, source, pad, upload, scale: str, colormap: str) -> list:
         """All ten class maps of the input on screen as gallery tiles."""
