@@ -12,6 +12,14 @@ CARD = DEFAULT_WEIGHTS.parent / "MODEL_CARD.md"
 NOTES_HEADING = "## Notes on this run"
 
 
+def command_line(module: str, argv: list[str]) -> str:
+    """The command as recorded in the weights' JSON and the model card: ``python -m module``
+    and its arguments, an absolute path cut to its file name (the record names files, never
+    a machine's folders)."""
+    return " ".join(["python -m", module,
+                     *(Path(a).name if Path(a).is_absolute() else a for a in argv)])
+
+
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.2f}%"
 

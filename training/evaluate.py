@@ -160,8 +160,8 @@ def evaluate(args: argparse.Namespace) -> dict:
     temperature = float(model.metadata.get("temperature", 1.0))
     threshold = float(model.metadata.get("ood_threshold", "inf"))
     limit = args.limit or None
-    result: dict = {"command": "python -m training.evaluate " + " ".join(sys.argv[1:]),
-                    "weights": str(args.weights), "accuracy": [], "ood": []}
+    result: dict = {"command": card.command_line("training.evaluate", sys.argv[1:]),
+                    "weights": Path(args.weights).name, "accuracy": [], "ood": []}
 
     images, labels = datasets.load_mnist(args.data_root, train=False)
     images, labels = images[:limit], labels[:limit]

@@ -20,6 +20,7 @@ from safetensors.torch import load_file, save_file
 
 from cam_core.model.weights import sha256_of
 from training import train
+from training.card import command_line
 
 
 def average(paths: list[str | Path]) -> dict[str, torch.Tensor]:
@@ -58,9 +59,9 @@ def main(argv: list[str] | None = None) -> dict:
     metrics = json.loads(last.read_text()) if last.exists() else {}
     metrics |= {
         "soup": {"date": datetime.now(UTC).isoformat(timespec="seconds"),
-                 "command": "python -m training.soup " + " ".join(args.weights)
-                            + f" --out {args.out} --data-root {args.data_root}",
-                 "of": [{"path": str(p), "sha256": sha256_of(p)} for p in args.weights]},
+                 "command": command_line("training.soup", [*args.weights, "--out", args.out,
+                                                            "--data-root", args.data_root]),
+                 "of": [{"path": Path(p).name, "sha256": sha256_of(p)} for p in args.weights]},
         "weights_chosen": "soup",
         "held_back_accuracy": recalibrated["held_back_accuracy"],
         "temperature": recalibrated["temperature"],

@@ -453,13 +453,13 @@ def finish(args: argparse.Namespace, model: DigitResNet, ema: DigitResNet, batch
                        == logits.argmax(1)).mean())
     metrics = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": "python -m training.train " + " ".join(sys.argv[1:]),
+        "command": card.command_line("training.train", sys.argv[1:]),
         "steps": steps, "epochs": round(steps / batches.per_epoch, 2), "seconds": round(seconds, 1),
         "clean_share": args.clean_share, "pen_share": args.pen_share,
         "style_share": args.style_share, "marks_share": args.marks_share,
         "low_res_share": args.low_res_share, "pen_bend_share": args.pen_bend_share,
         "scan_share": args.scan_share,
-        "initialised_from": ({"path": args.init, "sha256": sha256_of(args.init)}
+        "initialised_from": ({"path": Path(args.init).name, "sha256": sha256_of(args.init)}
                              if args.init else None),
         "device": str(device), "torch": torch.__version__, "python": platform.python_version(),
         "held_back_accuracy": accuracy, "weights_chosen": chosen,
