@@ -13,9 +13,9 @@ from __future__ import annotations
 import os
 
 # Before torch loads OpenMP: its idle threads sleep instead of spinning. Spinning burns the CPU
-# that other requests need whenever several run at once or the machine is shared: on the two
-# (busy) cores here, one batch-1 forward pass took 319 ms of CPU with 2 spinning threads, 53 ms
-# with 2 sleeping ones and 49 ms with 1. Set here, not in cam_core: training keeps the default.
+# that other requests need whenever several run at once or the machine is shared (figures in
+# docs/measurements.md, "Figures behind code choices"). Set here, not in cam_core: training
+# keeps the default.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import argparse

@@ -103,8 +103,8 @@ class MapSection:
 
 def map_section(start: views.Panels) -> MapSection:
     """The two heatmap pictures and the line on why there is colour on empty paper."""
-    # JPEG (quality 75, encoded by OpenCV: ui/images.py) in under 2 ms against WebP's
-    # 15-19 ms, on every live update, with no visible difference on a smooth heatmap. Blank
+    # JPEG (quality 75, encoded by OpenCV: ui/images.py): several times faster than WebP on
+    # every live update, with no visible difference on a smooth heatmap. Blank
     # paper from the start and fixed heights, so the first result moves nothing; the labels
     # sit above the pictures (page.css), and only the overlay keeps one button.
     overlay = ResultImage(start.overlay, label="Heatmap over your picture", type="numpy",
@@ -176,7 +176,7 @@ def api_section() -> ApiSection:
                   gr.Dropdown(LAYER_CHOICES, value="layer4", label="layer"),
                   gr.Dropdown(list(COLORMAPS), value="viridis", label="colour map"),
                   gr.Number(0.5, minimum=0, maximum=1, label="opacity")]
-        # JPEG as on the page: encoded in under 1 ms (WebP, Gradio's default, ~9 ms).
+        # JPEG as on the page: much faster to encode than WebP, Gradio's default.
         outputs = [gr.JSON(label="result"),
                    ResultImage(type="numpy", format="jpeg", label="overlay")]
         button = gr.Button()

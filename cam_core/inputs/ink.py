@@ -261,6 +261,6 @@ def thicken_thin_strokes(ink: np.ndarray, solid: np.ndarray, extent: int) -> np.
     if grow < 1:  # under half a pixel missing: leave the ink as it is
         return ink
     # Everything within grow/2 px of solid ink becomes ink, with a 1 px soft edge. A distance
-    # transform costs the same for any width (a dilation grows with its kernel: 60 ms at 1024²).
+    # transform costs the same for any width (a dilation's cost grows with its kernel).
     distance = cv2.distanceTransform((~solid).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
     return np.maximum(ink, np.clip(grow / 2 + 0.5 - distance, 0.0, 1.0)).astype(np.float32)

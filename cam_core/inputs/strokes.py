@@ -23,7 +23,7 @@ ERASER_WIDTH = 2 * BRUSH_WIDTH  # the pad's eraser diameter, pixels
 _SUBPIXEL = 4  # cv2 drawing with 2 fractional bits for smooth anti-aliased lines
 # Limits on a drawing sent by a browser: far above any hand-drawn digit (a few hundred points,
 # its strokes' length × width a fraction of the canvas area), far below a payload that could
-# keep the server busy. Drawing cost grows with length × width: at the cap, about 30 ms.
+# keep the server busy (drawing cost grows with length × width).
 MAX_DRAWING_CHARS = 1_000_000
 MAX_STROKES = 1_000
 MAX_POINTS = 50_000  # in all strokes together
