@@ -179,8 +179,8 @@ def test_the_heatmap_offers_its_grid_and_says_why_blank_paper_can_be_evidence(se
         for event in events[name]:
             assert grid["id"] in event["inputs"], name
     tabs = {c["props"].get("label") for c in components if c["type"] == "tabitem"}
-    assert {"All ten maps", WHY_TAB, "Hide the evidence", "How much can you trust this map?",
-            "Layers", "How the heatmap is made"} <= tabs
+    assert {"All ten maps", WHY_TAB, "Hide the evidence", "Can you trust the map?",
+            "Layers", "How it is made"} <= tabs
     (scale,) = [c for c in components if c["props"].get("label") == "Colours"]
     assert scale["props"]["value"] == "shared"
 

@@ -63,7 +63,7 @@ def test_small_scan_widens_a_narrow_digit_and_reads_it_the_app_way():
     size = 112
     bar = np.zeros((size, size), np.float32)
     bar[20:90, 54:61] = 1.0  # an upright '1': 7 px wide, 70 px tall (MNIST's 10% at 4×)
-    fitted = augment._fit(bar)
+    fitted = augment.fit_ink(bar)
     scans = [augment.small_scan(np.random.default_rng(seed), bar) for seed in range(30)]
     for scan in scans:
         assert scan.shape == (28, 28) and scan.dtype == np.float32

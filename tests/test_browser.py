@@ -6,47 +6,24 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+from browser import (
+    CHART_DRAWN,
+    HEADLINE_DIGIT,
+    HEADLINE_EMPTY,
+    HEAT_SHOWN,
+    INK_MASK,
+    canvas_frame,
+    draw,
+    launch_chromium,
+)
 from conftest import ARTIFACTS
 
 from cam_core.inputs.strokes import parse_drawing, render_drawing, render_strokes
 from cam_core.serve.service import Pad, Service
-
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-def _launch_chromium(playwright):
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail("CI must install Debian's chromium (see .ci/run)")
-        pytest.skip("needs Debian's chromium: apt-get install chromium")
-    return playwright.chromium.launch(
-        executable_path=str(CHROMIUM),
-        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-              "--disable-component-update", "--disable-sync", "--no-first-run"])
-
-
-def _canvas_frame(page) -> tuple[float, float, float]:
-    """(left, top, CSS pixels per canvas pixel) of the pad's bitmap on the page."""
-    box = page.locator("#sketch canvas").bounding_box()
-    left, top, width, bitmap = page.evaluate(
-        "() => { const c = document.querySelector('#sketch canvas');"
-        " return [c.clientLeft, c.clientTop, c.clientWidth, c.width]; }")
-    return box["x"] + left, box["y"] + top, width / bitmap
-
-
-def _draw(page, points: list[tuple[float, float]]) -> None:
-    """One mouse stroke through ``points`` given in the pad's canvas pixels (400×400)."""
-    left, top, scale = _canvas_frame(page)
-    page.mouse.move(left + points[0][0] * scale, top + points[0][1] * scale)
-    page.mouse.down()
-    for x, y in points[1:]:
-        page.mouse.move(left + x * scale, top + y * scale, steps=30)
-    page.mouse.up()
 
 
 def _sent(page, draw) -> str:
@@ -59,17 +36,6 @@ def _sent(page, draw) -> str:
     return json.loads(sent.value.post_data)["data"][0]
 
 
-INK_MASK = """() => {
-  const canvas = document.querySelector('#sketch canvas');
-  const alpha = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-  return Array.from({length: alpha.length / 4}, (_, i) => alpha[4 * i + 3] > 127 ? 1 : 0);
-}"""
-HEADLINE_EMPTY = "() => document.querySelector('#headline')?.innerText.includes('Draw a digit')"
-HEADLINE_DIGIT = "() => document.querySelector('#headline .big-digit')?.innerText.trim()"
-CHART_DRAWN = ("() => document.querySelectorAll('#chart .mark-rect path, #chart .mark-rect rect,"
-               " #chart g.mark-rect > path').length >= 10")
-HEAT_SHOWN = """() => { const heat = document.querySelector('#sketch .pen-heat');
-  return heat && !heat.hidden && heat.complete && heat.naturalWidth > 0; }"""
 # Where the result panels are on the page (x, y, width, height), rounded to a pixel.
 # Controls a finger taps (tabs, Explain, accordion headers, choices, opacity reset, grid box)
 # that are shown yet under 44 px tall or wide: their text and size.
@@ -78,7 +44,7 @@ SMALL_TAP_TARGETS = """() => [...document.querySelectorAll(['button[role=tab]', 
   .map(e => [e.innerText.trim().slice(0, 20), e.getBoundingClientRect()])
   .filter(([, r]) => r.width > 0 && (r.height < 44 || r.width < 44))
   .map(([text, r]) => `${text} ${Math.round(r.width)}×${Math.round(r.height)}`)"""
-BOXES = """() => ['#headline', '#chart', '#overlay', '#model-view', '#explain'].map(s => {
+BOXES = """() => ['#headline', '#chart', '#overlay', '#model-view'].map(s => {
   const r = document.querySelector(s).getBoundingClientRect();
   return [r.x, r.y, r.width, r.height].map(Math.round); })"""
 TAB_STOPS = """() => [...document.querySelectorAll('BLOCK')].flatMap(block => [
@@ -100,14 +66,14 @@ def test_browser_draw_erase_clear_and_draw_again(server, explainer):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     service = Service(explainer)
     with playwright_api.sync_playwright() as playwright:
-        browser = _launch_chromium(playwright)
+        browser = launch_chromium(playwright)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(server)
         page.wait_for_selector("#sketch canvas[data-ready]", timeout=60_000)
         page.wait_for_function(CHART_DRAWN, timeout=30_000)
         layout = page.evaluate(BOXES)
         # The pen is the pad's tool from the start: draw a 7 with mouse drags.
-        _draw(page, [(120, 100), (280, 100), (180, 320)])
+        draw(page, [(120, 100), (280, 100), (180, 320)])
         page.wait_for_selector("#headline .big-digit", timeout=60_000)
         assert page.locator("#headline .big-digit").inner_text().strip().isdigit()
         page.wait_for_function(CHART_DRAWN, timeout=30_000)
@@ -132,12 +98,12 @@ def test_browser_draw_erase_clear_and_draw_again(server, explainer):
         page.locator("#sketch button[aria-label='Undo']").click()
         page.wait_for_function(HEADLINE_EMPTY, timeout=30_000)
         # A 1, then the eraser across its middle leaves two pieces: still read, not a crash.
-        _draw(page, [(200, 60), (200, 340)])
+        draw(page, [(200, 60), (200, 340)])
         page.wait_for_function(f"() => ({HEADLINE_DIGIT})() === '1'", timeout=60_000)
         one = _mask(page)
         before = page.locator("#overlay img").get_attribute("src")
         page.locator("#sketch button[data-tool='eraser']").click()
-        value = _sent(page, lambda: _draw(page, [(140, 200), (260, 200)]))
+        value = _sent(page, lambda: draw(page, [(140, 200), (260, 200)]))
         erased = _mask(page)
         assert 0.1 * one.sum() < (one & ~erased).sum() < 0.3 * one.sum()  # a band, not more
         # The server draws the pad's strokes, eraser included, as the pad showed them.
@@ -162,7 +128,7 @@ def test_browser_draw_erase_clear_and_draw_again(server, explainer):
         # The pad's drawing reaches the model as the pixels the evaluation replays pen
         # trajectories with: render_strokes of the points drawn.
         corner = [(60.0, 50.0), (330.0, 70.0), (150.0, 360.0)]
-        value = _sent(page, lambda: _draw(page, corner))
+        value = _sent(page, lambda: draw(page, corner))
         expected = render_strokes([np.array(corner)]) > 0.5
         assert _iou(service.read(Pad(value)).ink, expected) > 0.9
         assert _iou(_mask(page), expected) > 0.9  # and the pad shows the same
@@ -179,7 +145,8 @@ def test_browser_draw_erase_clear_and_draw_again(server, explainer):
         page.wait_for_function(HEADLINE_EMPTY, timeout=30_000)
         assert not _mask(page).any()
         # With CAM, choosing layer2 sends the Layer control back to layer4, saying why, and
-        # the control stands out until the next choice.
+        # the control stands out until the next choice (the controls: under "More choices").
+        page.get_by_text("More choices (controls)").click()
         page.locator("#layer").get_by_label("layer2").click()
         page.wait_for_function("() => document.querySelector('#layer')?.innerText"
                                ".includes('CAM cannot use layer2')", timeout=30_000)
@@ -206,7 +173,7 @@ def test_browser_phone_and_tablet_show_digit_and_heatmap_on_the_first_screen(
     playwright_api = pytest.importorskip("playwright.sync_api")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with playwright_api.sync_playwright() as playwright:
-        browser = _launch_chromium(playwright)
+        browser = launch_chromium(playwright)
         context = browser.new_context(viewport={"width": width, "height": height},
                                       is_mobile=True, has_touch=True, device_scale_factor=2)
         page = context.new_page()
@@ -214,7 +181,7 @@ def test_browser_phone_and_tablet_show_digit_and_heatmap_on_the_first_screen(
         page.wait_for_selector("#sketch canvas[data-ready]", timeout=60_000)
         page.locator("#sketch canvas").scroll_into_view_if_needed()
         scrolled = page.evaluate("() => window.scrollY")
-        left, top, scale = _canvas_frame(page)
+        left, top, scale = canvas_frame(page)
         touch = context.new_cdp_session(page)
 
         def finger(kind: str, x: float = 0, y: float = 0) -> None:
@@ -266,18 +233,17 @@ def test_browser_phone_and_tablet_show_digit_and_heatmap_on_the_first_screen(
         assert page.locator("#sketch button[data-tool='pen']").get_attribute(
             "aria-pressed") == "true"
         # Every teaching view is one tap away: the tabs wrap, none hides behind a menu.
-        page.get_by_text("Teaching views: experiments with your drawing").tap()
         tabs = page.locator("#teaching [role='tab']")
         tabs.first.wait_for(timeout=30_000)
         assert tabs.count() == 6 and all(tabs.nth(i).is_visible() for i in range(6))
         assert not page.locator("#teaching button[aria-label='More tabs']").is_visible()
-        tabs.nth(5).tap()  # the last: How the heatmap is made
+        tabs.nth(5).tap()  # the last: How it is made
         page.get_by_role("button", name="Show the numbers for my drawing").wait_for(
             timeout=30_000)
         assert page.evaluate("() => document.documentElement.scrollWidth") <= width
         # All ten maps of a new 7 fit the screen's width (five 100 px columns did not).
         page.locator("#sketch canvas").scroll_into_view_if_needed()
-        left, top, scale = _canvas_frame(page)
+        left, top, scale = canvas_frame(page)
         draw_seven()
         page.wait_for_function(f"() => ({HEADLINE_DIGIT})() === '7'", timeout=60_000)
         ten_maps = page.get_by_role("button", name="Show all ten maps")

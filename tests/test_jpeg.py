@@ -27,7 +27,7 @@ def test_a_48_megapixel_phone_jpeg_is_read_at_reduced_scale():
     cv2.line(page, (2600, 1500), (5200, 1500), 30, 160)
     cv2.line(page, (5200, 1500), (3600, 4500), 30, 160)  # a 7 in thick marker
     data = cv2.imencode(".jpg", page, [cv2.IMWRITE_JPEG_QUALITY, 80])[1].tobytes()
-    opened = read._open_pil(data)
+    opened = read.open_image(data)
     assert opened.size == (2000, 1500)  # the smallest 1/2^k scale still ≥ 1024
     prepared = prepare(data)
     assert not prepared.blank and max(prepared.size) <= read.WORK_SIDE
@@ -50,7 +50,7 @@ def test_a_progressive_jpeg_keeps_the_40_megapixel_cap():
     at full size), so a large one is refused like a PNG; a baseline one is drafted."""
     with pytest.raises(InputError, match=r"8000×6000|too many pixels"):
         prepare(_jpeg_declaring(8000, 6000, progressive=True))
-    assert read._open_pil(_jpeg_declaring(8000, 6000, progressive=False)).size == (
+    assert read.open_image(_jpeg_declaring(8000, 6000, progressive=False)).size == (
         2000, 1500)
 
 
@@ -80,9 +80,9 @@ def test_a_jpeg_with_a_scan_per_colour_keeps_the_40_megapixel_cap():
     took 833 MB at 1/8 scale), like a progressive one: it is not drafted past the cap."""
     with pytest.raises(InputError, match="too many pixels"):
         prepare(_grey_baseline_jpeg(8000, 6000, interleaved=False))
-    assert read._open_pil(_grey_baseline_jpeg(8000, 6000, interleaved=True)).size == (
+    assert read.open_image(_grey_baseline_jpeg(8000, 6000, interleaved=True)).size == (
         2000, 1500)
-    small = read._open_pil(_grey_baseline_jpeg(800, 600, interleaved=False))
+    small = read.open_image(_grey_baseline_jpeg(800, 600, interleaved=False))
     assert small.size == (800, 600)  # under the cap it is read as usual
 
 
@@ -94,7 +94,7 @@ def test_jpeg_markers_are_read_as_libjpeg_reads_them():
     baseline = _jpeg_declaring(8000, 6000, progressive=False)
     tables = baseline.index(b"\xff\xdb")
     padded = baseline[:tables] + b"\x00\x00" + baseline[tables:]
-    assert read._open_pil(padded).size == (2000, 1500)
+    assert read.open_image(padded).size == (2000, 1500)
 
     progressive = _jpeg_declaring(8000, 6000, progressive=True)
     app0 = progressive[2:4 + struct.unpack(">H", progressive[4:6])[0]]
@@ -117,7 +117,7 @@ def test_an_mpo_phone_photo_is_drafted_like_a_jpeg():
     buffer = io.BytesIO()
     Image.fromarray(page).save(buffer, "MPO", save_all=True,
                                append_images=[Image.fromarray(page)])
-    opened = read._open_pil(buffer.getvalue())
+    opened = read.open_image(buffer.getvalue())
     assert opened.format == "MPO" and opened.size == (1500, 1000)
     assert not prepare(buffer.getvalue()).blank
 

@@ -137,12 +137,12 @@ def test_batches_made_by_worker_processes_are_the_same_batches():
 
 
 def test_weight_average_moves_floats_by_one_minus_decay_and_copies_counters():
-    from training.train import _Ema
+    from training.train import Ema
 
     model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2))
     ema = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2))
     before = {k: v.clone() for k, v in ema.state_dict().items()}
-    averager = _Ema(ema, model)
+    averager = Ema(ema, model)
     model.train()(torch.randn(4, 3))  # in-place updates the averager must see: stats, counter
     with torch.no_grad():
         model[0].weight.add_(1.0)
@@ -222,8 +222,8 @@ def test_time_budget_cuts_the_steps_to_what_fits(monkeypatch):
 
     monkeypatch.setattr(train.time, "time", lambda: 1000.0 + 30.0)
     # 50 trial steps took 5 s (0.1 s a step); 30 s of a 2-minute budget are gone: 900 fit.
-    assert train._steps_that_fit(60, 10_000, began=1000.0, trial_began=1025.0,
+    assert train.steps_that_fit(60, 10_000, began=1000.0, trial_began=1025.0,
                                  minutes=2) == 60 + 900
-    assert train._steps_that_fit(60, 500, began=1000.0, trial_began=1025.0, minutes=2) == 500
-    assert train._steps_that_fit(60, 10_000, began=1000.0, trial_began=1025.0,
+    assert train.steps_that_fit(60, 500, began=1000.0, trial_began=1025.0, minutes=2) == 500
+    assert train.steps_that_fit(60, 10_000, began=1000.0, trial_began=1025.0,
                                  minutes=0.25) == 61

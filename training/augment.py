@@ -27,7 +27,9 @@ UPSAMPLE = 4  # MNIST is warped at 112×112 so thickness changes are gentler tha
 LETTERS = "AEFHKMNPRUVWXYaefhkmnrtuvwxy"  # letters unlike any digit (no O, I, S, Z, B, G, …)
 
 
-def _fit(ink: np.ndarray) -> np.ndarray:
+def fit_ink(ink: np.ndarray) -> np.ndarray:
+    """Ink ``(H, W)`` float32 in [0, 1] → the ``(28, 28)`` float32 MNIST-style image
+    (:func:`cam_core.inputs.fit.normalize_ink`); all zeros when there is no ink."""
     normalised = normalize_ink(ink)
     return np.zeros((MODEL_SIZE, MODEL_SIZE), np.float32) if normalised is None else normalised[0]
 
@@ -36,7 +38,7 @@ def _fit_as_app(ink: np.ndarray) -> np.ndarray:
     """Pad ink → the 28×28 image the app's ``prepare_ink`` gives (thin pens thickened); a mark
     the app would refuse as too small is fitted anyway (what the network would see of it)."""
     prepared = prepare_ink(ink)
-    return _fit(ink) if prepared.blank else prepared.model_input / np.float32(255)
+    return fit_ink(ink) if prepared.blank else prepared.model_input / np.float32(255)
 
 
 def _random_affine(rng: np.random.Generator, size: int, strength: float = 1.0) -> np.ndarray:
@@ -81,7 +83,7 @@ def augment_mnist(rng: np.random.Generator, image: np.ndarray, low_res_share: fl
     # Drawn only when asked, so older recipes replay their exact random stream.
     if low_res_share > 0 and rng.random() < low_res_share:
         ink = low_resolution(rng, ink)
-    return _fit(ink)
+    return fit_ink(ink)
 
 
 def small_scan(rng: np.random.Generator, ink: np.ndarray) -> np.ndarray:
@@ -90,9 +92,9 @@ def small_scan(rng: np.random.Generator, ink: np.ndarray) -> np.ndarray:
     (:func:`cam_core.inputs.prepare.prepare`); the ink merely fitted when that finds no digit."""
     picture = small_scan_picture(rng, ink)
     if picture is None:
-        return _fit(ink)
+        return fit_ink(ink)
     prepared = prepare(picture)
-    return _fit(ink) if prepared.blank else prepared.model_input / np.float32(255)
+    return fit_ink(ink) if prepared.blank else prepared.model_input / np.float32(255)
 
 
 def small_scan_picture(rng: np.random.Generator, ink: np.ndarray) -> np.ndarray | None:
@@ -194,7 +196,7 @@ def replay_pendigit(rng: np.random.Generator, digit: PenDigit, style_share: floa
     matrix[:, 2] = (np.eye(2) - matrix[:, :2]) @ np.array([CANVAS_SIZE / 2] * 2)
     warped = [points @ matrix[:, :2].T + matrix[:, 2] for points in placed]
     brush = BRUSH_WIDTH * rng.uniform(0.6, 1.5)
-    return _fit(render_strokes(warped, brush=brush))
+    return fit_ink(render_strokes(warped, brush=brush))
 
 
 def augment_fashion(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
@@ -206,7 +208,7 @@ def augment_fashion(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
         edges = cv2.Canny((ink * 255).astype(np.uint8), 50, 150).astype(np.float32) / 255.0
         if edges.max() > 0:
             ink = cv2.dilate(edges, np.ones((2, 2), np.uint8))
-    return _fit(np.ascontiguousarray(ink))
+    return fit_ink(np.ascontiguousarray(ink))
 
 
 def random_letter(rng: np.random.Generator) -> np.ndarray:
@@ -219,7 +221,7 @@ def random_letter(rng: np.random.Generator) -> np.ndarray:
     cv2.putText(canvas, letter, (20, 85), font, 2.5, 255, int(rng.integers(4, 10)), cv2.LINE_AA)
     ink = cv2.warpAffine(canvas.astype(np.float32) / 255.0, _random_affine(rng, size, 0.8),
                          (size, size))
-    return _fit(ink)
+    return fit_ink(ink)
 
 
 def random_outlier(rng: np.random.Generator, fashion: np.ndarray | None,
@@ -235,5 +237,5 @@ def random_outlier(rng: np.random.Generator, fashion: np.ndarray | None,
     if fashion is not None and pick < 0.45:
         return augment_fashion(rng, fashion[rng.integers(len(fashion))])
     if pick < 0.85:
-        return _fit(random_scribble(rng))
+        return fit_ink(random_scribble(rng))
     return random_letter(rng)

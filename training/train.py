@@ -252,7 +252,7 @@ def _load_checkpoint(prefix: Path, model: nn.Module, ema: nn.Module,
     return int(json.loads(prefix.with_suffix(".ckpt.json").read_text())["step"])
 
 
-class _Ema:
+class Ema:
     """Exponential moving average of a model's weights and BatchNorm statistics, in place.
 
     The tensor pairs are listed once (training updates them in place), and the floating ones
@@ -297,7 +297,7 @@ def train(args: argparse.Namespace) -> dict:
     if args.resume and prefix.with_suffix(".ckpt.json").exists():
         start = _load_checkpoint(prefix, model, ema, optimiser)
         print(f"resumed at step {start}/{total}", file=sys.stderr)
-    averager = _Ema(ema, model)
+    averager = Ema(ema, model)
     use_amp = device.type == "cuda"
     torch.backends.cudnn.benchmark = use_amp  # one input shape all run: pick the fastest kernels
     began = time.time()
@@ -307,7 +307,7 @@ def train(args: argparse.Namespace) -> dict:
     while step < total:
         digits, labels, outliers = next(stream)
         if args.minutes and step == start + 60:
-            total = _steps_that_fit(step, total, began, trial_began, args.minutes)
+            total = steps_that_fit(step, total, began, trial_began, args.minutes)
             progress.total = total
         if step == start + 10:
             trial_began = time.time()  # after the first steps' start-up (workers, cudnn)
@@ -341,7 +341,7 @@ def train(args: argparse.Namespace) -> dict:
     return finish(args, model, ema, batches, device, total, seconds)
 
 
-def _steps_that_fit(step: int, total: int, began: float, trial_began: float,
+def steps_that_fit(step: int, total: int, began: float, trial_began: float,
                     minutes: float) -> int:
     """The step count that ends training ``minutes`` after ``began``, at the speed of the
     steps since ``trial_began`` (step − 50 of them); never more than ``total``."""

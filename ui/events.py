@@ -19,7 +19,7 @@ def wire(handlers: Handlers, given: InputSection, answer: AnswerSection, maps: M
     outputs = [answer.headline, answer.chart, maps.overlay, maps.model_view]
     shown = [*outputs, given.pad_heat]  # and the heatmap on the pad's paper, for a drawing
     on_screen = given.on_screen
-    teaching_clicks = _wire_teaching(handlers, on_screen, controls, teaching)
+    teaching_clicks = _wire_teaching(handlers, on_screen, teaching)
     # Explain's answer can take seconds (Score-CAM): any newer drawing, upload, setting or tab
     # cancels it, so that it cannot land on the newer input's answer. A newer input also
     # cancels the teaching views still computing for the old one.
@@ -49,38 +49,59 @@ def wire(handlers: Handlers, given: InputSection, answer: AnswerSection, maps: M
     for control in controls.all:
         control.change(handlers.on_setting, [*on_screen, *controls.all], shown,
                        show_progress="hidden", trigger_mode="always_last", **newer)
-    emptied = teaching.emptied()
-
-    def clear_teaching() -> dict:
-        """Every teaching view emptied, by name: a new input must not show the old one's."""
-        return emptied
-
-    for changed in (given.pad.change, given.upload.change, given.draw_tab.select,
-                    given.upload_tab.select):
-        changed(clear_teaching, None, list(emptied), queue=False, show_progress="hidden",
-                **PRIVATE)
+    # Explain only while a map waits for it (a slow method), so it never seems to do nothing.
+    controls.method.change(handlers.explain_shown, controls.method, given.explain_button,
+                           queue=False, **PRIVATE)
+    _wire_new_input(handlers, given, controls, teaching, cancels=[explaining, *teaching_clicks])
     api.button.click(handlers.explain, api.inputs, api.outputs, api_name="explain",
                      batch=True, max_batch_size=MAX_BATCH)
 
 
-def _wire_teaching(handlers: Handlers, on_screen: list, controls: Controls,
+def _wire_new_input(handlers: Handlers, given: InputSection, controls: Controls,
+                    teaching: TeachingViews, cancels: list) -> None:
+    """A new drawing, upload or tab: the experiment the student opened last runs again on the
+    new input (so a student can draw, look, draw again); every other view empties, so none
+    shows the previous input's result."""
+    emptied = teaching.emptied()
+    asked, views = teaching.asked, teaching.by_name()
+
+    def clear_teaching(last: str | None = None) -> dict:
+        """Every view emptied, by name, but the one that will run again on the new input."""
+        keep = set(views[last].outputs) if last in views else set()
+        return {component: value for component, value in emptied.items()
+                if component not in keep}
+
+    def rerun(data: dict) -> dict:
+        """The last experiment again, on the input now on screen (nothing if none asked)."""
+        view = views.get(data[asked])
+        if view is None:
+            return {}
+        values = view.run(handlers, [data[c] for c in [*given.on_screen, *view.inputs]])
+        return dict(zip(view.outputs, values, strict=True))
+
+    every_input = {asked, *given.on_screen, *teaching.inputs}
+    for changed in (given.pad.change, given.upload.change):
+        changed(clear_teaching, asked, list(emptied), queue=False, show_progress="hidden",
+                **PRIVATE)
+        changed(rerun, every_input, teaching.outputs, trigger_mode="always_last",
+                show_progress="hidden", cancels=cancels, **PRIVATE)
+    # A tab switch: the other input's answer comes back, the experiments start empty.
+    for tab in (given.draw_tab, given.upload_tab):
+        tab.select(clear_teaching, None, list(emptied), queue=False, show_progress="hidden",
+                   **PRIVATE)
+
+
+def _wire_teaching(handlers: Handlers, on_screen: list,
                    teaching: TeachingViews) -> list[gr.events.Dependency]:
-    """The teaching views' buttons; returns their events (a newer input cancels them)."""
-    why = teaching.why_not
-    contrast = dict(inputs=[*on_screen, why.first, why.second], outputs=why.outputs, **PRIVATE)
-    ten, hide, trust, layers, numbers = (teaching.ten_maps, teaching.hide, teaching.trust,
-                                         teaching.layers, teaching.numbers)
-    return [
-        ten.button.click(handlers.ten_maps, [*on_screen, ten.scale, controls.colormap],
-                         ten.gallery, **PRIVATE),
-        why.button.click(handlers.why_not, **contrast),
-        why.tab.select(handlers.why_open, **contrast),  # answered at once, with its digits
-        hide.button.click(handlers.hide, [*on_screen, hide.percent, controls.method,
-                                          controls.layer], hide.outputs, **PRIVATE),
-        trust.button.click(handlers.trust, [*on_screen, controls.method, controls.layer],
-                           trust.outputs, **PRIVATE),
-        layers.button.click(handlers.layers, [*on_screen, layers.method, controls.colormap],
-                            layers.gallery, **PRIVATE),
-        numbers.button.click(handlers.numbers, [*on_screen, controls.target],
-                             [numbers.text, numbers.teachers], **PRIVATE),
-    ]
+    """The experiments' buttons (each also remembered as the one to run again on a new
+    input); returns their events: a newer input cancels them."""
+    events = []
+    for view in teaching.views:
+        events.append(view.button.click(getattr(handlers, view.name),
+                                        [*on_screen, *view.inputs], view.outputs, **PRIVATE))
+        view.button.click(lambda name=view.name: name, None, teaching.asked, queue=False,
+                          **PRIVATE)
+    why = teaching.by_name()["why_not"]  # answered at once when its tab opens, with its digits
+    events.append(teaching.why_tab.select(handlers.why_open, [*on_screen, *why.inputs],
+                                          why.outputs, **PRIVATE))
+    return events

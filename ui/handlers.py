@@ -31,7 +31,7 @@ from cam_core.serve.service import (
 
 from .pad import PadHeat
 
-WHY_TAB = "Why this digit and not another?"  # the contrast tab's title before it has digits
+WHY_TAB = "Why not another digit?"  # the contrast tab's title before it has digits
 RUNNER_UP = "runner-up"  # the contrast's "and not" choice: the network's second guess
 
 MAP_SIZES = {"layer2": "14×14", "layer3": "7×7", "layer4": "7×7"}
@@ -144,6 +144,11 @@ class Handlers:
         settings = Settings(target, method, layer, opacity, colormap, grid)
         return _row(self.service.explain(Request(_source(source, pad, upload), settings,
                                                  live=True)), source, pad)
+
+    @staticmethod
+    def explain_shown(method: str) -> dict:
+        """Explain is shown only while a map waits for it: a slow method (Score-CAM)."""
+        return gr.update(visible=method in METHODS and not METHODS[method].live)
 
     @staticmethod
     def layer_rule(method: str, layer: str) -> dict:

@@ -44,7 +44,7 @@ def build(handlers: Handlers, banner: str | None = None) -> gr.Blocks:
             with gr.Column(scale=1, min_width=280, elem_id="map-column"):
                 maps = map_section(start)
         controls = controls_section()
-        teaching = teaching_section()
+        teaching = teaching_section(controls)
         api = api_section()
         events.wire(handlers, given, answer, maps, controls, teaching, api)
     return demo.queue(max_size=128, default_concurrency_limit=4)

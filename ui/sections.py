@@ -54,7 +54,8 @@ def input_section() -> InputSection:
     source = gr.State("draw")
     with gr.Tabs():
         with gr.Tab("Draw", id="draw") as draw_tab:
-            gr.Markdown("**Draw one digit, large.** The result follows each stroke.")
+            gr.Markdown("**Draw one digit, large.** The result follows each stroke.",
+                        elem_id="draw-hint")
             pad = DrawingPad(elem_id="sketch")
             pad_heat = PadHeat(elem_id="pad-heat")
         with gr.Tab("Upload", id="upload") as upload_tab:
@@ -65,7 +66,9 @@ def input_section() -> InputSection:
                                    elem_id="upload")
             if EXAMPLES:
                 gr.Examples(EXAMPLES, inputs=upload, label="Examples", elem_id="examples")
-    explain_button = gr.Button("Explain", variant="primary", elem_id="explain")
+    # Shown only while a map waits for it (a slow method: Score-CAM); every other map follows
+    # each stroke, and a button that changes nothing on screen looks broken.
+    explain_button = gr.Button("Explain", variant="primary", elem_id="explain", visible=False)
     # Explain's progress (Score-CAM takes seconds) shows here, not over the results.
     explain_status = gr.HTML("", elem_id="explain-status")
     return InputSection(source, draw_tab, upload_tab, pad, pad_heat, upload, explain_button,
@@ -138,10 +141,10 @@ class Controls:
 
 
 def controls_section() -> Controls:
-    """The Controls fold. Radio buttons, not drop-down lists: every choice in sight and one
-    tap away on a phone, and no list left open by Tab / Shift+Tab (Gradio's drop-downs open on
-    focus)."""
-    with gr.Accordion("Controls", open=True, elem_id="controls"), gr.Row():
+    """The controls, folded under "More choices": a student draws first; the defaults make a
+    good map. Radio buttons, not drop-down lists: every choice in sight and one tap away on a
+    phone, and no list left open by Tab / Shift+Tab (Gradio's drop-downs open on focus)."""
+    with gr.Accordion("More choices (controls)", open=False, elem_id="controls"), gr.Row():
         target = gr.Radio(TARGET_CHOICES, value=PREDICTION,
                           label="Show the evidence for (class to explain)", elem_id="target",
                           min_width=300)

@@ -5,7 +5,7 @@ be trusted, layers, how the heatmap is made. :mod:`ui.events` wires their button
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
@@ -13,143 +13,104 @@ import gradio as gr
 from cam_core.serve import trust, views
 from cam_core.serve.service import PREDICTION
 
-from .handlers import RUNNER_UP, WHY_TAB
-from .sections import TARGET_CHOICES
+from .handlers import RUNNER_UP, WHY_TAB, Handlers
+from .sections import TARGET_CHOICES, Controls
 
 
 def for_teachers(words: views.Words) -> gr.Markdown:
     """The details for teachers, folded under a view: ``words.teachers`` and below it an empty
     Markdown (returned) for the numbers of the current drawing."""
-    with gr.Accordion("For teachers", open=False):
+    with gr.Accordion("For teachers", open=False, elem_classes=["for-teachers"]):
         gr.Markdown(words.teachers)
         return gr.Markdown()
 
 
 @dataclass(frozen=True)
-class TenMaps:
-    scale: gr.Radio
+class View:
+    """One experiment: its button, what it reads besides the input on screen, what it fills.
+    ``name`` is the :class:`ui.handlers.Handlers` method that computes it."""
+
+    name: str
     button: gr.Button
-    gallery: gr.Gallery
+    inputs: list[gr.components.Component]
+    outputs: list[gr.components.Component]
 
-
-@dataclass(frozen=True)
-class WhyNot:
-    tab: gr.Tab
-    first: gr.Dropdown
-    second: gr.Dropdown
-    button: gr.Button
-    image: gr.Image
-    text: gr.Markdown
-    teachers: gr.Markdown
-
-    @property
-    def outputs(self) -> list[gr.components.Component]:
-        """What :meth:`ui.handlers.Handlers.why_not` fills, in its order."""
-        return [self.tab, self.image, self.text, self.teachers]
-
-
-@dataclass(frozen=True)
-class Hide:
-    percent: gr.Slider
-    button: gr.Button
-    plot: gr.LinePlot
-    text: gr.Markdown
-    teachers: gr.Markdown
-    gallery: gr.Gallery
-
-    @property
-    def outputs(self) -> list[gr.components.Component]:
-        """What :meth:`ui.handlers.Handlers.hide` fills, in its order."""
-        return [self.plot, self.text, self.teachers, self.gallery]
-
-
-@dataclass(frozen=True)
-class Trust:
-    button: gr.Button
-    plot: gr.BarPlot
-    text: gr.Markdown
-    teachers: gr.Markdown
-
-    @property
-    def outputs(self) -> list[gr.components.Component]:
-        """What :meth:`ui.handlers.Handlers.trust` fills, in its order."""
-        return [self.plot, self.text, self.teachers]
-
-
-@dataclass(frozen=True)
-class Layers:
-    method: gr.Radio
-    button: gr.Button
-    gallery: gr.Gallery
-
-
-@dataclass(frozen=True)
-class Numbers:
-    button: gr.Button
-    text: gr.Markdown
-    teachers: gr.Markdown
+    def run(self, handlers: Handlers, values: list[Any]) -> list[Any]:
+        """The view computed for ``values`` (the input on screen, then :attr:`inputs`), one
+        value per output."""
+        result = getattr(handlers, self.name)(*values)
+        return list(result) if len(self.outputs) > 1 else [result]
 
 
 @dataclass(frozen=True)
 class TeachingViews:
-    """Every teaching view's components, by tab."""
+    """Every experiment by name, the contrast tab (titled with the digits it compares) and
+    ``asked``: the experiment the student ran last, which runs again on each new input."""
 
-    ten_maps: TenMaps
-    why_not: WhyNot
-    hide: Hide
-    trust: Trust
-    layers: Layers
-    numbers: Numbers
+    views: tuple[View, ...]
+    why_tab: gr.Tab
+    asked: gr.State
+
+    def by_name(self) -> dict[str, View]:
+        return {view.name: view for view in self.views}
+
+    @property
+    def inputs(self) -> set[gr.components.Component]:
+        return {component for view in self.views for component in view.inputs}
+
+    @property
+    def outputs(self) -> list[gr.components.Component]:
+        return list(dict.fromkeys(c for view in self.views for c in view.outputs))
 
     def emptied(self) -> dict[gr.components.Component, Any]:
-        """Each view's result emptied (a new input: none may show the previous one's), as
-        Gradio's named outputs; the "Why … and not …?" tab loses the old digits."""
+        """Each view's result emptied, as Gradio's named outputs; the "Why … and not …?" tab
+        loses the old digits."""
         empty: dict[gr.components.Component, Any] = {}
-        for view in (getattr(self, f.name) for f in fields(self)):
-            for component in (getattr(view, f.name) for f in fields(view)):
-                if isinstance(component, gr.Gallery):
-                    empty[component] = []
-                elif isinstance(component, gr.Markdown):
-                    empty[component] = ""
-                elif isinstance(component, gr.LinePlot | gr.BarPlot | gr.Image):
-                    empty[component] = None
-        empty[self.why_not.tab] = gr.update(label=WHY_TAB)
+        for component in self.outputs:
+            if isinstance(component, gr.Gallery):
+                empty[component] = []
+            elif isinstance(component, gr.Markdown):
+                empty[component] = ""
+            elif isinstance(component, gr.LinePlot | gr.BarPlot | gr.Image):
+                empty[component] = None
+        empty[self.why_tab] = gr.update(label=WHY_TAB)
         return empty
 
 
-def teaching_section() -> TeachingViews:
-    """The teaching views' fold. Tabs that wrap onto a second row: on a phone each view is one
-    tap away (the default hid most of them behind a "•••" menu)."""
-    with gr.Accordion("Teaching views: experiments with your drawing", open=False,
+def teaching_section(controls: Controls) -> TeachingViews:
+    """The experiments, open from the start (on a phone they sit right under the answer, see
+    page.css). Tabs that wrap onto a second row: each view is one tap away (the default hid
+    most of them behind a "•••" menu)."""
+    with gr.Accordion("Experiments with your drawing", open=True,
                       elem_id="teaching"), gr.Tabs(overflow_behavior="wrap"):
         with gr.Tab("All ten maps"):
-            gr.Markdown(views.TEN_MAPS.student)
+            gr.Markdown(views.TEN_MAPS.student, elem_classes=["view-words"])
             scale = gr.Radio([("the same scale for all (compare them)", "shared"),
                               ("each its own scale (weak maps look as bright as strong)",
                                "per_map"),
                               ("for and against (red for, blue against)", "signed")],
                              value="shared", label="Colours")
-            ten_button = gr.Button("Show all ten maps")
+            ten_button = gr.Button("Show all ten maps", elem_classes=["view-run"])
             ten_gallery = gr.Gallery(columns=5, height="auto", label="One map per digit",
                                      elem_id="ten-maps", elem_classes=["whole-gallery"])
             for_teachers(views.TEN_MAPS)
         with gr.Tab(WHY_TAB) as why_tab:
-            gr.Markdown(views.WHY_NOT.student)
+            gr.Markdown(views.WHY_NOT.student, elem_classes=["view-words"])
             with gr.Row():
                 first = gr.Dropdown(TARGET_CHOICES, value=PREDICTION, label="Why this digit")
                 second = gr.Dropdown([("its second guess", RUNNER_UP)]
                                      + [(str(d), str(d)) for d in range(10)],
                                      value=RUNNER_UP, label="and not this one?")
-            contrast_button = gr.Button("Compare")
+            contrast_button = gr.Button("Compare", elem_classes=["view-run"])
             contrast_image = gr.Image(type="numpy", interactive=False,
                                       label="Red: more like the first · blue: the second")
             contrast_text = gr.Markdown()
             contrast_teachers = for_teachers(views.WHY_NOT)
         with gr.Tab("Hide the evidence"):
-            gr.Markdown(views.HIDE.student)
+            gr.Markdown(views.HIDE.student, elem_classes=["view-words"])
             percent = gr.Slider(10, 90, value=20, step=10,
                                 label="How much to hide in the pictures (%)")
-            hide_button = gr.Button("Hide and test")
+            hide_button = gr.Button("Hide and test", elem_classes=["view-run"])
             gr.Markdown(views.HIDE_KEY)
             with gr.Row(equal_height=False):
                 hide_plot = gr.LinePlot(x="hidden", y="sure", color="order",
@@ -165,9 +126,9 @@ def teaching_section() -> TeachingViews:
                                       label="What the network saw after hiding",
                                       elem_classes=["whole-gallery"])
             hide_teachers = for_teachers(views.HIDE)
-        with gr.Tab("How much can you trust this map?"):
-            gr.Markdown(views.TRUST.student)
-            trust_button = gr.Button("Test every map on my drawing")
+        with gr.Tab("Can you trust the map?"):
+            gr.Markdown(views.TRUST.student, elem_classes=["view-words"])
+            trust_button = gr.Button("Test every map on my drawing", elem_classes=["view-run"])
             trust_plot = gr.BarPlot(x="map", y="points", color="kind",
                                     color_map=trust.TRUST_COLOURS, sort="-y", x_title="map",
                                     y_title="score (points)", x_label_angle=-90, height=420,
@@ -177,25 +138,28 @@ def teaching_section() -> TeachingViews:
             trust_text = gr.Markdown()
             trust_teachers = for_teachers(views.TRUST)
         with gr.Tab("Layers"):
-            gr.Markdown(views.LAYERS.student)
+            gr.Markdown(views.LAYERS.student, elem_classes=["view-words"])
             layer_method = gr.Radio([("Grad-CAM", "gradcam"), ("LayerCAM", "layercam")],
                                     value="gradcam", label="Way of making the map")
-            layer_button = gr.Button("Compare layer2, layer3, layer4")
+            layer_button = gr.Button("Compare layer2, layer3, layer4", elem_classes=["view-run"])
             layer_gallery = gr.Gallery(columns=3, height="auto",
                                        label="Early layer (sharp) → late layer (whole shapes)",
                                        elem_classes=["whole-gallery"])
             for_teachers(views.LAYERS)
-        with gr.Tab("How the heatmap is made"):
-            gr.Markdown(views.HOW_INTRO)
-            numbers_button = gr.Button("Show the numbers for my drawing")
+        with gr.Tab("How it is made"):
+            gr.Markdown(views.HOW_INTRO, elem_classes=["view-words"])
+            numbers_button = gr.Button("Show the numbers for my drawing", elem_classes=["view-run"])
             numbers_text = gr.Markdown()
-            with gr.Accordion("For teachers", open=False):
+            with gr.Accordion("For teachers", open=False, elem_classes=["for-teachers"]):
                 numbers_teachers = gr.Markdown()
     return TeachingViews(
-        TenMaps(scale, ten_button, ten_gallery),
-        WhyNot(why_tab, first, second, contrast_button, contrast_image, contrast_text,
-               contrast_teachers),
-        Hide(percent, hide_button, hide_plot, hide_text, hide_teachers, hide_gallery),
-        Trust(trust_button, trust_plot, trust_text, trust_teachers),
-        Layers(layer_method, layer_button, layer_gallery),
-        Numbers(numbers_button, numbers_text, numbers_teachers))
+        (View("ten_maps", ten_button, [scale, controls.colormap], [ten_gallery]),
+         View("why_not", contrast_button, [first, second],
+              [why_tab, contrast_image, contrast_text, contrast_teachers]),
+         View("hide", hide_button, [percent, controls.method, controls.layer],
+              [hide_plot, hide_text, hide_teachers, hide_gallery]),
+         View("trust", trust_button, [controls.method, controls.layer],
+              [trust_plot, trust_text, trust_teachers]),
+         View("layers", layer_button, [layer_method, controls.colormap], [layer_gallery]),
+         View("numbers", numbers_button, [controls.target], [numbers_text, numbers_teachers])),
+        why_tab, gr.State(None))

@@ -79,7 +79,7 @@ def pillow_pixel_limit() -> Iterator[None]:
                 Image.MAX_IMAGE_PIXELS = _limit_saved
 
 
-def _open_pil(source: str | os.PathLike | bytes) -> Image.Image:
+def open_image(source: str | os.PathLike | bytes) -> Image.Image:
     """Open and decode an image file or its bytes within the size limits.
 
     Returns a loaded PIL image (the first frame of an animation; a large baseline JPEG at the
@@ -163,11 +163,11 @@ def load_image(source: Any) -> np.ndarray:
         InputError: unreadable, damaged, too large, or of an unsupported shape.
     """
     if isinstance(source, str) and source[:5].lower() == "data:":
-        return _pil_to_array(_open_pil(data_url_bytes(source)))
+        return _pil_to_array(open_image(data_url_bytes(source)))
     if isinstance(source, str | os.PathLike | bytes | bytearray):
         if isinstance(source, str | os.PathLike) and not _is_file(source):
             raise InputError(f"No file at {str(source)[:200]}.")
-        return _pil_to_array(_open_pil(source))
+        return _pil_to_array(open_image(source))
     if isinstance(source, Image.Image):
         width, height = source.size
         if width * height > MAX_PIXELS:

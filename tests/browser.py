@@ -1,0 +1,73 @@
+"""Helpers for the browser tests: Debian's Chromium through Playwright (never a downloaded
+browser), the pad's canvas frame, mouse and finger strokes, and what the page shows."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def launch_chromium(playwright):
+    """Debian's Chromium, headless; the test is skipped without it (CI must have it)."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("CI must install Debian's chromium (see .ci/run)")
+        pytest.skip("needs Debian's chromium: apt-get install chromium")
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM),
+        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync", "--no-first-run"])
+
+
+def canvas_frame(page) -> tuple[float, float, float]:
+    """(left, top, CSS pixels per canvas pixel) of the pad's bitmap on the page."""
+    box = page.locator("#sketch canvas").bounding_box()
+    left, top, width, bitmap = page.evaluate(
+        "() => { const c = document.querySelector('#sketch canvas');"
+        " return [c.clientLeft, c.clientTop, c.clientWidth, c.width]; }")
+    return box["x"] + left, box["y"] + top, width / bitmap
+
+
+def draw(page, points: list[tuple[float, float]]) -> None:
+    """One mouse stroke through ``points`` given in the pad's canvas pixels (400×400)."""
+    left, top, scale = canvas_frame(page)
+    page.mouse.move(left + points[0][0] * scale, top + points[0][1] * scale)
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(left + x * scale, top + y * scale, steps=30)
+    page.mouse.up()
+
+def finger_stroke(context, page, points: list[tuple[float, float]]) -> None:
+    """One finger stroke (touch events, as a phone sends them) through ``points`` given in the
+    pad's canvas pixels (400×400), straight lines between them."""
+    left, top, scale = canvas_frame(page)
+    touch = context.new_cdp_session(page)
+
+    def send(kind: str, x: float = 0, y: float = 0) -> None:
+        where = [] if kind == "touchEnd" else [{"x": left + x * scale, "y": top + y * scale}]
+        touch.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": where})
+
+    send("touchStart", *points[0])
+    for (x0, y0), (x1, y1) in itertools.pairwise(points):
+        for t in np.linspace(0, 1, 16)[1:]:
+            send("touchMove", x0 + (x1 - x0) * t, y0 + (y1 - y0) * t)
+    send("touchEnd")
+
+
+INK_MASK = """() => {
+  const canvas = document.querySelector('#sketch canvas');
+  const alpha = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  return Array.from({length: alpha.length / 4}, (_, i) => alpha[4 * i + 3] > 127 ? 1 : 0);
+}"""
+HEADLINE_EMPTY = "() => document.querySelector('#headline')?.innerText.includes('Draw a digit')"
+HEADLINE_DIGIT = "() => document.querySelector('#headline .big-digit')?.innerText.trim()"
+CHART_DRAWN = ("() => document.querySelectorAll('#chart .mark-rect path, #chart .mark-rect rect,"
+               " #chart g.mark-rect > path').length >= 10")
+HEAT_SHOWN = """() => { const heat = document.querySelector('#sketch .pen-heat');
+  return heat && !heat.hidden && heat.complete && heat.naturalWidth > 0; }"""
