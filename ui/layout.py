@@ -20,6 +20,12 @@ INTRO = ("# What does the network look at?\nDraw a digit (or upload a photo of o
          "heatmap shows where in your drawing it found the evidence<span class='intro-terms'> "
          "(a ResNet34 trained on MNIST; the heatmap is a <i>class activation map</i>)</span>.")
 
+# Run by the page's load event, once Gradio has connected its events: the drawing pad then
+# sends again a drawing made before (ui/pad.js), so a stroke drawn while the page was still
+# loading is not lost.
+APP_READY_JS = """() => { document.documentElement.dataset.digitCamReady = 'true';
+  document.dispatchEvent(new Event('digit-cam:app-ready')); }"""
+
 
 def page_css() -> str:
     """The page's own styles (``page.css``; the pad's are its component's)."""
@@ -47,4 +53,5 @@ def build(handlers: Handlers, banner: str | None = None) -> gr.Blocks:
         teaching = teaching_section(controls)
         api = api_section()
         events.wire(handlers, given, answer, maps, controls, teaching, api)
+        demo.load(None, js=APP_READY_JS)
     return demo.queue(max_size=128, default_concurrency_limit=4)

@@ -173,5 +173,28 @@ try {
   console.warn('drawing pad: could not restore the drawing', error);
 }
 
+// Gradio connects the page's events a moment after the pad appears (its "Loading…" overlay):
+// a stroke finished before then reached no one. So once the app says it is ready (the page's
+// load event, ui/layout.py, sets the flag and sends 'digit-cam:app-ready'), a drawing made
+// meanwhile is sent again, one trailing space different (JSON allows it), since Gradio
+// sends only a value that changed. No first stroke is lost, however slow the start.
+// While the app connects, Gradio lays a translucent "Loading…" sheet over the whole page, which
+// took the first strokes of a class opening the page at once: let fingers through it to the
+// pad (the drawing is sent once the app is ready, below).
+if (!document.getElementById('digit-cam-loading-passes')) {
+  const style = document.createElement('style');
+  style.id = 'digit-cam-loading-passes';
+  style.textContent = '.gradio-container .main > .wrap.full.translucent {pointer-events: none;}';
+  document.head.append(style);
+}
+function appReady() {
+  if (canvas.dataset.appReady) return;
+  canvas.dataset.appReady = 'true';
+  if (strokes.length) props.value = props.value.endsWith(' ') ? props.value.trimEnd()
+                                                               : props.value + ' ';
+}
+if (document.documentElement.dataset.digitCamReady) appReady();
+else document.addEventListener('digit-cam:app-ready', appReady, {once: true});
+
 // Listening from here on: a stroke made before this line ran would be lost (tests wait for it).
 canvas.dataset.ready = 'true';
