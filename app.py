@@ -90,12 +90,18 @@ def main(argv: list[str] | None = None) -> None:
     if url:
         print(classroom.terminal_text(url, classroom.other_urls(args.host, args.port, url)),
               flush=True)
-    build_demo(explainer, url).launch(
+    demo = build_demo(explainer, url)
+    # quiet: Gradio's own lines name 0.0.0.0 (no one can open that) and suggest share=True;
+    # the terminal gets one clear address instead, once the server is listening.
+    _, local_url, share_url = demo.launch(
         server_name=args.host, server_port=args.port, share=args.share,
         mcp_server=args.mcp, max_file_size="10mb", css=layout.page_css(),
-        footer_links=["api"])
+        footer_links=["api"], quiet=True, prevent_thread_lock=True)
+    print(f"Ready: open {share_url or url or local_url} (Ctrl+C stops the app)", flush=True)
+    demo.block_thread()
 
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # Gradio's own start-up checks
     main()
