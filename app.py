@@ -27,7 +27,7 @@ import gradio as gr
 
 from cam_core.explain.engine import Explainer
 from cam_core.serve.service import Service
-from ui import classroom, layout
+from ui import access, classroom, layout
 from ui.handlers import Handlers
 
 
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
     # the terminal gets one clear address instead, once the server is listening.
     _, local_url, share_url = demo.launch(
         server_name=args.host, server_port=args.port, share=args.share,
-        mcp_server=args.mcp, max_file_size="10mb", css=layout.page_css(),
+        mcp_server=args.mcp, max_file_size="10mb", css=layout.page_css(), head=access.head(),
         footer_links=["api"], quiet=True, prevent_thread_lock=True)
     print(f"Ready: open {share_url or url or local_url} (Ctrl+C stops the app)", flush=True)
     demo.block_thread()

@@ -200,7 +200,8 @@ def test_importing_the_app_loads_no_model():
 
 def test_drawing_pad_value_never_reads_a_file_on_the_server(handlers):
     """The pad's value is the browser's word: a path sent in its place is refused, politely."""
-    headline, _chart, overlay, _view, _heat = handlers.on_draw([SEVEN_PHOTO], *DEFAULTS)
+    headline, _chart, overlay, _view, _words, _table, _heat = handlers.on_draw(
+        [SEVEN_PHOTO], *DEFAULTS)
     assert "not a drawing" in headline[0] and (overlay[0] == 255).all()  # a blank page
     assert "not a drawing" in handlers.on_explain("draw", SEVEN_PHOTO, None, "prediction",
                                                   "cam", "layer4", 0.5, "viridis")[0]

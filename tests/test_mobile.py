@@ -52,7 +52,7 @@ def test_each_drawing_gets_its_heatmap_for_the_pad_and_a_blank_pad_none(handlers
     """The live handler returns, per person, the heatmap for the pad's paper, tagged with the
     crc32 of the strokes it explains (the pad shows it only over those strokes)."""
     *columns, heat = handlers.on_draw([SEVEN, None], *(column * 2 for column in DEFAULTS))
-    assert len(columns) == 4 and len(heat) == 2
+    assert len(columns) == 6 and len(heat) == 2
     seven, blank = heat
     assert seven["for"] == zlib.crc32(SEVEN.encode())
     assert blank == {"src": "", "for": 0, "answer": "", "guess": False}
@@ -64,17 +64,17 @@ def test_each_drawing_gets_its_heatmap_for_the_pad_and_a_blank_pad_none(handlers
     assert len(seven["src"]) < 8_000  # a few KB on every stroke
     assert picture.min() < 200 and picture[0, 0].min() > 240  # heat on the ink, paper at the edge
     # An upload leaves the pad's heatmap alone; a drawing's setting change sends a new one.
-    assert len(handlers.on_upload([None], *DEFAULTS)) == 4
+    assert len(handlers.on_upload([None], *DEFAULTS)) == 6
     moved = handlers.on_setting("draw", SEVEN, None, "prediction", "cam", "layer4", 0.9,
-                                "inferno")[4]
+                                "inferno")[-1]
     assert moved["for"] == seven["for"] and moved["src"] != seven["src"]
     assert handlers.on_setting("upload", SEVEN, None, "prediction", "cam", "layer4", 0.5,
-                               "viridis")[4] == {"__type__": "update"}
+                               "viridis")[-1] == {"__type__": "update"}
 
 
 def test_a_slow_method_waiting_for_explain_clears_the_pad_heatmap(handlers):
     heat = handlers.on_setting("draw", SEVEN, None, "prediction", "scorecam", "layer4", 0.5,
-                               "viridis")[4]
+                               "viridis")[-1]
     assert heat["for"] == PadHeat.of(SEVEN, "")["for"] and heat["src"] == ""
     assert heat["answer"].startswith("7 · ")  # the prediction is known before Explain
 
@@ -91,7 +91,7 @@ def test_the_pads_short_answer_says_digit_guess_or_too_small(handlers):
                                               for t in np.linspace(0, 1, 20)]}]})
     dot = json.dumps({"width": 400, "height": 400, "strokes": [
         {"tool": "pen", "size": 24, "points": [[200, 200]]}]})
-    heat = handlers.on_draw([face, dot, None], *(column * 3 for column in DEFAULTS))[4]
+    heat = handlers.on_draw([face, dot, None], *(column * 3 for column in DEFAULTS))[-1]
     assert heat[0]["answer"].startswith("Not a digit? Best guess ") and heat[0]["guess"]
     assert heat[1]["answer"] == "Too small: draw it bigger" and heat[1]["src"] == ""
     assert heat[2]["answer"] == ""
@@ -106,7 +106,7 @@ def test_explain_on_a_live_map_says_it_is_already_up_to_date(handlers, monkeypat
     monkeypatch.setattr(module.gr, "Info", lambda message, **_: said.append(message))
     live = handlers.on_explain("draw", SEVEN, None, "prediction", "cam", "layer4", 0.5,
                                "viridis", progress=lambda *a, **k: None)
-    assert said == [module.EXPLAIN_IS_FOR_SLOW_MAPS] and live[4]["src"]
+    assert said == [module.EXPLAIN_IS_FOR_SLOW_MAPS] and live[-1]["src"]
     handlers.on_explain("draw", SEVEN, None, "prediction", "scorecam", "layer4", 0.5,
                         "viridis", progress=lambda *a, **k: None)
     assert said == [module.EXPLAIN_IS_FOR_SLOW_MAPS]

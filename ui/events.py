@@ -16,7 +16,8 @@ PRIVATE = dict(api_visibility="private")
 def wire(handlers: Handlers, given: InputSection, answer: AnswerSection, maps: MapSection,
          controls: Controls, teaching: TeachingViews, api: ApiSection) -> None:
     """Connect every event of the page; call inside the page's ``gr.Blocks``."""
-    outputs = [answer.headline, answer.chart, maps.overlay, maps.model_view]
+    outputs = [answer.headline, answer.chart, maps.overlay, maps.model_view, maps.words,
+               answer.table]
     shown = [*outputs, given.pad_heat]  # and the heatmap on the pad's paper, for a drawing
     on_screen = given.on_screen
     teaching_clicks = _wire_teaching(handlers, on_screen, teaching)

@@ -39,8 +39,9 @@ WARNING_SECONDS = 4  # a warning toast goes before the next result is likely to 
 EXPLAIN_IS_FOR_SLOW_MAPS = ("The heatmap is already up to date: it follows each stroke. "
                             "Explain is for Score-CAM, too slow to redo on every stroke.")
 
-# headline, chart, overlay, model view (and, for the pad, the heatmap on its paper)
-Outputs = tuple[str, Any, np.ndarray, np.ndarray, dict]
+# headline, chart, overlay, model view, the map in words, the chart as a table (and, for the
+# pad, the heatmap on its paper)
+Outputs = tuple[str, Any, np.ndarray, np.ndarray, str, str, dict]
 
 
 def layer_note(method: str) -> str:
@@ -67,12 +68,15 @@ def _on_pad(pad: str | None, panels: views.Panels) -> dict:
 def _row(panels: views.Panels, source: str, pad: str | None) -> Outputs:
     """One person's outputs; the pad's heatmap only for a drawing (an upload leaves it)."""
     heat = _on_pad(pad, panels) if source == "draw" else gr.update()
-    return panels.headline, panels.chart, panels.overlay, panels.model_view, heat
+    return (panels.headline, panels.chart, panels.overlay, panels.model_view, panels.words,
+            panels.table, heat)
 
 
-def _columns(panels: Sequence[views.Panels]) -> tuple[list, list, list, list]:
+def _columns(panels: Sequence[views.Panels]) -> tuple[list, ...]:
+    """The outputs of a batch, one list per output (as :func:`_row` orders them)."""
     return ([p.headline for p in panels], [p.chart for p in panels],
-            [p.overlay for p in panels], [p.model_view for p in panels])
+            [p.overlay for p in panels], [p.model_view for p in panels],
+            [p.words for p in panels], [p.table for p in panels])
 
 
 def _guarded(empty: Any) -> Callable:

@@ -146,6 +146,65 @@ element.querySelector('[data-action="clear"]').addEventListener('click', () => {
   send();
 });
 
+// Without a pointer: the canvas takes the focus; Enter or Space puts the pen down and lifts it,
+// the arrow keys move it (Shift: four times as far), Escape lifts it. A ring on the paper shows
+// where the pen is; each lift sends the stroke, as a pen-up does. role="status" says the pen's
+// state to a screen reader.
+const ring = element.querySelector('.pen-cursor');
+const status = element.querySelector('.pen-said');
+const STEP = canvas.width / 40, BIG_STEP = 4 * STEP;
+const MOVES = {ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1]};
+let pen = [canvas.width / 2, canvas.height / 2];
+
+function showRing() {
+  ring.style.left = `${100 * pen[0] / canvas.width}%`;
+  ring.style.top = `${100 * pen[1] / canvas.height}%`;
+  ring.classList.toggle('down', Boolean(current && current.id === 'keys'));
+  ring.hidden = document.activeElement !== canvas;
+}
+
+function penDown() {
+  current = {tool, size: SIZES[tool], points: [[...pen]], id: 'keys'};
+  past.push(strokes);
+  strokes = [...strokes, current];
+  draw(current);
+  status.textContent = status.dataset.down;
+}
+
+function penUp() {
+  finish({pointerId: 'keys'});
+  status.textContent = status.dataset.up;
+}
+
+canvas.addEventListener('keydown', event => {
+  const keyStroke = current && current.id === 'keys';
+  if (event.key === 'Enter' || event.key === ' ') {
+    if (current && !keyStroke) return;  // a pointer is drawing
+    event.preventDefault();
+    if (keyStroke) penUp(); else penDown();
+  } else if (event.key === 'Escape' && keyStroke) {
+    event.preventDefault();
+    penUp();
+  } else if (MOVES[event.key] && !event.altKey && !event.ctrlKey && !event.metaKey) {
+    event.preventDefault();  // the pen moves, not the page
+    const [dx, dy] = MOVES[event.key], step = event.shiftKey ? BIG_STEP : STEP;
+    pen = [Math.min(Math.max(pen[0] + dx * step, 0), canvas.width),
+           Math.min(Math.max(pen[1] + dy * step, 0), canvas.height)];
+    if (keyStroke) {
+      current.points.push([...pen]);
+      draw({...current, points: current.points.slice(-2)});
+    }
+  } else {
+    return;
+  }
+  showRing();
+});
+canvas.addEventListener('focus', showRing);
+canvas.addEventListener('blur', () => {
+  if (current && current.id === 'keys') penUp();  // leaving the pad lifts the pen
+  showRing();
+});
+
 let remembered = null;
 try { remembered = localStorage.getItem(REMEMBERED); } catch (error) { /* private mode */ }
 toggle.checked = remembered === null ? matchMedia('(max-width: 900px)').matches

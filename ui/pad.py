@@ -6,6 +6,11 @@ each pen-up exporting three PNGs and uploading them before the request left the 
 (pen-up → overlay p50 1,355 ms). This pad sends its strokes with the change event itself, on
 each pen-up. Its behaviour is ``pad.js`` and its look ``pad.css``, beside this file.
 
+Without a pointer (WCAG 2.2, 2.5.7 Dragging Movements): the canvas takes the keyboard focus;
+Enter or Space puts a pen down and lifts it, the arrow keys move it (Shift: bigger steps), a
+ring on the paper shows where it is, and a stroke is sent when the pen lifts, as on a pen-up.
+The canvas's accessible name says so, and points to the Upload tab.
+
 On a phone the overlay panel is a screen away from the pad, so the pad can show the heatmap
 itself, beneath the strokes ("Show the heatmap on my drawing", on by default on screens up to
 900 px wide), and the answer in a few words in the paper's corner (screens up to 900 px wide:
@@ -28,6 +33,7 @@ trajectories with: the model sees what it was evaluated on.
 
 from __future__ import annotations
 
+import html
 import zlib
 from pathlib import Path
 from typing import Any
@@ -35,18 +41,25 @@ from typing import Any
 import gradio as gr
 
 from cam_core.inputs.strokes import BRUSH_WIDTH, CANVAS_SIZE, ERASER_WIDTH
+from cam_core.serve.catalog import REFERENCE, say
 
 HERE = Path(__file__).resolve().parent
 HEAT_EVENT = "digit-cam:pad-heat"  # the DOM event that carries a heatmap to the pad
 HEAT_JS = f"""watch('value', () => document.dispatchEvent(
   new CustomEvent('{HEAT_EVENT}', {{detail: props.value}})));"""
+# The pad's words for screen readers and keyboards (catalog ``access``), put into the template.
+WORDS = {name: html.escape(say(REFERENCE, f"access.{name}"), quote=True)
+         for name in ("pad_label", "pad_keys", "pen_down", "pen_up")}
 TEMPLATE = """<div class="pen-pad">
 <div class="pen-paper">
 <img class="pen-heat" alt="" hidden>
-<p class="pen-answer" aria-live="polite" hidden></p>
-<canvas width="${side}" height="${side}" role="img" style="touch-action: none"
-  aria-label="Drawing area: draw one digit with the mouse, a finger or a pen"></canvas>
+<p class="pen-answer" aria-hidden="true" hidden></p>
+<canvas width="${side}" height="${side}" role="application" tabindex="0"
+  style="touch-action: none" aria-label="PAD_LABEL" aria-describedby="pen-keys"></canvas>
+<div class="pen-cursor" aria-hidden="true" hidden></div>
 </div>
+<p id="pen-keys" class="pen-keys">PAD_KEYS</p>
+<p class="pen-said" role="status" data-down="PEN_DOWN" data-up="PEN_UP"></p>
 <div class="pen-tools">
 <button type="button" data-tool="pen" aria-pressed="true">✏ Pen</button>
 <button type="button" data-tool="eraser" aria-pressed="false">Eraser</button>
@@ -54,7 +67,8 @@ TEMPLATE = """<div class="pen-pad">
 <button type="button" data-action="clear" aria-label="Clear canvas">Clear</button>
 </div>
 <label class="pen-heat-toggle"><input type="checkbox"> Show the heatmap on my drawing</label>
-</div>"""
+</div>""".replace("PAD_LABEL", WORDS["pad_label"]).replace("PAD_KEYS", WORDS["pad_keys"]).replace(
+    "PEN_DOWN", WORDS["pen_down"]).replace("PEN_UP", WORDS["pen_up"])
 
 
 class DrawingPad(gr.HTML):

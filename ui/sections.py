@@ -81,10 +81,12 @@ class AnswerSection:
 
     headline: gr.HTML
     chart: gr.BarPlot
+    table: gr.HTML  # the chart's ten probabilities as a table, for screen readers
 
 
 def answer_section(start: views.Panels) -> AnswerSection:
-    """The headline and the bar chart, showing ``start`` (the blank page's panels)."""
+    """The headline, the bar chart and its text equivalent (a table only screen readers
+    read), showing ``start`` (the blank page's panels)."""
     headline = gr.HTML(start.headline, elem_id="headline")
     chart = gr.BarPlot(start.chart, x="digit", y="probability", color="kind",
                        color_map=views.BAR_COLOURS, y_lim=[0, 1], sort=views.DIGITS,
@@ -93,7 +95,9 @@ def answer_section(start: views.Panels) -> AnswerSection:
                        # No legend: at this height Vega cuts its labels off, and the label
                        # above says what the red bar means.
                        colors_in_legend=[], height=260, elem_id="chart")
-    return AnswerSection(headline, chart)
+    table = gr.HTML(start.table, elem_id="chart-table", elem_classes=["visually-hidden"],
+                    padding=False)
+    return AnswerSection(headline, chart, table)
 
 
 @dataclass(frozen=True)
@@ -102,10 +106,12 @@ class MapSection:
 
     overlay: ResultImage
     model_view: ResultImage
+    words: gr.HTML  # the map in words and its colour key; a live region (ui/access.js)
 
 
 def map_section(start: views.Panels) -> MapSection:
-    """The two heatmap pictures and the line on why there is colour on empty paper."""
+    """The two heatmap pictures, the map in words with the colour key, and the line on why
+    there is colour on empty paper."""
     # JPEG (quality 75, encoded by OpenCV: ui/images.py): several times faster than WebP on
     # every live update, with no visible difference on a smooth heatmap. Blank
     # paper from the start and fixed heights, so the first result moves nothing; the labels
@@ -116,10 +122,11 @@ def map_section(start: views.Panels) -> MapSection:
     model_view = ResultImage(start.model_view, label="What the model sees (28×28) with its map",
                              type="numpy", format="png", interactive=False, height=218,
                              buttons=[], elem_id="model-view")
+    words = gr.HTML(start.words, elem_id="described", padding=False)
     gr.Markdown(views.BLANK_PAPER, elem_id="blank-paper")
     images.keep(start.overlay, "jpeg")  # every page load fetches these
     images.keep(start.model_view, "png")
-    return MapSection(overlay, model_view)
+    return MapSection(overlay, model_view, words)
 
 
 @dataclass(frozen=True)

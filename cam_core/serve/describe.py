@@ -11,8 +11,10 @@ across and down: nine regions. A pixel outside the box counts for the region it 
 *evidence* (the map's bright half: ``max(m - 0.5, 0)`` of the min–max map ``m``, so a region
 is not named only for its size) is summed, and split into ink and empty paper.
 
-Also the bar chart as text (:func:`probability_table`). No Gradio here; the sentences come
-from the catalog (``locales/<language>/describe.toml``).
+Also the bar chart as text (:func:`probability_table`), the map's colour key
+(:func:`legend`) and what a screen reader says of each answer (:func:`spoken`). No Gradio
+here; the sentences come from the catalog (``locales/<language>/describe.toml``,
+``access.toml``).
 """
 
 from __future__ import annotations
@@ -217,3 +219,38 @@ def probability_table(probabilities: np.ndarray, digit: int | None,
             f"<th scope='col'>{html.escape(say(language, 'describe.chart.digit'))}</th>"
             f"<th scope='col'>{html.escape(say(language, 'describe.chart.probability'))}</th>"
             f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def spoken(result: Explanation, language: str = "en") -> str:
+    """What a screen reader says of an answer before the map's words (:func:`describe`): the
+    digit and how sure, or that it is a guess; for a blank input its message (what to do, or
+    "" for none). Plain text."""
+    if result.digit is None:
+        return result.message
+    key = "access.spoken_guess" if result.not_a_digit else "access.spoken_sure"
+    sure = float(result.probabilities[result.digit])
+    return say(language, key, digit=result.digit, p=min(sure, 0.999) if sure < 1 else sure)
+
+
+LEGEND_STOPS = 11  # colours sampled along the colour map for the key's CSS gradient
+
+
+def legend(colormap: str = "viridis", language: str = "en") -> str:
+    """The heatmap's colour key as HTML: a bar with ``colormap``'s colours (a CSS gradient of
+    ``LEGEND_STOPS`` colours from :func:`cam_core.explain.render.colorize`, so it matches the
+    pictures) between its words: "less evidence" … "more evidence", or for a diverging map
+    "evidence against" … "none" … "evidence for". Hidden from screen readers (the map's words
+    say where the evidence is); shown for everyone who reads colours.
+
+    Raises: ValueError for an unknown colour map.
+    """
+    colours = render.colorize(np.linspace(0.0, 1.0, LEGEND_STOPS)[None, :], colormap)[0]
+    stops = ", ".join(f"rgb({r}, {g}, {b})" for r, g, b in colours)
+    if colormap in render.DIVERGING:
+        words = ["legend_against", "legend_none", "legend_for"]
+    else:
+        words = ["legend_less", "legend_more"]
+    labels = "".join(f"<span>{html.escape(say(language, f'access.{w}'))}</span>" for w in words)
+    return (f"<div class='map-legend' aria-hidden='true'><div class='map-legend-bar' "
+            f"style='background: linear-gradient(to right, {stops})'></div>"
+            f"<div class='map-legend-words'>{labels}</div></div>")

@@ -21,6 +21,7 @@ import pandas as pd
 from cam_core.explain import render
 from cam_core.explain.engine import Explanation
 from cam_core.inputs.prepare import TOO_SMALL_MESSAGE
+from cam_core.serve import describe
 
 PREDICTED, OTHER = "prediction", "other digits"
 BAR_COLOURS = {PREDICTED: "#d1495b", OTHER: "#8d99ae"}
@@ -48,6 +49,12 @@ class Panels:
         answer: the answer in a few plain words for the pad's corner on small screens, where
             the headline is a screen away (:func:`short_answer`); "" for none.
         answer_is_guess: ``answer`` is a guess for something that does not look like a digit.
+        described: the heatmap in words (:func:`cam_core.serve.describe.describe`), plain
+            text: the pictures' alt text.
+        words: HTML shown under the heatmaps and spoken by a screen reader after each answer
+            (a live region): the answer, visually hidden (the headline shows it), then
+            ``described``; and the map's colour key (:func:`words_html`).
+        table: HTML, the bar chart's ten probabilities as a table (for screen readers).
     """
 
     headline: str
@@ -57,6 +64,9 @@ class Panels:
     heat: str = ""
     answer: str = ""
     answer_is_guess: bool = False
+    described: str = ""
+    words: str = ""
+    table: str = ""
 
 
 def percent(probability: float) -> str:
@@ -149,6 +159,25 @@ def pad_heat(result: Explanation, opacity: float = 0.5, colormap: str = "viridis
     return "data:image/jpeg;base64," + base64.b64encode(jpeg.tobytes()).decode() if ok else ""
 
 
+def words_html(said: str, described: str, colormap: str | None = "viridis") -> str:
+    """The HTML under the heatmaps: ``said`` (the answer, for screen readers only) and
+    ``described`` (for everyone) in one paragraph, then the colour key of ``colormap``
+    (None: no map on screen, no key). ``data-described`` carries ``described`` for the
+    pictures' alt text (ui/access.js)."""
+    key = describe.legend(colormap) if colormap else ""
+    return (f"<p class='described' data-described='{html.escape(described, quote=True)}'>"
+            f"<span class='visually-hidden'>{html.escape(said)} </span>"
+            f"{html.escape(described)}</p>{key}")
+
+
+def _words(result: Explanation, described: str, colormap: str | None) -> dict[str, str]:
+    """The words fields of :class:`Panels` for ``result``."""
+    key = colormap if result.digit is not None else None
+    return dict(described=described,
+                words=words_html(describe.spoken(result), described, key),
+                table=describe.probability_table(result.probabilities, result.digit))
+
+
 def panels(result: Explanation, opacity: float = 0.5, colormap: str = "viridis",
            note: str = "", grid: np.ndarray | None = None, heat: bool = False) -> Panels:
     """All display values for one explanation (``note``: see :func:`headline`).
@@ -166,7 +195,8 @@ def panels(result: Explanation, opacity: float = 0.5, colormap: str = "viridis",
                   overlay=overlay, model_view=model_view(result, opacity, colormap,
                                                          grid is not None),
                   heat=pad_heat(result, opacity, colormap) if heat else "",
-                  answer=short_answer(result), answer_is_guess=bool(result.not_a_digit))
+                  answer=short_answer(result), answer_is_guess=bool(result.not_a_digit),
+                  **_words(result, describe.describe(result), colormap))
 
 
 def prediction_only(result: Explanation, picture: np.ndarray, note: str) -> Panels:
@@ -178,7 +208,8 @@ def prediction_only(result: Explanation, picture: np.ndarray, note: str) -> Pane
                   overlay=picture,
                   model_view=render.enlarge(np.dstack([render.on_paper(result.model_input)] * 3),
                                             MODEL_VIEW_SIDE),
-                  answer=short_answer(result), answer_is_guess=bool(result.not_a_digit))
+                  answer=short_answer(result), answer_is_guess=bool(result.not_a_digit),
+                  **_words(result, note, None))
 
 
 def error_panels(message: str) -> Panels:
@@ -186,7 +217,8 @@ def error_panels(message: str) -> Panels:
     blank = np.full((MODEL_VIEW_SIDE, MODEL_VIEW_SIDE, 3), 255, np.uint8)
     return Panels(headline=f"<div class='digit-card'><p class='warn'>"
                            f"{html.escape(message)}</p></div>",
-                  chart=probability_frame(np.zeros(10), None), overlay=blank, model_view=blank)
+                  chart=probability_frame(np.zeros(10), None), overlay=blank, model_view=blank,
+                  described=message, words=words_html("", message, None))
 
 
 # ------------------------------------------------------------------ the teaching views' words

@@ -1,0 +1,78 @@
+"""The page for people who use a screen reader, a keyboard only, or cannot tell red from green:
+an axe-core audit (WCAG 2.0, 2.1 and 2.2, levels A and AA) after drawing a 7 on a desktop and on
+a phone finds nothing; a 7 drawn with the keyboard alone is answered in the live region."""
+
+from __future__ import annotations
+
+import collections
+import json
+from pathlib import Path
+
+import pytest
+from conftest import ARTIFACTS
+
+CHROMIUM = Path("/usr/bin/chromium")
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+SEVEN = [(110, 80), (290, 80), (170, 330)]  # canvas pixels (400×400): across, then down
+DIGIT = "() => document.querySelector('#headline .big-digit')?.innerText.trim()"
+
+
+def launch(playwright):
+    """Debian's Chromium, headless (as tests/test_browser.py)."""
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium: apt-get install chromium")
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM),
+        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync", "--no-first-run"])
+
+
+def mouse_seven(page) -> None:
+    """A 7 in one mouse stroke on the pad."""
+    canvas = page.locator("#sketch canvas")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    scale = box["width"] / 400
+    page.mouse.move(box["x"] + SEVEN[0][0] * scale, box["y"] + SEVEN[0][1] * scale)
+    page.mouse.down()
+    for x, y in SEVEN[1:]:
+        page.mouse.move(box["x"] + x * scale, box["y"] + y * scale, steps=20)
+    page.mouse.up()
+
+
+def audit(page) -> dict[str, int]:
+    """axe-core's violations on the page: rule → number of elements."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": TAGS}})
+    found = result.response["violations"]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / f"axe_{page.viewport_size['width']}.json").write_text(
+        json.dumps([{"id": v["id"], "impact": v["impact"],
+                     "nodes": [n["target"] for n in v["nodes"]],
+                     "summary": [n["failureSummary"] for n in v["nodes"]]} for v in found],
+                   indent=1))
+    return dict(collections.Counter({v["id"]: len(v["nodes"]) for v in found}))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("device", "width", "height"), [("desktop", 1280, 800),
+                                                        ("phone", 390, 844)])
+def test_axe_finds_no_wcag_violation_after_drawing_a_seven(server, device, width, height):
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        browser = launch(playwright)
+        phone = device == "phone"
+        context = browser.new_context(viewport={"width": width, "height": height},
+                                      is_mobile=phone, has_touch=phone,
+                                      device_scale_factor=3 if phone else 1)
+        page = context.new_page()
+        page.goto(server)
+        page.wait_for_selector("#sketch canvas[data-ready]", timeout=60_000)
+        mouse_seven(page)
+        page.wait_for_function(f"() => ({DIGIT})() === '7'", timeout=60_000)
+        page.wait_for_timeout(1_000)  # the chart's and pictures' own re-render
+        violations = audit(page)
+        print(device, violations)
+        browser.close()
+    assert violations == {}

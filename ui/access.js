@@ -1,0 +1,97 @@
+// What the page needs for screen readers and keyboards that Gradio's components do not give
+// (ui/access.py puts this script in the page's <head>, with the catalog's words in WORDS).
+// Re-applied whenever Gradio re-renders a part of the page:
+// - the map in words (#described) is a live region: a screen reader says each new answer;
+// - the heatmaps' pictures get the map in words as their alt text (and the buttons Gradio
+//   wraps them in, which do nothing here, leave the Tab order);
+// - each radio group is one Tab stop, its choices reached with the arrow keys (the ARIA radio
+//   group pattern, here the browser's own: Gradio names each input differently);
+// - the examples are named by their digit; the bar chart's drawing is left to the table
+//   beside it (its own name was its axis numbers);
+// - each part of the page starts with a heading (for screen readers only).
+(() => {
+  const WORDS = ACCESS_WORDS;
+  const HEADINGS = [  // [selector, word key, where]: 'in' = first child, 'before' = sibling
+    ['#input-column', 'draw_heading', 'in'], ['#result-column', 'answer_heading', 'in'],
+    ['#map-column', 'maps_heading', 'in'], ['#controls', 'controls_heading', 'before'],
+    ['#teaching', 'teaching_heading', 'before']];
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, (_, name) => values[name] ?? '');
+  }
+
+  function liveRegion() {
+    const region = document.querySelector('#described');
+    if (region && !region.hasAttribute('aria-live')) {
+      region.setAttribute('aria-live', 'polite');
+      region.setAttribute('aria-atomic', 'true');
+    }
+  }
+
+  function pictures() {
+    const described = document.querySelector('#described .described')?.dataset.described ?? '';
+    for (const [selector, key] of [['#overlay', 'overlay'], ['#model-view', 'model_view']]) {
+      const alt = fill(WORDS[key], {described}).trim();
+      document.querySelectorAll(`${selector} img`).forEach(img => {
+        if (img.getAttribute('alt') !== alt) img.setAttribute('alt', alt);
+        const wrapper = img.closest('button');
+        if (wrapper && !wrapper.classList.contains('icon-button')
+            && wrapper.getAttribute('tabindex') !== '-1') wrapper.setAttribute('tabindex', '-1');
+      });
+    }
+    document.querySelectorAll('#overlay button.icon-button[aria-label="Fullscreen"]').forEach(
+      button => button.setAttribute('aria-label', WORDS.fullscreen));
+  }
+
+  function radioGroups() {
+    document.querySelectorAll('fieldset').forEach((group, n) => {
+      const inputs = group.querySelectorAll('input[type="radio"]');
+      if (!inputs.length) return;
+      group.dataset.radioGroup ??= group.id || `radio-group-${n}`;
+      inputs.forEach(input => {
+        if (input.name !== group.dataset.radioGroup) input.name = group.dataset.radioGroup;
+      });
+    });
+  }
+
+  function examples() {
+    document.querySelectorAll('#examples button.gallery-item').forEach(button => {
+      const name = button.querySelector('img')?.getAttribute('src') ?? '';
+      const digit = name.match(/(\d)\.\w+$/)?.[1];
+      if (digit && !button.hasAttribute('aria-label')) {
+        button.setAttribute('aria-label', fill(WORDS.example, {digit}));
+      }
+    });
+  }
+
+  function chart() {
+    const drawing = document.querySelector('#chart .vega-embed');
+    if (drawing && drawing.getAttribute('aria-hidden') !== 'true') {
+      drawing.setAttribute('aria-hidden', 'true');
+    }
+  }
+
+  function headings() {
+    for (const [selector, key, where] of HEADINGS) {
+      const part = document.querySelector(selector);
+      if (!part || part.dataset.heading || !WORDS[key]) continue;
+      const heading = document.createElement('h2');
+      heading.className = 'visually-hidden';
+      heading.textContent = WORDS[key];
+      if (where === 'in') part.prepend(heading); else part.before(heading);
+      part.dataset.heading = 'true';
+    }
+  }
+
+  let queued = false;
+  function apply() {
+    queued = false;
+    liveRegion(); pictures(); radioGroups(); examples(); chart(); headings();
+  }
+  new MutationObserver(() => {
+    if (!queued) { queued = true; requestAnimationFrame(apply); }
+  }).observe(document.documentElement, {childList: true, subtree: true, attributes: true,
+                                        attributeFilter: ['src']});
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', apply);
+  else apply();
+})();
