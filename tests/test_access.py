@@ -76,3 +76,75 @@ def test_axe_finds_no_wcag_violation_after_drawing_a_seven(server, device, width
         print(device, violations)
         browser.close()
     assert violations == {}
+
+
+LIVE = "() => document.querySelector('#spoken[aria-live=polite]')?.textContent ?? ''"
+FOCUSED = """() => { const e = document.activeElement;
+  return [e.tagName, e.getAttribute('aria-label') || e.value || e.innerText || '',
+          e.closest('[id]')?.id ?? '']; }"""
+
+
+def saying(words: str) -> str:
+    """A page function: whether the live region says ``words``."""
+    return f"() => ({LIVE})().includes({json.dumps(words)})"
+
+
+def tab_to(page, found, limit: int = 60) -> list[str]:
+    """Press Tab until ``found(tag, name, block id)`` holds for the focused element; returns
+    what was focused on the way (fails after ``limit`` presses)."""
+    passed = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if found(*focused):
+            return passed
+        passed.append(focused)
+    pytest.fail(f"not reached with {limit} Tabs; passed {passed}")
+
+
+def keys(page, *presses: str) -> None:
+    for key in presses:
+        page.keyboard.press(key)
+
+
+@pytest.mark.slow
+def test_a_seven_drawn_with_the_keyboard_alone_is_answered_in_the_live_region(server):
+    """No mouse: Tab to the pad (its name says how to draw with keys and where Upload is),
+    Enter puts the pen down, arrows draw a 7, Space lifts the pen and sends the stroke; the
+    answer and the map in words arrive in the live region and as the heatmap's alt text. Then
+    a radio group is one Tab stop whose choice the arrow keys change."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(server)
+        page.wait_for_selector("#sketch canvas[data-ready]", timeout=60_000)
+        page.wait_for_function(saying("Nothing is drawn yet"), timeout=30_000)
+        tab_to(page, lambda tag, name, block: tag == "CANVAS")
+        name = page.evaluate("() => document.activeElement.getAttribute('aria-label')")
+        assert "arrow keys" in name and "Upload" in name
+        # The pen starts in the middle (200, 200) and moves 10 px a key, 40 with Shift.
+        keys(page, *["Shift+ArrowLeft"] * 2, "ArrowLeft", *["Shift+ArrowUp"] * 3)  # (110, 80)
+        page.keyboard.press("Enter")  # pen down
+        assert page.locator("#sketch .pen-said").inner_text() == "Pen down"
+        keys(page, *["Shift+ArrowRight"] * 4, *["ArrowRight"] * 2)  # the bar, to (290, 80)
+        for step in range(25):  # the stem, down to (170, 330): 12 steps left among 25 down
+            keys(page, "ArrowDown", *(["ArrowLeft"] if step % 2 == 0 and step < 24 else []))
+        page.keyboard.press(" ")  # pen up: the stroke is sent
+        page.wait_for_function(saying("The network reads 7,"), timeout=60_000)
+        spoken = page.evaluate(LIVE)
+        assert "Most of the evidence for 7" in spoken or "The evidence for 7" in spoken
+        alt = page.locator("#overlay img").get_attribute("alt")
+        assert alt.startswith("Heatmap over your picture. ") and "evidence for 7" in alt
+        assert page.locator("#sketch .pen-said").inner_text().startswith("Pen up")
+        # Controls: each radio group is one Tab stop; the arrow keys choose within it.
+        tab_to(page, lambda tag, name, block: block == "target")
+        assert page.evaluate(FOCUSED)[1] == "prediction"
+        page.keyboard.press("ArrowRight")
+        assert page.locator("#target input:checked").input_value() == "0"
+        page.wait_for_function(saying("evidence for 0"), timeout=60_000)
+        page.keyboard.press("Tab")
+        assert page.evaluate(FOCUSED)[2] == "method"  # the other ten digits were skipped
+        page.keyboard.press("Tab")
+        assert page.evaluate(FOCUSED)[2] == "layer"
+        browser.close()

@@ -123,7 +123,7 @@ def test_newer_input_or_setting_cancels_a_pending_explain(server):
     (explaining,) = events["on_explain"]
     cancelling = [e for e in by_id.values() if explaining["id"] in e["cancels"]]
     cancelled_by = {tuple(map(tuple, e["targets"])) for e in cancelling}
-    for name in ("on_draw", "on_upload", "on_setting"):
+    for name in ("on_draw", "on_upload", "on_setting", "on_tab"):
         assert events[name]
         for event in events[name]:
             trigger = by_id[event["trigger_after"]] if event["trigger_after"] else event
@@ -175,7 +175,7 @@ def test_the_heatmap_offers_its_grid_and_says_why_blank_paper_can_be_evidence(se
     (grid,) = [c for c in components if c["props"].get("label") == "Show the 7×7 grid"]
     assert grid["props"]["value"] is False
     events, _ = _events(server)
-    for name in ("on_draw", "on_upload", "on_setting", "on_explain"):
+    for name in ("on_draw", "on_upload", "on_setting", "on_tab", "on_explain"):
         for event in events[name]:
             assert grid["id"] in event["inputs"], name
     tabs = {c["props"].get("label") for c in components if c["type"] == "tabitem"}

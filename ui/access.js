@@ -1,7 +1,7 @@
 // What the page needs for screen readers and keyboards that Gradio's components do not give
 // (ui/access.py puts this script in the page's <head>, with the catalog's words in WORDS).
 // Re-applied whenever Gradio re-renders a part of the page:
-// - the map in words (#described) is a live region: a screen reader says each new answer;
+// - a live region says each new answer and the map in words (#described);
 // - the heatmaps' pictures get the map in words as their alt text (and the buttons Gradio
 //   wraps them in, which do nothing here, leave the Tab order);
 // - each radio group is one Tab stop, its choices reached with the arrow keys (the ARIA radio
@@ -20,12 +20,21 @@
     return template.replace(/\{(\w+)\}/g, (_, name) => values[name] ?? '');
   }
 
+  // The live region is the page's own, outside Gradio's blocks: a block's loading timer
+  // ("processing | 0.4s") would be read out with every tick inside one. It repeats the answer
+  // and the map in words (#described) each time they change.
   function liveRegion() {
-    const region = document.querySelector('#described');
-    if (region && !region.hasAttribute('aria-live')) {
+    let region = document.querySelector('#spoken');
+    if (!region) {
+      region = document.createElement('div');
+      region.id = 'spoken';
+      region.className = 'visually-hidden';
       region.setAttribute('aria-live', 'polite');
       region.setAttribute('aria-atomic', 'true');
+      document.body.append(region);
     }
+    const said = document.querySelector('#described .described')?.textContent.trim() ?? '';
+    if (said && region.textContent !== said) region.textContent = said;
   }
 
   function pictures() {
@@ -91,7 +100,7 @@
   new MutationObserver(() => {
     if (!queued) { queued = true; requestAnimationFrame(apply); }
   }).observe(document.documentElement, {childList: true, subtree: true, attributes: true,
-                                        attributeFilter: ['src']});
+                                        attributeFilter: ['src'], characterData: true});
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', apply);
   else apply();
 })();

@@ -31,9 +31,9 @@ def wire(handlers: Handlers, given: InputSection, answer: AnswerSection, maps: M
     new_input = dict(cancels=[explaining, *teaching_clicks], **PRIVATE)
     # A tab switch changes what is on screen: show that input's result, not the other's.
     for tab, name in ((given.draw_tab, "draw"), (given.upload_tab, "upload")):
-        tab.select(lambda name=name: name, None, given.source, **new_input).then(
-            handlers.on_setting, [*on_screen, *controls.all], shown, show_progress="hidden",
-            **PRIVATE)
+        chosen = gr.State(name)
+        tab.select(handlers.on_tab, [chosen, *on_screen, *controls.all],
+                   [given.source, *shown], show_progress="hidden", **new_input)
     live = dict(batch=True, max_batch_size=MAX_BATCH, show_progress="hidden",
                 trigger_mode="always_last", **new_input)
     # Callable by name but not in the API docs: benchmarks/classroom.py sends the pad's own

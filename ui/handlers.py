@@ -141,6 +141,17 @@ class Handlers:
             panels = self.service.explain(Request(_source(source, pad, upload), settings))
         return _row(panels, source, pad)
 
+    def on_tab(self, chosen, source, pad, upload, target, method, layer, opacity, colormap,
+               grid=False) -> tuple:
+        """A tab chosen (``chosen``: "draw" or "upload"): the new source, and its input's
+        answer (:meth:`on_setting`). The tab already on screen changes nothing: the keyboard
+        selects a tab as Tab passes over it, and an answer for the pad as it was then could
+        land after the answer to a drawing made a moment later."""
+        if chosen == source:
+            return (gr.skip(),) * 8
+        return (chosen, *self.on_setting(chosen, pad, upload, target, method, layer, opacity,
+                                         colormap, grid))
+
     def on_setting(self, source, pad, upload, target, method, layer, opacity,
                    colormap, grid=False) -> Outputs:
         """A control moved or a tab was chosen: the input on screen again (the engine's cache
