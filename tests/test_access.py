@@ -74,8 +74,34 @@ def test_axe_finds_no_wcag_violation_after_drawing_a_seven(server, device, width
         page.wait_for_timeout(1_000)  # the chart's and pictures' own re-render
         violations = audit(page)
         print(device, violations)
+        # Each part of the page has a heading; the heatmaps' pictures say what they show.
+        headings = page.locator("h2").all_inner_texts()
+        alt = page.locator("#overlay img").get_attribute("alt")
+        # The Upload tab: its examples are named by their digit, and it passes the audit too.
+        page.get_by_role("tab", name="Upload").click()
+        page.locator("#examples button").first.wait_for(timeout=30_000)
+        examples = [page.locator("#examples button").nth(i).get_attribute("aria-label")
+                    for i in range(page.locator("#examples button").count())]
+        upload_violations = audit(page)
+        print(device, "upload tab", upload_violations)
         browser.close()
-    assert violations == {}
+    assert violations == {} and upload_violations == {}
+    assert len(headings) >= 5
+    assert alt.startswith("Heatmap over your picture. ") and "evidence for 7" in alt
+    assert sorted(examples) == [f"Example: the digit {d}" for d in (2, 4, 5, 7, 9)]
+
+
+def test_the_heatmap_starts_in_viridis_never_jet(server):
+    """Colours a red-green colour-blind student can read: every colour map choice on the
+    page and in the API starts as viridis (perceptually uniform); jet is only ever chosen."""
+    import urllib.request
+
+    with urllib.request.urlopen(server + "config", timeout=30) as response:
+        components = json.load(response)["components"]
+    chooser = [c for c in components
+               if "jet" in json.dumps(c["props"].get("choices") or [])]
+    assert len(chooser) >= 2  # the page's Colours and the API's colour map
+    assert all(c["props"]["value"] == "viridis" for c in chooser)
 
 
 LIVE = "() => document.querySelector('#spoken[aria-live=polite]')?.textContent ?? ''"

@@ -128,3 +128,19 @@ def test_the_bar_chart_as_a_table_gives_all_ten_probabilities():
     assert rows[7] == (" class='predicted'", "7", "95.3%")
     assert [marked for marked, _, _ in rows].count(" class='predicted'") == 1
     assert "<caption>" in table and describe.probability_table(probabilities, None) == ""
+
+
+def test_the_colour_key_runs_from_less_to_more_evidence_in_the_maps_own_colours():
+    from cam_core.explain import render
+
+    key = describe.legend("viridis")
+    assert "less evidence" in key and "more evidence" in key and "aria-hidden='true'" in key
+    first, last = render.colorize(np.array([[0.0, 1.0]]), "viridis")[0]
+    assert f"rgb({first[0]}, {first[1]}, {first[2]})" in key
+    assert key.rstrip().count("rgb(") == describe.LEGEND_STOPS
+    assert f"rgb({last[0]}, {last[1]}, {last[2]})" in key
+    signed = describe.legend("coolwarm")
+    assert re.findall(
+        r"<span>([^<]*)</span>", signed) == ["evidence against", "none", "evidence for"]
+    with pytest.raises(ValueError):
+        describe.legend("rainbow")
