@@ -163,7 +163,10 @@ def test_a_seven_drawn_with_the_keyboard_alone_is_answered_in_the_live_region(se
         alt = page.locator("#overlay img").get_attribute("alt")
         assert alt.startswith("Heatmap over your picture. ") and "evidence for 7" in alt
         assert page.locator("#sketch .pen-said").inner_text().startswith("Pen up")
-        # Controls: each radio group is one Tab stop; the arrow keys choose within it.
+        # Controls (folded: Enter opens them): each radio group is one Tab stop; the arrow
+        # keys choose within it.
+        tab_to(page, lambda tag, name, block: block == "controls")
+        page.keyboard.press("Enter")
         tab_to(page, lambda tag, name, block: block == "target")
         assert page.evaluate(FOCUSED)[1] == "prediction"
         page.keyboard.press("ArrowRight")

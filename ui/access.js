@@ -7,7 +7,7 @@
 // - each radio group is one Tab stop, its choices reached with the arrow keys (the ARIA radio
 //   group pattern, here the browser's own: Gradio names each input differently);
 // - the examples are named by their digit; the bar chart's drawing is left to the table
-//   beside it (its own name was its axis numbers);
+//   beside it (its own name was its axis numbers); empty boxes lose a name ARIA forbids;
 // - each part of the page starts with a heading (for screen readers only).
 (() => {
   const WORDS = ACCESS_WORDS;
@@ -73,6 +73,13 @@
     });
   }
 
+  // Gradio's empty picture boxes (an experiment not run yet) name a plain <div>, which no
+  // screen reader reads (and ARIA forbids): the name goes, the box stays.
+  function emptyBoxes() {
+    document.querySelectorAll('div.empty[aria-label]:not([role])').forEach(
+      box => box.removeAttribute('aria-label'));
+  }
+
   function chart() {
     const drawing = document.querySelector('#chart .vega-embed');
     if (drawing && drawing.getAttribute('aria-hidden') !== 'true') {
@@ -95,12 +102,12 @@
   let queued = false;
   function apply() {
     queued = false;
-    liveRegion(); pictures(); radioGroups(); examples(); chart(); headings();
+    liveRegion(); pictures(); radioGroups(); examples(); emptyBoxes(); chart(); headings();
   }
   new MutationObserver(() => {
     if (!queued) { queued = true; requestAnimationFrame(apply); }
   }).observe(document.documentElement, {childList: true, subtree: true, attributes: true,
-                                        attributeFilter: ['src'], characterData: true});
+                                        attributeFilter: ['src', 'aria-label'], characterData: true});
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', apply);
   else apply();
 })();
