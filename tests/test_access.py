@@ -177,3 +177,32 @@ def test_a_seven_drawn_with_the_keyboard_alone_is_answered_in_the_live_region(se
         page.keyboard.press("Tab")
         assert page.evaluate(FOCUSED)[2] == "layer"
         browser.close()
+
+
+def test_the_pages_script_carries_the_catalogs_words_safely():
+    """The script for screen readers and keyboards gets its words from the catalog, as a
+    JavaScript literal that no word can end early (no "</script>" inside)."""
+    from cam_core.serve.catalog import catalog
+    from ui import access
+
+    head = access.head()
+    assert head.startswith("<script>") and head.count("</script>") == 1
+    assert json.dumps(catalog("en")["access.overlay"]) in head  # "{described}" left for the page
+    assert "ACCESS_WORDS" not in head
+    assert access.words()["example"] == "Example: the digit {digit}"
+
+
+def test_choosing_the_tab_already_on_screen_changes_nothing(explainer):
+    """The keyboard selects a tab as Tab passes over it: for the tab already on screen that
+    must send nothing (an answer for the pad as it was could land after a newer drawing's);
+    the other tab switches the source and answers for its input."""
+    from cam_core.serve.service import Service
+    from ui.handlers import Handlers
+
+    handlers = Handlers(Service(explainer))
+    controls = ("prediction", "cam", "layer4", 0.5, "viridis", False)
+    same = handlers.on_tab("draw", "draw", None, None, *controls)
+    assert all(isinstance(value, dict) and value.get("__type__") == "update"
+               for value in same) and len(same) == 8
+    switched = handlers.on_tab("upload", "draw", None, None, *controls)
+    assert switched[0] == "upload" and "Draw a digit" in switched[1]
