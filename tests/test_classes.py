@@ -258,3 +258,42 @@ def test_abandoned_classes_do_not_stay_in_memory(clock):
         assert len(classes) == 50
         clock.now += 3601
     assert len(classes) == 0
+
+
+def test_the_service_tells_the_class_of_a_students_answer_without_a_second_pass(untrained):
+    """A tagged request's answer goes to ``on_answer`` (the one explanation the student got);
+    an untagged one does not; a failing hook costs nobody their answer."""
+    import json
+
+    from cam_core.serve.service import Pad, Request, Service, Upload
+
+    seven = json.dumps({"width": 400, "height": 400, "strokes": [
+        {"tool": "pen", "size": 24, "points": [[110, 80], [290, 80], [170, 330]]}]})
+    told = []
+    service = Service(untrained, on_answer=lambda who, result, source: told.append(
+        (who, result.digit, type(source).__name__)))
+    passes = []
+    explain_batch = untrained.explain_batch
+
+    def counting(inputs, *args):
+        passes.append(len(inputs))
+        return explain_batch(inputs, *args)
+
+    untrained.explain_batch = counting
+    try:
+        panels = service.explain_many([Request(Pad(seven), live=True, who="ann"),
+                                       Request(Pad(seven), live=True),
+                                       Request(Upload(None), live=True, who="bob")])
+    finally:
+        del untrained.explain_batch
+    assert len(panels) == 3 and panels[0].answer == panels[1].answer
+    assert passes == [3]  # one batched pass for all three; the hook made none
+    assert [who for who, *_ in told] == ["ann", "bob"] and told[0][2] == "Pad"
+    assert told[0][1] is not None and told[1][1] is None  # bob's upload was blank
+
+    def broken(*_):
+        raise RuntimeError("the wall is down")
+
+    service.on_answer = broken
+    answer_ = service.explain(Request(Pad(seven), live=True, who="ann"))
+    assert answer_.answer  # the student still got their answer

@@ -47,11 +47,10 @@ def layer_for(method: str, layer: str) -> tuple[str, str]:
     """The layer a map of ``method`` is made on, and why it is not ``layer`` ("" when it is).
 
     A method offered on fewer layers (:attr:`cam_core.explain.methods.Method.layers`) gets the
-    nearest
-    layer it works on, with the reason from :data:`cam_core.explain.methods.WHY_NOT_LAYER`: CAM
-    weighs
-    feature maps with the ``fc`` weights, which see only ``layer4``; HiResCAM paints a grid of
-    dots on ``layer2``. Unknown methods or layers are left for :meth:`Settings.checked`.
+    nearest layer it works on, with the reason from
+    :data:`cam_core.explain.methods.WHY_NOT_LAYER`: CAM weighs feature maps with the ``fc``
+    weights, which see only ``layer4``; HiResCAM paints a grid of dots on ``layer2``.
+    Unknown methods or layers are left for :meth:`Settings.checked`.
     """
     offered = METHODS[method].layers if method in METHODS else FEATURE_LAYERS[1:]
     if layer in offered or layer not in FEATURE_LAYERS[1:]:
@@ -137,25 +136,36 @@ class Upload:
 @dataclass(frozen=True)
 class Request:
     """One person's question: an input, the settings, and whether it is live (a stroke, an
-    upload, a moved control: a slow method then waits for Explain) or Explain pressed."""
+    upload, a moved control: a slow method then waits for Explain) or Explain pressed.
+    ``who``: an opaque tag of the person for :attr:`Service.on_answer` (their class
+    membership), None for nobody to tell."""
 
     source: Pad | Upload
     settings: Settings = field(default_factory=Settings)
     live: bool = False
+    who: object = None
 
 
 # answered(i, the input read, its explanation, its settings, note): request i's result is in.
 Answered = Callable[[int, Prepared, Explanation, Settings, str], None]
+# on_answer(who, explanation, source): a tagged request's answer, as its person sees it.
+OnAnswer = Callable[[object, Explanation, "Pad | Upload"], None]
 
 
 class Service:
     """Explains requests of many people with one :class:`~cam_core.explain.engine.Explainer`.
 
     Thread-safe: Gradio calls it from several worker threads at once.
+
+    ``on_answer(request.who, explanation, request.source)``: called for each answered request
+    of :meth:`explain_many` with ``who`` set (a student in a class: the wall shows the answer,
+    no second model pass); what it raises is logged, and the person still gets their answer.
     """
 
-    def __init__(self, explainer: Explainer, drawings_kept: int = DRAWINGS_KEPT) -> None:
+    def __init__(self, explainer: Explainer, drawings_kept: int = DRAWINGS_KEPT,
+                 on_answer: OnAnswer | None = None) -> None:
         self.explainer = explainer
+        self.on_answer = on_answer
         self._drawings: OrderedDict[str, Prepared] = OrderedDict()
         self._drawings_kept = drawings_kept
         self._lock = threading.Lock()
@@ -209,6 +219,11 @@ class Service:
             panels[i] = (views.prediction_only(result, prepared.picture, note) if note
                          else views.panels(result, settings.opacity, settings.colormap,
                                            grid=grid, heat=isinstance(requests[i].source, Pad)))
+            if requests[i].who is not None and self.on_answer is not None:
+                try:
+                    self.on_answer(requests[i].who, result, requests[i].source)
+                except Exception as error:
+                    LOG.error("on_answer failed", exc_info=error)
 
         def failed(i: int, error: Exception) -> None:
             panels[i] = _failure(error)
