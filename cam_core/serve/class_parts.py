@@ -65,7 +65,8 @@ class Tile:
         answer: the network's digit 0–9; probabilities: ``(10,)`` float32 summing to 1.
         not_a_digit: flagged as not a digit; photo: an upload (else a drawing).
         class_cams: ``(10, 7, 7)`` float32 raw CAMs; model_input: ``(28, 28)`` uint8.
-        round: the round it was drawn in (number), None outside rounds.
+        round: the round it was drawn in (number), None outside rounds; asked: that round's
+            digit (None outside rounds).
         hidden: the teacher hid it.
     """
 
@@ -79,6 +80,7 @@ class Tile:
     class_cams: np.ndarray
     model_input: np.ndarray
     round: int | None = None
+    asked: int | None = None
     hidden: bool = False
 
 

@@ -160,7 +160,8 @@ class Classes:
             current = room.round if room.round and room.round.running(now) else None
             tile = Tile(next(room.numbers), nickname, picture, int(result.digit),
                         np.array(result.probabilities, np.float32), bool(result.not_a_digit),
-                        photo, cams, model_input, current.number if current else None)
+                        photo, cams, model_input, current and current.number,
+                        current and current.digit)
             room.tiles[student] = tile
             if current is not None:
                 current.entries[student] = rounds.Entry(
