@@ -26,16 +26,23 @@ import logging
 import gradio as gr
 
 from cam_core.explain.engine import Explainer
+from cam_core.serve.catalog import say
+from cam_core.serve.classes import Classes
 from cam_core.serve.service import Service
-from ui import access, classroom, layout
+from ui import access, class_bar, classroom, layout
 from ui.handlers import Handlers
 
 
-def build_demo(explainer: Explainer, classroom_url: str | None = None) -> gr.Blocks:
-    """The app's page over ``explainer`` (queued; launch it, or call its handlers in tests);
-    with ``classroom_url``, a banner on top gives students that address and its QR code."""
-    banner = classroom.banner_html(classroom_url) if classroom_url else None
-    return layout.build(Handlers(Service(explainer)), banner=banner)
+def build_demo(explainer: Explainer, classroom_url: str | None = None,
+               classes: Classes | None = None, banner_url: str | None = None) -> gr.Blocks:
+    """The app's page over ``explainer`` (queued; launch it, or call its handlers in tests),
+    with its class wall over ``classes`` (a new, empty registry by default); with
+    ``classroom_url`` (the address students open), a banner on top gives ``banner_url`` (by
+    default that address) and its QR code."""
+    classes = classes if classes is not None else Classes()
+    banner = classroom.banner_html(banner_url or classroom_url) if classroom_url else None
+    return layout.build(Handlers(Service(explainer, on_answer=classes.tell)), banner=banner,
+                        classes=classes, fixed_url=classroom_url)
 
 
 def cap_malloc_arenas(arenas: int = 2) -> None:
@@ -87,10 +94,15 @@ def main(argv: list[str] | None = None) -> None:
     except WeightsError as error:
         raise SystemExit(str(error)) from None
     url = classroom.student_url(args.host, args.port) if args.classroom else None
-    if url:
-        print(classroom.terminal_text(url, classroom.other_urls(args.host, args.port, url)),
-              flush=True)
-    demo = build_demo(explainer, url)
+    classes, joining = Classes(), None
+    if url:  # one class started at launch: its link in the QR code, the wall's in the terminal
+        started = classes.start()
+        joining = class_bar.student_link(url, started.code)
+        print(classroom.terminal_text(joining, classroom.other_urls(args.host, args.port, url)),
+              say("en", "wall.terminal", code=started.code,
+                  url=class_bar.teacher_link(url, started.code, started.key)) + "\n",
+              sep="\n", flush=True)
+    demo = build_demo(explainer, url, classes, joining)
     # quiet: Gradio's own lines name 0.0.0.0 (no one can open that) and suggest share=True;
     # the terminal gets one clear address instead, once the server is listening.
     _, local_url, share_url = demo.launch(

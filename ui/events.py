@@ -14,8 +14,11 @@ PRIVATE = dict(api_visibility="private")
 
 
 def wire(handlers: Handlers, given: InputSection, answer: AnswerSection, maps: MapSection,
-         controls: Controls, teaching: TeachingViews, api: ApiSection) -> None:
-    """Connect every event of the page; call inside the page's ``gr.Blocks``."""
+         controls: Controls, teaching: TeachingViews, api: ApiSection,
+         member: gr.State | None = None) -> None:
+    """Connect every event of the page; call inside the page's ``gr.Blocks``. ``member``: the
+    person's class membership (:mod:`ui.class_bar`), sent with each drawing and upload."""
+    tagged = [member] if member is not None else []
     outputs = [answer.headline, answer.chart, maps.overlay, maps.model_view, maps.words,
                answer.table]
     shown = [*outputs, given.pad_heat]  # and the heatmap on the pad's paper, for a drawing
@@ -38,9 +41,9 @@ def wire(handlers: Handlers, given: InputSection, answer: AnswerSection, maps: M
                 trigger_mode="always_last", **new_input)
     # Callable by name but not in the API docs: benchmarks/classroom.py sends the pad's own
     # event as the browser does.
-    given.pad.change(handlers.on_draw, inputs=[given.pad, *controls.all], outputs=shown,
+    given.pad.change(handlers.on_draw, inputs=[given.pad, *controls.all, *tagged], outputs=shown,
                      **live | dict(api_name="on_draw", api_visibility="undocumented"))
-    given.upload.change(handlers.on_upload, inputs=[given.upload, *controls.all],
+    given.upload.change(handlers.on_upload, inputs=[given.upload, *controls.all, *tagged],
                         outputs=outputs, **live)
     # A person's choice only (.input): the rule's own change of the layer keeps its note.
     controls.method.change(handlers.layer_rule, [controls.method, controls.layer],

@@ -105,22 +105,28 @@ class Handlers:
 
     # ------------------------------------------------------------------ the main view
 
-    def on_draw(self, pads, targets, methods, layers, opacities, colormaps, grids):
+    def on_draw(self, pads, targets, methods, layers, opacities, colormaps, grids,
+                members=None):
         """A pen-up on the pad (batched): explain each person's strokes as they stand; the
-        heatmap for the pad's paper too."""
+        heatmap for the pad's paper too. ``members``: each person's class membership (or
+        None): the service hands their answer on to the class wall."""
         panels = self._panels([Pad(p) for p in pads], targets, methods, layers, opacities,
-                              colormaps, grids)
+                              colormaps, grids, members=members)
         return (*_columns(panels),
                 [_on_pad(pad, p) for pad, p in zip(pads, panels, strict=True)])
 
-    def on_upload(self, uploads, targets, methods, layers, opacities, colormaps, grids):
-        """A new upload (batched): explain each person's file."""
+    def on_upload(self, uploads, targets, methods, layers, opacities, colormaps, grids,
+                  members=None):
+        """A new upload (batched): explain each person's file (``members``: as on_draw)."""
         return _columns(self._panels([Upload(u) for u in uploads], targets, methods, layers,
-                                     opacities, colormaps, grids))
+                                     opacities, colormaps, grids, members=members))
 
-    def _panels(self, sources: list[Pad | Upload], *controls: list) -> list[views.Panels]:
-        requests = [Request(source, Settings(*settings), live=True)
-                    for source, *settings in zip(sources, *controls, strict=True)]
+    def _panels(self, sources: list[Pad | Upload], *controls: list,
+                members: list | None = None) -> list[views.Panels]:
+        members = members or [None] * len(sources)
+        requests = [Request(source, Settings(*settings), live=True, who=member)
+                    for source, member, *settings in zip(sources, members, *controls,
+                                                         strict=True)]
         return self.service.explain_many(requests)
 
     def on_explain(self, source, pad, upload, target, method, layer, opacity, colormap,

@@ -9,10 +9,13 @@ from pathlib import Path
 
 import gradio as gr
 
-from . import events
+from cam_core.serve.classes import Classes
+
+from . import class_bar, events
 from .handlers import Handlers
 from .sections import answer_section, api_section, controls_section, input_section, map_section
 from .teaching_tabs import teaching_section
+from .wall import add_wall_page
 
 HERE = Path(__file__).resolve().parent
 INTRO = ("# What does the network look at?\nDraw a digit (or upload a photo of one). A neural "
@@ -32,13 +35,18 @@ def page_css() -> str:
     return (HERE / "page.css").read_text(encoding="utf-8")
 
 
-def build(handlers: Handlers, banner: str | None = None) -> gr.Blocks:
+def build(handlers: Handlers, banner: str | None = None, classes: Classes | None = None,
+          fixed_url: str | None = None) -> gr.Blocks:
     """The whole page, wired to ``handlers``; queue set for a class sharing one server.
-    ``banner``: HTML shown first (classroom mode: the address to open, see ui/classroom.py)."""
+    ``banner``: HTML shown first (classroom mode: the address to open, see ui/classroom.py;
+    not to students who came with a class link). ``classes``: the server's classes (the
+    student's class line, the teachers' fold and the wall page, :mod:`ui.class_bar`,
+    :mod:`ui.wall`); ``fixed_url``: the address students open (classroom mode)."""
     with gr.Blocks(title="What does the network look at?") as demo:
-        if banner:
-            gr.HTML(banner, elem_id="classroom")
+        gr.Navbar(visible=False)  # the wall's page is reached by its link only
+        shown_banner = gr.HTML(banner, elem_id="classroom") if banner else None
         gr.Markdown(INTRO, elem_id="intro")
+        bar = class_bar.class_bar() if classes is not None else None
         start = handlers.service.blank()
         # On a phone the columns stack: page.css then puts the prediction right under the pad,
         # whose paper shows the heatmap and the answer in a few words (ui/pad.py).
@@ -52,6 +60,12 @@ def build(handlers: Handlers, banner: str | None = None) -> gr.Blocks:
         controls = controls_section()
         teaching = teaching_section(controls)
         api = api_section()
-        events.wire(handlers, given, answer, maps, controls, teaching, api)
+        events.wire(handlers, given, answer, maps, controls, teaching, api,
+                    member=bar.member if bar else None)
         demo.load(None, js=APP_READY_JS)
+        if classes is not None and bar is not None:
+            class_bar.wire(class_bar.ClassPage(classes, fixed_url), bar,
+                           class_bar.teacher_fold(), demo, shown_banner)
+    if classes is not None:
+        add_wall_page(demo, classes, fixed_url)
     return demo.queue(max_size=128, default_concurrency_limit=4)

@@ -61,6 +61,7 @@ def _escape(text: object) -> str:
 
 def _tile(tile: Tile, language: str, fooled: set[int], hide_label: str) -> str:
     probability = float(tile.probabilities[tile.answer])
+    probability = min(probability, 0.999) if probability < 1 else 1.0  # never "100%" short of 1
     answer = (say(language, "wall.group_not_digit") if tile.not_a_digit
               else say(language, "answers.sure", digit=tile.answer, p=probability))
     classes = "wall-tile fooled" if tile.number in fooled else "wall-tile"

@@ -15,6 +15,7 @@ Thread-safe: one lock; pictures are made outside it.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import threading
 import time
@@ -39,14 +40,14 @@ from cam_core.serve.class_parts import (
     clean_code,
     clean_nickname,
 )
+from cam_core.serve.service import Upload
 
 MAX_CLASSES = 50
 MAX_STUDENTS = 60
 IDLE_S = 3 * 3600.0
 TIMER_S = (10, 600)  # a round's timer, seconds
 ENDED_KEPT = 200  # codes of ended classes remembered, to say "has ended"
-__all__ = ["ClassError", "Classes", "Started", "Student", "Tile", "Wall", "clean_code",
-           "clean_nickname"]
+__all__ = ["LETTERS", "ClassError", "Classes", "Started", "Student", "Tile", "Wall"]
 
 
 class Classes:
@@ -169,6 +170,15 @@ class Classes:
                     tile.not_a_digit, tiles.unit_cams(cams)[current.digit], model_input)
             room.changed(now)
             return tile
+
+    def tell(self, who: object, result: Explanation, source: object) -> None:
+        """:attr:`cam_core.serve.service.Service.on_answer` for a class: ``who`` is a student's
+        membership ``{"code": …, "student": …}`` (anything else is ignored); an upload counts
+        as a photo. A class ended or left meanwhile is no error: the answer just has no tile."""
+        if isinstance(who, dict) and who.get("code") and who.get("student"):
+            with contextlib.suppress(ClassError):
+                self.answer(who["code"], who["student"], result,
+                            photo=isinstance(source, Upload))
 
     def prompt(self, code: str) -> tuple[rounds.Round | None, bool]:
         """For a student's page: the round (running, or the last one) and whether it runs."""
