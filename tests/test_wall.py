@@ -111,8 +111,7 @@ class Phone:
         self.page.goto(link)
         self.page.wait_for_selector("#sketch canvas[data-ready]", timeout=60_000)
         self.page.wait_for_selector("#class-line", state="visible", timeout=30_000)
-        self.nickname = self.page.locator("#class-nickname textarea, #class-nickname input"
-                                          ).first.input_value()
+        self.nickname = self.page.locator("#class-line strong").nth(1).inner_text()
         self.touch = self.context.new_cdp_session(self.page)
 
     def draw(self, strokes) -> float:
@@ -205,6 +204,7 @@ def test_a_class_on_three_phones_and_a_projector(server):
         wall.wait_for_selector("#wall-grid .wall-empty", timeout=30_000)
 
         # Fool the network: draw a 4 it reads as another digit. A 7 "for" a 4 counts.
+        wall.locator("#wall-rounds").click()  # the rounds' fold opens
         wall.locator("#wall-digit label", has_text="4").click()
         wall.locator("#wall-fool input").check()
         wall.locator("#wall-start-round").click()

@@ -31,8 +31,10 @@ APP_READY_JS = """() => { document.documentElement.dataset.digitCamReady = 'true
 
 
 def page_css() -> str:
-    """The page's own styles (``page.css``; the pad's are its component's)."""
-    return (HERE / "page.css").read_text(encoding="utf-8")
+    """The page's own styles (``page.css``, and ``class.css`` for the class pages; the pad's
+    are its component's)."""
+    return "\n".join((HERE / name).read_text(encoding="utf-8")
+                     for name in ("page.css", "class.css"))
 
 
 def build(handlers: Handlers, banner: str | None = None, classes: Classes | None = None,

@@ -68,6 +68,20 @@ def wall_section() -> WallPage:
     refused = gr.HTML(elem_id="wall-refused")
     with gr.Column(visible=False, elem_id="wall-board") as board:
         header = gr.HTML(css_template=wall_view.CSS, js_on_load=None, elem_id="wall-header")
+        summary = gr.HTML(css_template=wall_view.CSS, js_on_load=wall_view.ON_CLICK,
+                          elem_id="wall-summary")
+        with gr.Accordion(_en("rounds_title"), open=False, elem_id="wall-rounds"):
+            with gr.Row(equal_height=True):
+                digit = gr.Radio([str(d) for d in range(10)], value="4",
+                                 label=_en("round_digit"), scale=3, elem_id="wall-digit")
+                fool = gr.Checkbox(False, label=_en("fool_label"), scale=2, elem_id="wall-fool")
+                timer = gr.Radio([(_en("timer_off") if s == 0 else f"{s} s", s)
+                                  for s in TIMER_CHOICES], value=0, label=_en("timer_label"),
+                                 scale=2, elem_id="wall-timer")
+            with gr.Row():
+                start_round = gr.Button(_en("start_round"), variant="primary",
+                                        elem_id="wall-start-round")
+                end_round = gr.Button(_en("end_round"), elem_id="wall-end-round")
         with gr.Row(equal_height=True):
             group = gr.Radio([(_en("by_answer"), wall_view.BY_ANSWER),
                               (_en("by_round"), wall_view.BY_ROUND)],
@@ -87,20 +101,6 @@ def wall_section() -> WallPage:
         close = gr.Button(_en("close"), visible=False, elem_id="wall-close")
         grid = gr.HTML(css_template=wall_view.CSS, js_on_load=wall_view.ON_CLICK,
                        elem_id="wall-grid")
-        with gr.Accordion(_en("rounds_title"), open=True, elem_id="wall-rounds"):
-            with gr.Row(equal_height=True):
-                digit = gr.Radio([str(d) for d in range(10)], value="4",
-                                 label=_en("round_digit"), scale=3, elem_id="wall-digit")
-                fool = gr.Checkbox(False, label=_en("fool_label"), scale=2, elem_id="wall-fool")
-                timer = gr.Radio([(_en("timer_off") if s == 0 else f"{s} s", s)
-                                  for s in TIMER_CHOICES], value=0, label=_en("timer_label"),
-                                 scale=2, elem_id="wall-timer")
-            with gr.Row():
-                start_round = gr.Button(_en("start_round"), variant="primary",
-                                        elem_id="wall-start-round")
-                end_round = gr.Button(_en("end_round"), elem_id="wall-end-round")
-            summary = gr.HTML(css_template=wall_view.CSS, js_on_load=wall_view.ON_CLICK,
-                              elem_id="wall-summary")
     tick = gr.Timer(TICK_S, active=False)
     return WallPage(where, shown, refused, board, header, group, photos, qr_button, clear, end,
                     confirm, sure, keep, qr, large, close, grid, digit, fool, timer,

@@ -28,8 +28,9 @@ CSS = """
 .wall-tile figcaption { font-size: 0.95em; line-height: 1.2; overflow: hidden;
   white-space: nowrap; text-overflow: ellipsis; }
 .wall-tile.fooled img { outline: 4px solid #d1495b; }
-.wall-tile button { position: absolute; top: 2px; right: 2px; min-width: 30px; min-height: 30px;
-  border-radius: 15px; border: 1px solid #888; background: #fff; font-size: 16px; }
+.wall-tile button { position: absolute; top: 3px; right: 3px; width: 26px; height: 26px;
+  padding: 0; border-radius: 13px; border: 1px solid #999; background: rgba(255,255,255,0.85);
+  font-size: 15px; line-height: 1; }
 .wall-empty { font-size: 1.4em; padding: 1em; }
 .wall-head { display: flex; gap: 16px; align-items: center; flex-wrap: wrap; }
 .wall-head h1 { margin: 0; font-size: 2.2em; letter-spacing: 0.1em; }
