@@ -63,7 +63,7 @@ def started_html(base: str, code: str, key: str, language_code: str = "en") -> s
     then the teacher's link (with the key: shown only this once)."""
     student, teacher = student_link(base, code), teacher_link(base, code, key)
     said = {k: html.escape(say(language_code, f"wall.{k}", code=code))
-            for k in ("students_link", "teacher_link", "open_wall")}
+            for k in ("students_link", "teacher_link")}
     started = html.escape(say(language_code, "wall.started", code=code)).replace(
         f"**{code}**", f"<b>{code}</b>")
     return (f"<div class='class-started'><p>{started}</p>"

@@ -20,6 +20,7 @@ from .class_bar import language, page_url, student_link
 TICK_S = 1.0
 TIMER_CHOICES = [0, 30, 60, 90, 120, 180]
 PRIVATE = dict(api_visibility="private")
+DONE = {"hide": "hidden", "clear": "cleared", "reject": "rejected"}  # the action's notice
 
 
 def _en(key: str, **values: object) -> str:
@@ -168,6 +169,11 @@ class WallHandlers:
             return tuple(gr.skip() for _ in range(4))
         try:
             getattr(self.classes, action)(where["code"], where["key"], *values)
+            done = DONE.get(action)
+            if action == "allow_photos":
+                done = "photos_on" if values[0] else "photos_off"
+            if done:
+                gr.Info(say(where["language"], f"wall.{done}"), duration=3)
             return self.render(where, by)
         except ClassError as error:
             gr.Warning(error.said(where["language"]))
