@@ -165,6 +165,12 @@ def test_a_class_on_three_phones_and_a_projector(server):
         wall.wait_for_selector("#wall-header h1", timeout=60_000)
         assert wall.locator("#wall-header h1").inner_text() == f"Class {code}"
         assert wall.locator("#wall-header svg").count() == 1  # the join link's QR code
+        wall.locator("#wall-qr-button").click()  # the QR code over the whole projector
+        wall.wait_for_selector("#wall-qr .wall-qr svg", timeout=30_000)
+        box = wall.locator("#wall-qr .wall-qr svg").bounding_box()
+        assert box["height"] >= 0.7 * 768 and box["y"] >= 0 and box["y"] + box["height"] <= 768
+        wall.locator("#wall-qr .wall-qr").click()
+        wall.wait_for_selector("#wall-qr .wall-qr", state="hidden", timeout=30_000)
 
         # Refusals, each a sentence: a wrong code, the wall without its key.
         stray = browser.new_page()

@@ -95,8 +95,7 @@ def wall_section() -> WallPage:
             gr.Markdown(_en("end_confirm"))
             sure = gr.Button(_en("end_class"), variant="stop", elem_id="wall-end-sure")
             keep = gr.Button(_en("close"), elem_id="wall-end-keep")
-        qr = gr.HTML(visible=False, css_template=wall_view.CSS, js_on_load=None,
-                     elem_id="wall-qr")
+        qr = gr.HTML(visible=False, css_template=wall_view.CSS, elem_id="wall-qr")
         large = gr.HTML(visible=False, css_template=wall_view.CSS, js_on_load=None,
                         elem_id="wall-large")
         close = gr.Button(_en("close"), visible=False, elem_id="wall-close")
@@ -209,9 +208,9 @@ class WallHandlers:
                 gr.update(visible=False), gr.Timer(active=False))
 
     @staticmethod
-    def on_qr(where: dict | None, open_now: bool) -> dict:
-        """Show or hide the join link's QR code, large."""
-        if not where or open_now:
+    def on_qr(where: dict | None) -> dict:
+        """Show the join link's QR code over the whole screen (a click on it closes it)."""
+        if not where:
             return gr.update(visible=False)
         return gr.update(value=wall_view.qr_page_html(where["url"]), visible=True)
 
@@ -244,9 +243,8 @@ def add_wall_page(demo: gr.Blocks, classes: Classes, fixed_url: str | None = Non
         wall.summary.click(handlers.on_click, **clicked)
         wall.close.click(lambda: (gr.update(visible=False), gr.update(visible=False)), None,
                          [wall.large, wall.close], **PRIVATE)
-        qr_open = gr.State(False)
-        wall.qr_button.click(handlers.on_qr, [wall.where, qr_open], wall.qr, **PRIVATE).then(
-            lambda open_now: not open_now, qr_open, qr_open, **PRIVATE)
+        wall.qr_button.click(handlers.on_qr, wall.where, wall.qr, **PRIVATE)
+        wall.qr.click(lambda: gr.update(visible=False), None, wall.qr, **PRIVATE)
         wall.end.click(lambda: gr.update(visible=True), None, wall.confirm, **PRIVATE)
         wall.keep.click(lambda: gr.update(visible=False), None, wall.confirm, **PRIVATE)
         wall.sure.click(handlers.on_end, wall.where, gone, **PRIVATE)

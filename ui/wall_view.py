@@ -41,7 +41,10 @@ CSS = """
 .wall-summary figure, .wall-large figure { margin: 0; text-align: center; }
 .wall-summary figure img { width: 120px; height: 120px; }
 .wall-large figure img { width: 150px; height: 150px; }
-.wall-qr svg { width: min(80vh, 90vw); height: auto; }
+.wall-qr { position: fixed; inset: 0; z-index: 1000; background: #fff; display: flex;
+  flex-direction: column; align-items: center; justify-content: center; cursor: pointer; }
+.wall-qr svg { width: min(78vh, 90vw); height: auto; }
+.wall-qr p { font-size: 2.4em; margin: 0.3em; }
 .wall-refused { font-size: 1.3em; color: #b00020; }
 @media (min-width: 1800px) {
   .wall-tile, .wall-tile img { width: 160px; } .wall-tile img { height: 160px; }
@@ -179,9 +182,9 @@ def large_html(tile: Tile, language: str) -> str:
 
 
 def qr_page_html(url: str) -> str:
-    """The join link's QR code as large as the projector allows, with the link under it."""
-    return (f"<div class='wall-qr' style='text-align:center'>{qr_svg(url, 10)}"
-            f"<p style='font-size:2em'>{_escape(url)}</p></div>")
+    """The join link's QR code over the whole screen, with the link under it (a click
+    closes it)."""
+    return f"<div class='wall-qr'>{qr_svg(url, 10)}<p>{_escape(url)}</p></div>"
 
 
 def refused_html(sentence: str) -> str:
