@@ -297,6 +297,8 @@ class Session:
         name = "on_draw" if path == "live" else "explain"
         event = next(d for d in config["dependencies"] if d.get("api_name") == name)
         self.fn_index = event["id"]
+        self.arity = len(event["inputs"])  # a session State (class membership) is sent as None
+        self.config = config
         self.trigger = event["targets"][0][0] if path == "live" else None
         # The pad's other change events that have a server function, posted directly.
         self.unqueued = [d["id"] for d in config["dependencies"]
@@ -307,15 +309,20 @@ class Session:
         return {"data": data, "event_data": None, "fn_index": fn_index,
                 "trigger_id": self.trigger, "session_hash": self.session}
 
-    def _call(self, data: list) -> list:
-        """Queue one call; post the unqueued events; the answer's data once it streams in."""
-        joined = self.http.post(f"{self.url}gradio_api/queue/join",
-                                json=self._body(self.fn_index, data))
+    def _call(self, data: list, fn_index: int | None = None, params: dict | None = None,
+              ) -> list:
+        """Queue one call (the pad's event, or ``fn_index`` with the page's query ``params``);
+        post the unqueued events; the answer's data once it streams in."""
+        fn_index = self.fn_index if fn_index is None else fn_index
+        if fn_index == self.fn_index:
+            data = [*data, *[None] * (self.arity - len(data))]
+        joined = self.http.post(f"{self.url}gradio_api/queue/join", params=params,
+                                json=self._body(fn_index, data))
         joined.raise_for_status()
         event_id = joined.json()["event_id"]
-        for fn_index in self.unqueued:
+        for other in self.unqueued if fn_index == self.fn_index else ():
             self.http.post(f"{self.url}gradio_api/run/predict",
-                           json=self._body(fn_index, [])).raise_for_status()
+                           json=self._body(other, [])).raise_for_status()
         with self.http.stream("GET", f"{self.url}gradio_api/queue/data",
                               params={"session_hash": self.session}) as stream:
             for line in stream.iter_lines():
