@@ -26,6 +26,11 @@ answer was that student's own (probabilities equal, to 1e-4, to the library's fo
 drawing); also the generator's CPU and how busy the whole machine was (``/proc/stat``), so a
 reader sees whether something starved the server. Ends with a Markdown table and JSON.
 Bounded: loopback only, fixed durations.
+
+``--wall``: the app's live classroom phase once more with the students in a class (started and
+joined as the page does, so each answer also becomes a tile) and the class wall polled once a
+second as the teacher's page does (``wall_poll.py``); it prints the wall's polls too. The
+students draw the same digits as in the phase before (the engine's cache may answer some).
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import wall_poll  # noqa: E402
 from serve import running_app  # noqa: E402
 
 WARM_UP = 3  # digits sent before measuring
@@ -309,7 +315,7 @@ class Session:
         return {"data": data, "event_data": None, "fn_index": fn_index,
                 "trigger_id": self.trigger, "session_hash": self.session}
 
-    def _call(self, data: list, fn_index: int | None = None, params: dict | None = None,
+    def call(self, data: list, fn_index: int | None = None, params: dict | None = None,
               ) -> list:
         """Queue one call (the pad's event, or ``fn_index`` with the page's query ``params``);
         post the unqueued events; the answer's data once it streams in."""
@@ -345,7 +351,7 @@ class Session:
         """One pen-up (live: the pad's value ``key``; api: the file ``png``). Returns None, or
         why the answer is not this drawing's; raises on a failed request."""
         if self.path == "live":
-            headline, chart, *pictures, _pad_heat = self._call([key, *CONTROLS])
+            headline, chart, *pictures, _pad_heat = self.call([key, *CONTROLS])
             self._fetch(pictures)
             got = None
             if "big-digit" in headline:
@@ -357,7 +363,7 @@ class Session:
         uploaded.raise_for_status()
         file = {"path": uploaded.json()[0], "orig_name": Path(png).name,
                 "meta": {"_type": "gradio.FileData"}}
-        record, overlay = self._call([file, *CONTROLS[:3], CONTROLS[4], CONTROLS[3]])
+        record, overlay = self.call([file, *CONTROLS[:3], CONTROLS[4], CONTROLS[3]])
         self._fetch([overlay])
         got = record["probabilities"] if record["digit"] is not None else None
         return None if self.answers is None else _check(got, self.answers[png])
@@ -467,9 +473,17 @@ def run_app(label: str, server, url: str, path: str, digits: list[Digit], answer
         for thread in threads:
             thread.join()
 
-    return [measure(f"{label} {path} sequential", server.pid, sequential, args.cores),
+    rows = [measure(f"{label} {path} sequential", server.pid, sequential, args.cores),
             measure(f"{label} {path} {args.students} students", server.pid, classroom,
                     args.cores)]
+    if args.wall and label == "app" and path == "live":  # again, the class on a wall
+        callers[:] = [Session(url, path, answers) for _ in range(args.students)]
+        walled, stats = wall_poll.with_wall(classroom, callers, Session(url, path, answers),
+                                            args.seconds)
+        rows.append(measure(f"{label} {path} {args.students} students+wall", server.pid,
+                            walled, args.cores))
+        print(json.dumps(stats.summary()), flush=True)
+    return rows
 
 
 def table(rows: list[dict], students: int) -> str:
@@ -499,6 +513,9 @@ def main() -> None:
     parser.add_argument("--cores", type=int, default=2, help="cores the capacity is for")
     parser.add_argument("--paths", default="live,api")
     parser.add_argument("--apps", default="trivial,app")
+    parser.add_argument("--wall", action="store_true",
+                        help="then the live classroom phase again, the students in a class "
+                             "and its wall polled once a second as a teacher's page does")
     parser.add_argument("--serve-trivial", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
