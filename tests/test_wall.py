@@ -88,10 +88,48 @@ def test_the_wall_needs_the_teachers_key():
     assert wall.on_tick(where, version, "answer")[0] == -2  # ended: the next action says so
     assert student.nickname
 
-def test_the_app_has_a_wall_page_and_feeds_it_from_answers(untrained):
+def test_the_wall_escapes_what_students_typed_and_counts_down_a_round():
+    from cam_core.serve.classes import Tile
+    from ui import wall_view
+
+    classes = Classes()
+    started = classes.start()
+    wall = classes.wall(started.code, started.key)
+    tile = Tile(1, "Ann & <b>Bo</b>", np.zeros((160, 160, 3), np.uint8), 7,
+                np.eye(10, dtype=np.float32)[7], False, False,
+                np.zeros((10, 7, 7), np.float32), np.zeros((28, 28), np.uint8))
+    shown = wall_view.wall_html(type(wall)(**{**vars(wall), "tiles": (tile,)}), "en")
+    assert "<b>Bo" not in shown and "Ann &amp; &lt;b&gt;Bo&lt;/b&gt;" in shown
+    assert "7 · 100.0% sure" in shown and "data-action='hide'" in shown
+    handlers = WallHandlers(classes)
+    where = {"code": started.code, "key": started.key, "language": "en",
+             "url": f"http://x/?class={started.code}"}
+    classes.start_round(started.code, started.key, 3, seconds=60)
+    version = handlers.render(where, "answer")[0]
+    skipped, header, grid, summary = handlers.on_tick(where, version, "answer")
+    assert skipped == grid == summary == {"__type__": "update"}  # only the countdown
+    assert "everyone draws a 3" in header and "seconds left" in header
+
+
+def test_the_app_has_a_wall_page_and_a_students_drawing_becomes_a_tile(untrained):
+    import json
+
+    from cam_core.serve.service import Service
+    from ui.handlers import Handlers
+
     classes = Classes()
     demo = app.build_demo(untrained, classes=classes)
     assert "wall" in [path for path, *_ in demo.pages]
+    started = classes.start()
+    ann = classes.join(started.code)
+    handlers = Handlers(Service(untrained, on_answer=classes.tell))
+    pad = json.dumps({"width": 400, "height": 400, "strokes": [
+        {"tool": "pen", "size": 24, "points": [[200, 60], [200, 340]]}]})
+    controls = (["prediction"] * 2, ["cam"] * 2, ["layer4"] * 2, [0.5] * 2, ["viridis"] * 2,
+                [False] * 2)
+    handlers.on_draw([pad, pad], *controls, [{"code": started.code, "student": ann.id}, None])
+    tiles = classes.wall(started.code, started.key).tiles
+    assert [t.nickname for t in tiles] == [ann.nickname]  # the untagged drawing made none
 
 
 def _launch(playwright):

@@ -155,9 +155,13 @@ class WallHandlers:
         try:
             version = self.classes.version(where["code"])
             current, running = self.classes.prompt(where["code"])
-            if version == shown and not (running and current.seconds):
-                return tuple(gr.skip() for _ in range(4))
-            return self.render(where, by)
+            if version != shown:
+                return self.render(where, by)
+            if running and current.seconds:  # only the countdown in the header changes
+                wall = self.classes.wall(where["code"], where["key"])
+                return (gr.skip(), wall_view.header_html(wall, where["language"], where["url"]),
+                        gr.skip(), gr.skip())
+            return tuple(gr.skip() for _ in range(4))
         except ClassError:
             return (-2, gr.skip(), gr.skip(), gr.skip())  # the next action says what happened
 
