@@ -120,12 +120,16 @@ def test_main_prints_the_address_and_qr_code_in_classroom_mode(argv, monkeypatch
 
     monkeypatch.setattr(cam_core.explain.engine, "load_explainer", lambda *args: untrained)
     launched = {}
-    monkeypatch.setattr(app.gr.Blocks, "launch",
-                        lambda self, **kwargs: launched.update(kwargs))
+    monkeypatch.setattr(app.gr.Blocks, "launch", lambda self, **kwargs: launched.update(
+        kwargs) or (None, "http://127.0.0.1:7860/", None))
+    monkeypatch.setattr(app.gr.Blocks, "block_thread", lambda self: None)
     app.main(argv)
     printed = capsys.readouterr().out
-    if argv:
-        assert "http://192.168.1.23:7860/" in printed and "Anyone on this network" in printed
+    if argv:  # a class is started: its link in the QR code, the wall's (with the key) printed
+        assert "http://192.168.1.23:7860/?class=" in printed
+        assert "Anyone on this network" in printed
+        assert "http://192.168.1.23:7860/wall?class=" in printed and "&key=" in printed
         assert launched["server_name"] == "0.0.0.0"
     else:
-        assert printed == "" and launched["server_name"] == "127.0.0.1"
+        assert "Anyone on this network" not in printed and "class" not in printed
+        assert launched["server_name"] == "127.0.0.1"
