@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import ARTIFACTS, ROOT
 
 import app
 from cam_core.serve.catalog import say
@@ -266,6 +266,8 @@ def test_a_class_on_three_phones_and_a_projector(server):
         wall.locator("#wall-end-round").click()
         wall.wait_for_selector("#wall-summary .averages figure", timeout=30_000)
         assert "Average map of 4 (1 drawing)" in wall.locator("#wall-summary").inner_text()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        wall.screenshot(path=str(ARTIFACTS / "wall_round.png"))
 
         # Ending the class removes everything: the wall, and the class for a student.
         wall.locator("#wall-end").click()

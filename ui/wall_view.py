@@ -63,9 +63,13 @@ def _escape(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+def _shown_probability(probability: float) -> float:
+    """Never "100.0%" short of 1 (as the page's headline writes it)."""
+    return min(probability, 0.999) if probability < 1 else 1.0
+
+
 def _tile(tile: Tile, language: str, fooled: set[int], hide_label: str) -> str:
-    probability = float(tile.probabilities[tile.answer])
-    probability = min(probability, 0.999) if probability < 1 else 1.0  # never "100%" short of 1
+    probability = _shown_probability(float(tile.probabilities[tile.answer]))
     answer = (say(language, "wall.group_not_digit") if tile.not_a_digit
               else say(language, "answers.sure", digit=tile.answer, p=probability))
     classes = "wall-tile fooled" if tile.number in fooled else "wall-tile"
@@ -143,10 +147,10 @@ def summary_html(summary: Summary | None, language: str, reject_label: str = "Re
     def line(key: str, **values: object) -> str:
         return f"<p>{_escape(say(language, f'wall.{key}', **values))}</p>"
 
-    parts = [line("right", count=summary.right, total=summary.drawings, digit=summary.digit)]
+    parts = [line("right", right=summary.right, count=summary.drawings, digit=summary.digit)]
     if summary.fool and summary.fooled:
         said = [say(language, "wall.fooled_one", nickname=f.nickname, answer=f.answer,
-                    p=f.probability) for f in summary.fooled]
+                    p=_shown_probability(f.probability)) for f in summary.fooled]
         parts.append(line("fooled", count=len(summary.fooled)) + "<ul>" + "".join(
             f"<li>{_escape(words)} <button data-tile='{f.tile}' data-action='reject'>"
             f"{_escape(reject_label)}</button></li>"
