@@ -85,7 +85,9 @@ def test_the_wall_needs_the_teachers_key():
     student = classes.join(started.code)
     assert wall.on_tick(where, version, "answer")[0] > version
     classes.end(started.code, started.key)
-    assert wall.on_tick(where, version, "answer")[0] == -2  # ended: the next action says so
+    gone, header, grid, summary = wall.on_tick(where, version, "answer")
+    assert "has ended" in header and grid == summary == ""  # ended elsewhere: said once
+    assert wall.on_tick(where, gone, "answer") == ({"__type__": "update"},) * 4
     assert student.nickname
 
 def test_the_wall_escapes_what_students_typed_and_counts_down_a_round():

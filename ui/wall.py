@@ -18,6 +18,7 @@ from . import wall_view
 from .class_bar import language, page_url, student_link
 
 TICK_S = 1.0
+GONE = -2  # the version shown once the class has ended
 TIMER_CHOICES = [0, 30, 60, 90, 120, 180]
 PRIVATE = dict(api_visibility="private")
 DONE = {"hide": "hidden", "clear": "cleared", "reject": "rejected"}  # the action's notice
@@ -162,8 +163,10 @@ class WallHandlers:
                 return (gr.skip(), wall_view.header_html(wall, where["language"], where["url"]),
                         gr.skip(), gr.skip())
             return tuple(gr.skip() for _ in range(4))
-        except ClassError:
-            return (-2, gr.skip(), gr.skip(), gr.skip())  # the next action says what happened
+        except ClassError as error:  # ended elsewhere, or expired: say so once
+            if shown == GONE:
+                return tuple(gr.skip() for _ in range(4))
+            return (GONE, wall_view.refused_html(error.said(where["language"])), "", "")
 
     def act(self, where: dict | None, by: str, action: str, *values: object) -> tuple:
         """A teacher's action (``Classes.<action>(code, key, *values)``), then the wall again;
