@@ -257,13 +257,21 @@ def test_a_class_on_three_phones_and_a_projector(server):
         phones[0].page.wait_for_function(
             "() => document.querySelector('#class-prompt')?.innerText.includes('draw a 4')",
             timeout=30_000)
-        phones[0].clear()
-        phones[0].draw(SEVEN)
-        wall.wait_for_function(TILE_OF, arg=phones[0].nickname, timeout=30_000)
+        for phone, strokes in ((phones[0], SEVEN), (phones[1], ONE)):
+            phone.clear()
+            phone.draw(strokes)
+            wall.wait_for_function(TILE_OF, arg=phone.nickname, timeout=30_000)
+        wall.wait_for_function(
+            "() => document.querySelector('#wall-summary')?.innerText"
+            ".includes('2 drawings fooled the network')", timeout=30_000)
+        assert wall.locator("#wall-grid .wall-tile.fooled").count() == 2
+        # The teacher rejects the "4" that is plainly a 1: one drawing still fooled it.
+        wall.locator("#wall-summary li", has_text=phones[1].nickname).locator("button").click()
         wall.wait_for_function(
             "() => document.querySelector('#wall-summary')?.innerText"
             ".includes('1 drawing fooled the network')", timeout=30_000)
         assert phones[0].nickname in wall.locator("#wall-summary").inner_text()
+        assert phones[1].nickname not in wall.locator("#wall-summary").inner_text()
         assert wall.locator("#wall-grid .wall-tile.fooled").count() == 1
         wall.locator("#wall-end-round").click()
         wall.wait_for_selector("#wall-summary .averages figure", timeout=30_000)

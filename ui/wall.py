@@ -116,12 +116,14 @@ class WallHandlers:
         self.classes, self.fixed_url = classes, fixed_url
 
     def render(self, where: dict, by: str) -> tuple:
-        """(version, header, grid, summary) of the wall now. Raises ClassError."""
+        """(version, header, grid, summary) of the wall now (the summary hidden before the
+        first round). Raises ClassError."""
         wall = self.classes.wall(where["code"], where["key"])
         said = where["language"]
+        summary = wall_view.summary_html(wall.summary, said, say(said, "wall.reject"))
         return (wall.version, wall_view.header_html(wall, said, where["url"]),
                 wall_view.wall_html(wall, said, by, say(said, "wall.hide")),
-                wall_view.summary_html(wall.summary, said, say(said, "wall.reject")))
+                gr.update(value=summary, visible=bool(summary)))
 
     def _gone(self, error: ClassError, said: str) -> tuple:
         """The class ended (or the key is wrong): the board goes, a sentence stays."""
