@@ -36,9 +36,9 @@ from cam_core.inputs.prepare import InputError, Prepared, prepare
 from cam_core.model import calibrate
 from cam_core.model.network import DigitResNet
 from cam_core.model.weights import load_model, resolve_device
+from cam_core.serve.catalog import Message
 
-NOT_A_DIGIT_MESSAGE = ("This does not look like a digit I know. Here is what the network "
-                       "looked at anyway.")
+NOT_A_DIGIT_MESSAGE = Message("explain.not_a_digit")  # by its key: see cam_core.serve.catalog
 CACHE_SIZE = 128
 # Score-CAM runs at most this many at once per process (each takes the CPU for 12–20 s): the
 # server's concurrency limit does not hold them, because a request cancelled by a newer one

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 import torch
 
 from cam_core.model.network import FEATURE_LAYERS, DigitResNet
+from cam_core.serve.catalog import Message
 
 Scorer = Callable[[torch.Tensor], torch.Tensor]
 Progress = Callable[[int, int], None]  # (done, total): e.g. masked inputs scored so far
@@ -192,16 +193,23 @@ METHODS: dict[str, Method] = {m.name: m for m in
                                ScoreCAM())}
 
 
-# Why a method is not offered on a layer, in words the app shows beside the Layer control.
-WHY_NOT_LAYER = {
-    # Plain words: the note is read by students. (Why, for developers: CAM weighs layer4's
-    # feature maps by the fc weights, which see only layer4; HiResCAM on layer2 shows the
-    # strided convolutions' checkerboard, not evidence.)
-    "cam": ": CAM can only be made from the last layer, where the network decides. Grad-CAM "
-           "and LayerCAM can look at the earlier layers.",
-    "hirescam": ": on layer2 it paints a grid of dots that comes from how the network is "
-                "built, not from your drawing. Try LayerCAM or Grad-CAM there.",
-}
+# Why a method is not offered on a layer, in words the app shows beside the Layer control
+# (catalog keys ``explain.why_not_layer.<name>``; cam_core.serve says them in the reader's
+# language). Plain words: the note is read by students. (Why, for developers: CAM weighs
+# layer4's feature maps by the fc weights, which see only layer4; HiResCAM on layer2 shows the
+# strided convolutions' checkerboard, not evidence.)
+WHY_NOT_LAYER = {name: Message(f"explain.why_not_layer.{name}") for name in ("cam", "hirescam")}
+
+
+def why_not_layer(name: str) -> Message:
+    """Why method ``name`` is not offered on every layer: its own reason, else the layers it
+    works on (a catalog ``Message``, English as ``str``).
+
+    Raises: KeyError for a method not in :data:`METHODS`.
+    """
+    method = METHODS[name]
+    return WHY_NOT_LAYER.get(name) or Message("explain.works_on", method=method.label,
+                                              layers=", ".join(method.layers))
 
 
 def get_method(name: str, layer: str) -> Method:
@@ -213,8 +221,9 @@ def get_method(name: str, layer: str) -> Method:
         raise ValueError(f"method must be one of {sorted(METHODS)}, got {name!r}")
     method = METHODS[name]
     if layer not in method.layers:
+        reason = f": {WHY_NOT_LAYER[name]}" if name in WHY_NOT_LAYER else "."
         raise ValueError(f"{method.label} works on {', '.join(method.layers)}, not {layer!r}"
-                         + WHY_NOT_LAYER.get(name, "."))
+                         + reason)
     return method
 
 

@@ -24,16 +24,16 @@ from cam_core.errors import InputError
 from cam_core.inputs.fit import MODEL_SIZE, normalize_ink, to_tensor
 from cam_core.inputs.ink import SOLID, extract_ink, ink_extent, thicken_thin_strokes, too_small
 from cam_core.inputs.read import read_input
+from cam_core.serve.catalog import Message
 
 __all__ = ["BLANK_MESSAGE", "NO_DIGIT_MESSAGE", "TOO_SMALL_MESSAGE", "InputError", "Prepared",
            "prepare", "prepare_from_model_input", "prepare_ink"]
 
-BLANK_MESSAGE = "Draw a digit (or upload a photo of one) to see what the network sees."
+# Sentences by their catalog keys (English as str; cam_core.serve says them in any language).
+BLANK_MESSAGE = Message("inputs.blank")
 # A picture was sent but holds no ink: "Draw a digit" would read as if nothing had arrived.
-NO_DIGIT_MESSAGE = ("I found no digit in this picture: it looks like empty paper. Upload a "
-                    "photo of one digit, or draw one.")
-TOO_SMALL_MESSAGE = ("That is too small to read: draw the digit larger, filling most of the "
-                     "box, or crop the photo to the digit.")
+NO_DIGIT_MESSAGE = Message("inputs.no_digit")
+TOO_SMALL_MESSAGE = Message("inputs.too_small")
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,8 @@ class Prepared:
         ink: ``(H, W)`` bool, which input pixels are ink.
         picture: ``(H, W, 3)`` uint8 RGB, the input as a person sees it (for the overlay).
         blank: True when there is no digit to classify (nothing drawn or a speck).
-        message: a sentence for the person; empty when all went well.
+        message: a sentence for the person (a catalog ``Message``: English as ``str``, said
+            in the reader's language by ``cam_core.serve``); empty when all went well.
 
     The input's pixel frame is that of the picture as read, except that photos larger than
     ``WORK_SIDE`` (1024) pixels on their longer side are first downscaled to it: ``ink``,
@@ -71,7 +72,7 @@ class Prepared:
         return self.ink.shape[0], self.ink.shape[1]
 
 
-def _blank(ink: np.ndarray, picture: np.ndarray, message: str = BLANK_MESSAGE) -> Prepared:
+def _blank(ink: np.ndarray, picture: np.ndarray, message: Message = BLANK_MESSAGE) -> Prepared:
     """A :class:`Prepared` with nothing to classify: all-background input, ``message`` set."""
     empty = np.zeros((MODEL_SIZE, MODEL_SIZE), np.float32)
     height, width = ink.shape
@@ -144,7 +145,7 @@ def prepare_from_model_input(image: np.ndarray) -> Prepared:
     Raises: InputError when ``image`` is not ``(28, 28)``.
     """
     if image.shape != (MODEL_SIZE, MODEL_SIZE):
-        raise InputError(f"A model input must be 28×28, got {image.shape}.")
+        raise InputError(key="inputs.model_input_size", shape=image.shape)
     unit = image.astype(np.float32) / 255.0
     return Prepared(tensor=to_tensor(unit), model_input=image.astype(np.uint8),
                     to_model=np.array([[1.0, 0, 0], [0, 1.0, 0]]), ink=unit > SOLID,

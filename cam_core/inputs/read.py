@@ -41,8 +41,7 @@ MAX_JPEG_PIXELS = 256_000_000
 MAX_DATA_URL = 14_000_000  # data URLs: the app's 10 MB upload limit, as base64
 WORK_SIDE = 1024  # photos are downscaled to at most this side before any processing
 # Plain words for a student: the larger limit for a camera's JPEG (draft mode) stays unsaid.
-_TOO_BIG = (f"too many pixels for the app (it takes up to {MAX_PIXELS // 1_000_000} "
-            "megapixels). Send a smaller photo, or a screenshot of it.")
+_MEGAPIXELS = MAX_PIXELS // 1_000_000
 
 _limit_lock = threading.Lock()
 _limit_users = 0  # reads in progress, all threads; the guard is restored when the last ends
@@ -92,7 +91,8 @@ def open_image(source: str | os.PathLike | bytes) -> Image.Image:
         handle = io.BytesIO(source if isinstance(source, bytes | bytearray)
                             else Path(source).read_bytes())
     except OSError as error:
-        raise InputError(f"Could not open {source!s}: {error.strerror}.") from error
+        raise InputError(key="inputs.cannot_open", source=str(source),
+                         reason=error.strerror) from error
     try:
         # No warnings filter for Pillow's bomb warning: it is process-global (not thread-safe
         # under concurrent requests), and the size check below refuses such images first.
@@ -105,7 +105,8 @@ def open_image(source: str | os.PathLike | bytes) -> Image.Image:
                     image.draft(image.mode, (math.ceil(width * scale), math.ceil(height * scale)))
                     width, height = image.size
             if width * height > MAX_PIXELS:
-                raise InputError(f"This picture is {width}×{height} pixels: {_TOO_BIG}")
+                raise InputError(key="inputs.too_many_pixels_sized", width=width,
+                                 height=height, megapixels=_MEGAPIXELS)
             if getattr(image, "is_animated", False):
                 image = next(ImageSequence.Iterator(image))  # first frame of a GIF/APNG
             image.load()
@@ -113,13 +114,11 @@ def open_image(source: str | os.PathLike | bytes) -> Image.Image:
     except InputError:
         raise
     except Image.DecompressionBombError as error:
-        raise InputError(f"This picture has {_TOO_BIG}") from error
+        raise InputError(key="inputs.too_many_pixels", megapixels=_MEGAPIXELS) from error
     except UnidentifiedImageError as error:
-        raise InputError("That file is not a picture this app can read. Send a PNG or JPEG "
-                         "photo or drawing.") from error
+        raise InputError(key="inputs.not_a_picture") from error
     except (OSError, SyntaxError, ValueError) as error:
-        raise InputError("That picture file is damaged or cut short. Save it again and "
-                         "send it again.") from error
+        raise InputError(key="inputs.damaged_file") from error
 
 
 def _pil_to_array(image: Image.Image) -> np.ndarray:
@@ -166,12 +165,12 @@ def load_image(source: Any) -> np.ndarray:
         return _pil_to_array(open_image(data_url_bytes(source)))
     if isinstance(source, str | os.PathLike | bytes | bytearray):
         if isinstance(source, str | os.PathLike) and not _is_file(source):
-            raise InputError(f"No file at {str(source)[:200]}.")
+            raise InputError(key="inputs.no_file", path=str(source)[:200])
         return _pil_to_array(open_image(source))
     if isinstance(source, Image.Image):
         width, height = source.size
         if width * height > MAX_PIXELS:
-            raise InputError(f"The image is {width}×{height} pixels, too large to process.")
+            raise InputError(key="inputs.image_too_large", width=width, height=height)
         return _pil_to_array(source)
     if isinstance(source, np.ndarray):
         array = _to_uint8(source)
@@ -181,12 +180,10 @@ def load_image(source: Any) -> np.ndarray:
             array = np.dstack([array, np.full(array.shape[:2], 255, np.uint8)])
         if array.ndim == 2 or (array.ndim == 3 and array.shape[2] == 4):
             if array.size == 0:
-                raise InputError("The image is empty (0 pixels).")
+                raise InputError(key="inputs.empty_image")
             return np.ascontiguousarray(array)
-        raise InputError(f"An image array must be (H, W), (H, W, 3) or (H, W, 4); "
-                         f"got shape {source.shape}.")
-    raise InputError(f"Cannot read a {type(source).__name__} as an image; send a PNG or JPEG "
-                     "file, a PIL image or a numpy array.")
+        raise InputError(key="inputs.array_shape", shape=source.shape)
+    raise InputError(key="inputs.unknown_type", kind=type(source).__name__)
 
 
 def _is_file(path: str | os.PathLike) -> bool:
@@ -196,14 +193,13 @@ def _is_file(path: str | os.PathLike) -> bool:
         return False
 
 
-def data_url_bytes(url: str, max_chars: int = MAX_DATA_URL, name: str = "image") -> bytes:
+def data_url_bytes(url: str, max_chars: int = MAX_DATA_URL) -> bytes:
     """The bytes of a ``data:image/…;base64,…`` URL (prefix in any case; line breaks in the
     base64, as MIME wraps it, are allowed).
 
     Args:
         url: the data URL.
         max_chars: longest base64 part accepted, characters.
-        name: what the messages call it ("image", "drawing").
 
     Raises:
         InputError: not a base64 image data URL, too long, or damaged; the message is for
@@ -212,23 +208,20 @@ def data_url_bytes(url: str, max_chars: int = MAX_DATA_URL, name: str = "image")
     header, _, payload = url.strip().partition(",")
     header = header.lower()
     if not (header.startswith("data:image/") and header.endswith(";base64")):
-        raise InputError(f"The {name} arrived in a form this app cannot read (expected a "
-                         "base64 image data URL); send it again.")
-    too_large = InputError(f"The {name} is too large to process (over {max_chars:,} "
-                           "base64 characters).")
+        raise InputError(key="inputs.data_url_form")
+    too_large = InputError(key="inputs.data_url_too_large", limit=max_chars)
     if len(payload) > max_chars * 1.1:  # room for line breaks, checked exactly below
         raise too_large
-    damaged = f"The {name} arrived damaged (bad base64); send it again."
     try:
         compact = payload.encode("ascii").translate(None, b" \t\r\n")  # not one copy per line
     except UnicodeEncodeError as error:
-        raise InputError(damaged) from error
+        raise InputError(key="inputs.data_url_damaged") from error
     if len(compact) > max_chars:
         raise too_large
     try:
         return base64.b64decode(compact, validate=True)
     except (binascii.Error, ValueError) as error:
-        raise InputError(damaged) from error
+        raise InputError(key="inputs.data_url_damaged") from error
 
 
 def _downscale(array: np.ndarray, max_side: int = WORK_SIDE) -> np.ndarray:

@@ -113,8 +113,7 @@ def parse_drawing(text: str | bytes) -> Drawing:
         InputError: not such JSON, or outside the limits; the message says what to do.
     """
     if len(text) > MAX_DRAWING_CHARS:
-        raise InputError("The drawing is too large to process (over "
-                         f"{MAX_DRAWING_CHARS:,} characters); press Clear and draw it again.")
+        raise InputError(key="inputs.drawing_too_large", limit=MAX_DRAWING_CHARS)
     try:
         value = json.loads(text, parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as error:  # JSONDecodeError, bad UTF-8, NaN, nesting
@@ -123,8 +122,7 @@ def parse_drawing(text: str | bytes) -> Drawing:
         raise _damaged("no list of strokes")
     width, height = (_number(value.get(k), k, MIN_SIDE, MAX_SIDE) for k in ("width", "height"))
     if len(value["strokes"]) > MAX_STROKES:
-        raise InputError(f"The drawing has over {MAX_STROKES:,} strokes; press Clear and draw "
-                         "one digit.")
+        raise InputError(key="inputs.too_many_strokes", limit=MAX_STROKES)
     strokes, total, cover = [], 0, 0.0
     for stroke in value["strokes"]:
         if not isinstance(stroke, dict) or stroke.get("tool") not in TOOLS:
@@ -134,8 +132,7 @@ def parse_drawing(text: str | bytes) -> Drawing:
             raise _damaged("a stroke has no points")
         total += len(points)
         if total > MAX_POINTS:
-            raise InputError(f"The drawing has over {MAX_POINTS:,} points; press Clear and "
-                             "draw one digit.")
+            raise InputError(key="inputs.too_many_points", limit=MAX_POINTS)
         if not all(isinstance(p, list) and len(p) == 2 for p in points):
             raise _damaged("a point is not an [x, y] pair")
         if not all(type(v) in (int, float) for p in points for v in p):  # not bool, not str
@@ -146,8 +143,7 @@ def parse_drawing(text: str | bytes) -> Drawing:
         size = _number(stroke.get("size"), "size", MIN_SIZE, MAX_SIZE)
         cover += size * (size + float(np.hypot(*np.diff(xy, axis=0).T).sum()))
         if cover > MAX_COVER * width * height:
-            raise InputError("The drawing has too many long strokes to process; press Clear "
-                             "and draw one digit.")
+            raise InputError(key="inputs.too_much_ink")
         strokes.append(Stroke(stroke["tool"], size, xy))
     return Drawing(int(width), int(height), tuple(strokes))
 
@@ -166,5 +162,4 @@ def _number(value: object, name: str, low: float, high: float) -> float:
 
 
 def _damaged(why: str) -> InputError:
-    return InputError(f"The drawing pad sent something that is not a drawing ({why}); reload "
-                      "the page and draw again.")
+    return InputError(key="inputs.not_a_drawing", why=why)

@@ -16,6 +16,16 @@ Example::
 
     from cam_core.serve.catalog import say
     say("de", "answers.sure", digit=7, p=0.996)   # "7 · zu 99,6 % sicher"
+
+Who chooses the language. Only :mod:`cam_core.serve` (and the page above it) knows who is
+reading: its functions that write a sentence take ``language`` (a code of :data:`LANGUAGES`,
+default ``"en"``). The layers below it (``cam_core.inputs``, ``cam_core.explain``,
+``cam_core.model``) know no languages: they name a sentence by its key with a
+:class:`Message` (``Message("inputs.too_small")``; ``InputError(key="inputs.too_small")``),
+which *is* its English text (``str``: logs, the CLI, ``pytest.raises(match=...)``) and carries
+its key and values, so that serve says it in the reader's language with :func:`told`. This
+module imports nothing from ``cam_core``, so every layer may name its sentences here without
+depending on the serving code.
 """
 
 from __future__ import annotations
@@ -128,6 +138,40 @@ def say(language: str, key: str, /, **values: Any) -> str:
         form = plural_form(language, values.get("count", 0))
         entry = entry.get(form, entry["other"])
     return _Formatter(language).format(entry, **values)
+
+
+class Message(str):
+    """A sentence named by its catalog key: the ``str`` is its English text; ``key`` and
+    ``values`` let :func:`told` say it in any language. Values may be Messages themselves
+    (said in the same language).
+
+    Raises: KeyError when English has no ``key``.
+    """
+
+    key: str
+    values: dict[str, Any]
+
+    def __new__(cls, key: str, /, **values: Any) -> Message:
+        text = super().__new__(cls, say(REFERENCE, key, **values))
+        text.key, text.values = key, values
+        return text
+
+    def __reduce__(self) -> tuple:  # pickled by key (a ZeroGPU worker, a copy)
+        return _message, (self.key, self.values)
+
+
+def _message(key: str, values: dict[str, Any]) -> Message:
+    return Message(key, **values)
+
+
+def told(language: str, text: str) -> str:
+    """``text`` for a reader of ``language``: a :class:`Message` said in that language, any
+    other string as it is (a sentence from outside the catalog stays as written)."""
+    if not isinstance(text, Message):
+        return str(text)
+    values = {name: told(language, value) if isinstance(value, Message) else value
+              for name, value in text.values.items()}
+    return say(language, text.key, **values)
 
 
 def placeholders(text: str | dict[str, str]) -> set[str]:

@@ -30,36 +30,37 @@ from dataclasses import dataclass, field, replace
 
 from cam_core.errors import InputError, PersonError
 from cam_core.explain.engine import Explainer, Explanation
-from cam_core.explain.methods import METHODS, WHY_NOT_LAYER
+from cam_core.explain.methods import METHODS, why_not_layer
 from cam_core.explain.render import COLORMAPS
 from cam_core.inputs.prepare import Prepared, prepare, prepare_ink
 from cam_core.inputs.strokes import parse_drawing, render_drawing
 from cam_core.model.network import FEATURE_LAYERS
 from cam_core.serve import views
+from cam_core.serve.catalog import Message, say, told
 
 LOG = logging.getLogger("digit-cam")
 PREDICTION = "prediction"  # the class-to-explain control's value for "the predicted digit"
-SERVER_ERROR = "Something went wrong on the server; please try again."
+SERVER_ERROR = Message("answers.server_error")  # English as str; views say it in any language
 DRAWINGS_KEPT = 16  # pad drawings kept read (a moved slider re-sends the same strokes)
 
 
-def layer_for(method: str, layer: str) -> tuple[str, str]:
-    """The layer a map of ``method`` is made on, and why it is not ``layer`` ("" when it is).
+def layer_for(method: str, layer: str, language: str = "en") -> tuple[str, str]:
+    """The layer a map of ``method`` is made on, and why it is not ``layer`` (in ``language``;
+    "" when it is).
 
     A method offered on fewer layers (:attr:`cam_core.explain.methods.Method.layers`) gets the
     nearest layer it works on, with the reason from
-    :data:`cam_core.explain.methods.WHY_NOT_LAYER`: CAM weighs feature maps with the ``fc``
-    weights, which see only ``layer4``; HiResCAM paints a grid of dots on ``layer2``.
-    Unknown methods or layers are left for :meth:`Settings.checked`.
+    :func:`cam_core.explain.methods.why_not_layer`: CAM weighs feature maps with the ``fc``
+    weights, which see only ``layer4``; HiResCAM paints a grid of dots on ``layer2``. Unknown
+    methods or layers are left for :meth:`Settings.checked`.
     """
     offered = METHODS[method].layers if method in METHODS else FEATURE_LAYERS[1:]
     if layer in offered or layer not in FEATURE_LAYERS[1:]:
         return layer, ""
     depth = FEATURE_LAYERS.index(layer)
     chosen = min(offered, key=lambda name: abs(FEATURE_LAYERS.index(name) - depth))
-    label = METHODS[method].label
-    reason = WHY_NOT_LAYER.get(method, f": {label} works on {', '.join(offered)}.")
-    return chosen, f"{label} cannot use {layer}, so the layer is now {chosen}{reason}"
+    return chosen, say(language, "controls.layer_changed", method=METHODS[method].label,
+                       layer=layer, chosen=chosen, why=told(language, why_not_layer(method)))
 
 
 @dataclass(frozen=True)
@@ -90,24 +91,24 @@ class Settings:
         """
         target = PREDICTION if self.target in (None, "") else str(self.target)
         if target != PREDICTION and target not in {str(d) for d in range(10)}:
-            raise InputError(f"Class to explain {self.target!r} is not a digit: choose "
-                             f"{PREDICTION!r} or 0–9.")
+            raise InputError(key="controls.bad_target", target=repr(self.target),
+                             prediction=repr(PREDICTION))
         if self.method not in METHODS:
-            raise InputError(f"Unknown method {self.method!r}: choose one of "
-                             f"{', '.join(METHODS)}.")
+            raise InputError(key="controls.unknown_method", method=repr(self.method),
+                             choices=", ".join(METHODS))
         layer, _ = layer_for(self.method, self.layer)
         if layer not in FEATURE_LAYERS[1:] or layer not in METHODS[self.method].layers:
-            raise InputError(f"Unknown layer {self.layer!r}: choose one of "
-                             f"{', '.join(METHODS[self.method].layers)}.")
+            raise InputError(key="controls.unknown_layer", layer=repr(self.layer),
+                             choices=", ".join(METHODS[self.method].layers))
         if self.colormap not in COLORMAPS:
-            raise InputError(f"Unknown colour map {self.colormap!r}: choose one of "
-                             f"{', '.join(COLORMAPS)}.")
+            raise InputError(key="controls.unknown_colormap", colormap=repr(self.colormap),
+                             choices=", ".join(COLORMAPS))
         try:
             opacity = float(self.opacity)
         except (TypeError, ValueError):
             opacity = float("nan")
         if not 0.0 <= opacity <= 1.0:
-            raise InputError(f"Opacity {self.opacity!r} is not between 0 and 1.")
+            raise InputError(key="controls.bad_opacity", opacity=repr(self.opacity))
         return replace(self, target=target, layer=layer, opacity=opacity, grid=bool(self.grid))
 
     @property
@@ -135,8 +136,9 @@ class Upload:
 
 @dataclass(frozen=True)
 class Request:
-    """One person's question: an input, the settings, and whether it is live (a stroke, an
-    upload, a moved control: a slow method then waits for Explain) or Explain pressed.
+    """One person's question: an input, the settings, whether it is live (a stroke, an
+    upload, a moved control: a slow method then waits for Explain) or Explain pressed, and the
+    language of the person's page (a code of ``catalog.LANGUAGES``).
     ``who``: an opaque tag of the person for :attr:`Service.on_answer` (their class
     membership), None for nobody to tell."""
 
@@ -144,6 +146,7 @@ class Request:
     settings: Settings = field(default_factory=Settings)
     live: bool = False
     who: object = None
+    language: str = "en"
 
 
 # answered(i, the input read, its explanation, its settings, note): request i's result is in.
@@ -196,9 +199,9 @@ class Service:
                 self._drawings.popitem(last=False)
         return prepared
 
-    def blank(self) -> views.Panels:
-        """What the page shows before anything is drawn."""
-        return views.panels(self.explainer.explain(None))
+    def blank(self, language: str = "en") -> views.Panels:
+        """What the page shows before anything is drawn, in ``language``."""
+        return views.panels(self.explainer.explain(None), language=language)
 
     def explain(self, request: Request) -> views.Panels:
         """One request; see :meth:`explain_many`."""
@@ -216,9 +219,11 @@ class Service:
         def answered(i: int, prepared: Prepared, result: Explanation, settings: Settings,
                      note: str) -> None:
             grid = prepared.to_model if settings.grid else None
-            panels[i] = (views.prediction_only(result, prepared.picture, note) if note
+            language = requests[i].language
+            panels[i] = (views.prediction_only(result, prepared.picture, note, language) if note
                          else views.panels(result, settings.opacity, settings.colormap,
-                                           grid=grid, heat=isinstance(requests[i].source, Pad)))
+                                           grid=grid, heat=isinstance(requests[i].source, Pad),
+                                           language=language))
             if requests[i].who is not None and self.on_answer is not None:
                 try:
                     self.on_answer(requests[i].who, result, requests[i].source)
@@ -226,7 +231,7 @@ class Service:
                     LOG.error("on_answer failed", exc_info=error)
 
         def failed(i: int, error: Exception) -> None:
-            panels[i] = _failure(error)
+            panels[i] = _failure(error, requests[i].language)
 
         self._batched(requests, answered, failed)
         return panels  # type: ignore[return-value]
@@ -260,7 +265,7 @@ class Service:
             # The prediction only: CAM's pass, which costs nothing over the forward pass.
             self._explain_group(inputs, waiting, replace(settings, method="cam",
                                                          layer="layer4"),
-                                f"{method.label} is slow: press Explain to compute its heatmap.",
+                                Message("answers.slow_method", method=method.label),
                                 answered, failed)
 
     def _explain_group(self, inputs: dict[int, Prepared], indices: list[int],
@@ -341,10 +346,11 @@ def _arguments(settings: Settings) -> tuple:
             settings.opacity)
 
 
-def _failure(error: Exception) -> views.Panels:
-    """What a person sees when their request failed: the message meant for them (bad input or
-    settings, server busy), or ``SERVER_ERROR`` for a bug (logged with its traceback)."""
+def _failure(error: Exception, language: str = "en") -> views.Panels:
+    """What a person sees when their request failed, in ``language``: the message meant for
+    them (bad input or settings, server busy), or ``SERVER_ERROR`` for a bug (logged with its
+    traceback)."""
     if isinstance(error, PersonError):
-        return views.error_panels(str(error))
+        return views.error_panels(error.message, language)
     LOG.error("explain failed", exc_info=error)
-    return views.error_panels(SERVER_ERROR)
+    return views.error_panels(SERVER_ERROR, language)

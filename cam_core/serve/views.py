@@ -1,11 +1,14 @@
 """What the app displays, computed from an :class:`~cam_core.explain.engine.Explanation` — plain
-data
-(text, a DataFrame, RGB arrays) so ``app.py`` only wires widgets. No Gradio here.
+data (text, a DataFrame, RGB arrays) so ``app.py`` only wires widgets. No Gradio here.
 
-Also the teaching views' fixed words (:class:`Words`): for each view a short text a
-14-year-old can follow (short sentences, every term explained or left out) and, folded under
-it, the details for teachers with the precise terms. The words that read a result are made by
-:mod:`cam_core.serve.teaching`.
+Every sentence comes from the words catalog (:mod:`cam_core.serve.catalog`) in the reader's
+``language`` (a code of ``catalog.LANGUAGES``, default English); a message the layers below
+wrote (``Explanation.message``, an error's) is said in that language with ``catalog.told``.
+
+Also the teaching views' fixed words (:class:`Words`, :func:`words`): for each view a short
+text a 14-year-old can follow (short sentences, every term explained or left out) and, folded
+under it, the details for teachers with the precise terms. The words that read a result are
+made by :mod:`cam_core.serve.teaching`.
 """
 
 from __future__ import annotations
@@ -22,15 +25,13 @@ from cam_core.explain import render
 from cam_core.explain.engine import Explanation
 from cam_core.inputs.prepare import TOO_SMALL_MESSAGE
 from cam_core.serve import describe
+from cam_core.serve.catalog import say, told
 
 PREDICTED, OTHER = "prediction", "other digits"
 BAR_COLOURS = {PREDICTED: "#d1495b", OTHER: "#8d99ae"}
 DIGITS = [str(d) for d in range(10)]
 MODEL_VIEW_SIDE = 168  # the 28×28 model input shown 6× enlarged
 PAD_HEAT_SIDE = 128  # the heatmap sent to the drawing pad: ~2 KB of JPEG, under 1 ms
-# Shown beside the heatmap: students see colour on blank paper and think the map is wrong.
-BLANK_PAPER = ("Colour on empty paper? The network also looks at where there is no ink: an "
-               "empty space can be evidence too (a 1 has empty space on both sides).")
 GRID_COLOUR = (110, 110, 110)  # the map's grid drawn over the heatmap, mid grey
 
 
@@ -70,8 +71,15 @@ class Panels:
 
 
 def percent(probability: float) -> str:
-    """A probability as the app writes it: ``"99.9%"``; never ``"100.0%"`` short of 1."""
-    return f"{min(100 * probability, 99.9 if probability < 1 else 100):.1f}%"
+    """A probability as the app writes it in English: ``"99.9%"``; never ``"100.0%"`` short
+    of 1 (:func:`shown`)."""
+    return f"{100 * shown(probability):.1f}%"
+
+
+def shown(probability: float) -> float:
+    """The probability to write with one decimal: at most 0.999 short of 1, so a network
+    that is not certain never reads "100.0%"."""
+    return min(probability, 0.999 if probability < 1 else 1.0)
 
 
 def probability_frame(probabilities: np.ndarray, digit: int | None) -> pd.DataFrame:
@@ -89,42 +97,45 @@ def probability_frame(probabilities: np.ndarray, digit: int | None) -> pd.DataFr
     })
 
 
-def headline(result: Explanation, note: str = "") -> str:
-    """HTML headline: the big digit and its probability, or what to do instead.
+def headline(result: Explanation, note: str = "", language: str = "en") -> str:
+    """HTML headline in ``language``: the big digit and its probability, or what to do instead.
 
-    ``note`` (plain text) is added as a hint, e.g. why the heatmap is not shown yet (no
-    heatmap is then described).
+    ``note`` (plain text or a catalog ``Message``) is added as a hint, e.g. why the heatmap is
+    not shown yet (no heatmap is then described).
     """
+    message = html.escape(told(language, result.message))
     if result.digit is None:
-        return f"<div class='digit-card'><p class='hint'>{html.escape(result.message)}</p></div>"
-    warning = f"<p class='warn'>{html.escape(result.message)}</p>" if result.message else ""
+        return f"<div class='digit-card'><p class='hint'>{message}</p></div>"
+    warning = f"<p class='warn'>{message}</p>" if result.message else ""
     explained = ""
     if result.target is not None and result.target != result.digit and not note:
         # Each map is stretched to the full colour range: without the number, a class with
         # almost no evidence would look as convincing as the prediction.
-        chance = percent(float(result.probabilities[result.target]))
-        explained = (f"<p class='hint'>Heatmap shows the evidence for <b>{result.target}</b> "
-                     f"({chance} probable), stretched to the full colour range: weak "
-                     f"evidence looks as bright as strong.</p>")
-    hint = f"<p class='hint'>{html.escape(note)}</p>" if note else ""
+        explained = "<p class='hint'>{}</p>".format(say(
+            language, "answers.evidence_for", target=result.target,
+            p=shown(float(result.probabilities[result.target]))))
+    hint = f"<p class='hint'>{html.escape(told(language, note))}</p>" if note else ""
     # Not a digit: the network's best guess is still shown (students learn from it), but
     # greyed and named a guess, so a scribble's "9" at 10% does not read as an answer.
-    style, sure = ("big-digit guess", "best guess") if result.not_a_digit else ("big-digit",
-                                                                                 "sure")
+    style, sure = (("big-digit guess", "answers.prob_guess") if result.not_a_digit
+                   else ("big-digit", "answers.prob_sure"))
+    probability = say(language, sure, p=shown(float(result.probabilities[result.digit])))
     return (f"<div class='digit-card'><span class='{style}'>{result.digit}</span>"
-            f"<span class='prob'>{percent(float(result.probabilities[result.digit]))} "
-            f"{sure}</span>{warning}{explained}{hint}</div>")
+            f"<span class='prob'>{html.escape(probability)}</span>{warning}{explained}{hint}"
+            "</div>")
 
 
-def short_answer(result: Explanation) -> str:
-    """The headline in a few words, for the drawing pad's corner on a phone: ``"7 · 99.6%
-    sure"``, ``"Not a digit? Best guess 9"``, ``"Too small: draw it bigger"``, or "" (nothing
-    drawn, or a message too long for a corner: the headline says it)."""
+def short_answer(result: Explanation, language: str = "en") -> str:
+    """The headline in a few words of ``language``, for the drawing pad's corner on a phone:
+    ``"7 · 99.6% sure"``, ``"Not a digit? Best guess 9"``, ``"Too small: draw it bigger"``, or
+    "" (nothing drawn, or a message too long for a corner: the headline says it)."""
     if result.digit is None:
-        return "Too small: draw it bigger" if result.message == TOO_SMALL_MESSAGE else ""
+        return (say(language, "answers.too_small") if result.message == TOO_SMALL_MESSAGE
+                else "")
     if result.not_a_digit:
-        return f"Not a digit? Best guess {result.digit}"
-    return f"{result.digit} · {percent(float(result.probabilities[result.digit]))} sure"
+        return say(language, "answers.guess", digit=result.digit)
+    return say(language, "answers.sure", digit=result.digit,
+               p=shown(float(result.probabilities[result.digit])))
 
 
 def model_view(result: Explanation, opacity: float, colormap: str, grid: bool = False
@@ -179,8 +190,10 @@ def _words(result: Explanation, described: str, colormap: str | None) -> dict[st
 
 
 def panels(result: Explanation, opacity: float = 0.5, colormap: str = "viridis",
-           note: str = "", grid: np.ndarray | None = None, heat: bool = False) -> Panels:
-    """All display values for one explanation (``note``: see :func:`headline`).
+           note: str = "", grid: np.ndarray | None = None, heat: bool = False,
+           language: str = "en") -> Panels:
+    """All display values for one explanation, the words in ``language`` (``note``: see
+    :func:`headline`).
 
     ``grid``: the input's canvas → model affine (``Prepared.to_model``) to draw the grid of
     squares the map is made of (7×7 on layer3 and layer4, 14×14 on layer2) over the heatmap
@@ -190,35 +203,40 @@ def panels(result: Explanation, opacity: float = 0.5, colormap: str = "viridis",
     overlay = result.overlay
     if grid is not None and result.digit is not None:
         overlay = render.draw_grid(overlay, grid, result.target_map.shape, GRID_COLOUR)
-    return Panels(headline=headline(result, note),
+    return Panels(headline=headline(result, note, language),
                   chart=probability_frame(result.probabilities, result.digit),
                   overlay=overlay, model_view=model_view(result, opacity, colormap,
                                                          grid is not None),
                   heat=pad_heat(result, opacity, colormap) if heat else "",
-                  answer=short_answer(result), answer_is_guess=bool(result.not_a_digit),
+                  answer=short_answer(result, language),
+                  answer_is_guess=bool(result.not_a_digit),
                   **_words(result, describe.describe(result), colormap))
 
 
-def prediction_only(result: Explanation, picture: np.ndarray, note: str) -> Panels:
+def prediction_only(result: Explanation, picture: np.ndarray, note: str,
+                    language: str = "en") -> Panels:
     """Display values without a heatmap (a slow method waiting for Explain): the prediction
-    and its chart, ``note`` in the headline, the person's ``picture`` ``(H, W, 3)`` uint8 and
-    the model input as they are."""
-    return Panels(headline=headline(result, note),
+    and its chart, ``note`` in the headline (in ``language``), the person's ``picture``
+    ``(H, W, 3)`` uint8 and the model input as they are."""
+    return Panels(headline=headline(result, note, language),
                   chart=probability_frame(result.probabilities, result.digit),
                   overlay=picture,
                   model_view=render.enlarge(np.dstack([render.on_paper(result.model_input)] * 3),
                                             MODEL_VIEW_SIDE),
-                  answer=short_answer(result), answer_is_guess=bool(result.not_a_digit),
-                  **_words(result, note, None))
+                  answer=short_answer(result, language),
+                  answer_is_guess=bool(result.not_a_digit),
+                  **_words(result, told(language, note), None))
 
 
-def error_panels(message: str) -> Panels:
-    """Display values when the input could not be read: the message and empty outputs."""
+def error_panels(message: str, language: str = "en") -> Panels:
+    """Display values when the input could not be read: the message (plain text or a
+    catalog ``Message``, said in ``language``) and empty outputs."""
     blank = np.full((MODEL_VIEW_SIDE, MODEL_VIEW_SIDE, 3), 255, np.uint8)
     return Panels(headline=f"<div class='digit-card'><p class='warn'>"
-                           f"{html.escape(message)}</p></div>",
+                           f"{html.escape(told(language, message))}</p></div>",
                   chart=probability_frame(np.zeros(10), None), overlay=blank, model_view=blank,
-                  described=message, words=words_html("", message, None))
+                  described=told(language, message),
+                  words=words_html("", told(language, message), None))
 
 
 # ------------------------------------------------------------------ the teaching views' words
@@ -238,82 +256,33 @@ class Words:
     teachers: str
 
 
-TEN_MAPS = Words(
-    student="Where does your drawing look like each digit? Here is one heatmap for each of the "
-            "ten digits. They all use the same colours, so you can compare them: strong colour "
-            "means strong evidence for that digit, no colour means none. Under each map: how "
-            "sure the network is of that digit.",
-    teachers="Each tile is the class activation map CAM_c = Σ_k w_(c,k) · A_k of one class c on "
-             "layer4 (7×7), all ten from the same forward pass. *Same scale* (default): every "
-             "map divided by the largest value of all ten; zero and negative evidence are "
-             "clear. *Each its own scale*: per-map min–max, so a class at 0.0% fills the colour "
-             "range like the prediction does — which is why it is not the default. *For and "
-             "against*: one symmetric signed range for all ten, 0 clear, red positive, blue "
-             "negative evidence. Percentages: temperature-scaled softmax of the logits.")
+VIEWS = ("ten_maps", "why_not", "hide", "trust", "layers")
 
-WHY_NOT = Words(
-    student="Choose two digits. The map shows which parts of your drawing make it look more "
-            "like one digit than like the other.",
-    teachers="Contrast map CAM_k − CAM_j on layer4 (7×7), on a signed scale: 0 is clear, red "
-             "positive (evidence for k), blue negative (for j). CAM is linear in the fc "
-             "weights, so the map's mean plus b_k − b_j is the logit gap z_k − z_j.")
 
-HIDE = Words(
-    student="Does the heatmap point at what the network really uses? Test it: hide the parts "
-            "the map marks **hottest** and see whether the network gets less sure. To hide a "
-            "pixel we fill it in from the pixels around it, like a smudge, so no new shape "
-            "appears. To compare, we also hide the **coldest** parts first, and parts in a "
-            "**random** order. The map tested is the one chosen in Controls (Method and "
-            "Layer).",
-    teachers="This is ROAD, *RemOve And Debias* (Rong et al., \"A Consistent and Efficient "
-             "Evaluation Strategy for Attribution Methods\", ICML 2022). Red: MoRF (most "
-             "relevant first); blue: LeRF (least relevant first); grey: MoRF for a random "
-             "smooth map (uniform noise on 7×7, upsampled). Steps hide 10%–90% of the 784 "
-             "pixels of the 28×28 input, chosen by the map's percentiles. Hidden pixels are "
-             "filled by *noisy linear imputation* (each the weighted mean of its 8 neighbours, "
-             "all solved together, plus noise σ = 0.01 in normalised units), not whitened: a "
-             "white blob has a shape of its own that the network reads, and erasing ink breaks "
-             "every stroke whatever the map. The curve follows the predicted class's "
-             "temperature-scaled probability. Over 200 MNIST test digits the layer4 CAM's ROAD "
-             "combined score is +0.17, a random smooth map's about 0 (−0.004; "
-             "benchmarks/faithfulness.py, tests/test_road.py).")
+def words(view: str, language: str = "en") -> Words:
+    """The fixed words of a teaching view (one of :data:`VIEWS`) in ``language``, from the
+    catalog's ``views.<view>.student`` / ``.teachers``.
 
-# The hiding plot's key: its legend and x title do not fit the plot's height.
-HIDE_KEY = ("**Across:** how much of the picture is hidden. **Up:** how sure the network "
-            "still is. **Red line:** hottest parts hidden first. **Blue:** coldest first. "
-            "**Grey:** a random order.")
+    Raises: KeyError for a view not in :data:`VIEWS`.
+    """
+    return Words(say(language, f"views.{view}.student"), say(language, f"views.{view}.teachers"))
 
-TRUST = Words(
-    student="There are several ways to make a heatmap, and they do not all tell the truth "
-            "equally well. Here each way does the test of \"Hide the evidence\" on your "
-            "drawing. Its **score** is the gap between the blue line (coldest hidden first) "
-            "and the red line (hottest hidden first), on average. "
-            "A high score: the map points at what the network really uses. A random map knows "
-            "nothing, so over many drawings it scores about 0; on one drawing it can score "
-            "more by luck. A way that does not beat it here did no better than guessing. "
-            "This takes up to half a minute.",
-    teachers="Score = 100 · mean over the 10%…90% steps of (LeRF − MoRF) = 200 × ROAD's "
-             "combined score (Rong et al., ICML 2022), on temperature-scaled probabilities of "
-             "the predicted class. Each live method on its finest layer and on layer4 (and the "
-             "Controls' choice); Score-CAM is left out (one extra forward pass per channel). "
-             "The random map is uniform noise on a 7×7 grid, upsampled: by symmetry its "
-             "expected score is 0, but on one drawing it varies. One drawing is a noisy test; "
-             "the project's acceptance test averages 200 MNIST digits.")
 
-LAYERS = Words(
-    student="The network works in steps, called **layers**. An early layer (layer2) sees small "
-            "pieces, like a bit of a stroke, on a fine grid of 14×14 squares. A late layer "
-            "(layer4) sees whole shapes, on a coarse grid of 7×7 squares. Each map shows where "
-            "one layer finds the evidence: early maps are sharper, late maps know more about "
-            "which digit it is.",
-    teachers="Grad-CAM weighs each feature map of the layer by its spatially averaged gradient; "
-             "LayerCAM weighs each position by its positive gradient, which keeps early-layer "
-             "maps fine. layer2: 128 × 14×14, layer3: 256 × 7×7, layer4: 512 × 7×7 (stride 1 "
-             "in layer4 for 28×28 input). CAM itself exists only on layer4 (its weights are "
-             "the fc layer's). HiResCAM is not offered on layer2: its map there is a regular "
-             "grid of dots over empty paper, an effect of the strided convolutions after it, "
-             "not evidence (Odena et al., \"Deconvolution and Checkerboard Artifacts\", "
-             "Distill 2016).")
+def hide_key(language: str = "en") -> str:
+    """The hiding plot's key (Markdown): its legend and x title do not fit the plot's height."""
+    return say(language, "views.hide_key")
 
-HOW_INTRO = ("Where do the heatmap's colours come from? Press the button to see it step by step, "
-             "with the numbers of your drawing.")
+
+def how_intro(language: str = "en") -> str:
+    """The line above "How is the heatmap made?"'s button (Markdown)."""
+    return say(language, "views.how_intro")
+
+
+def blank_paper(language: str = "en") -> str:
+    """The line beside the heatmap: why there is colour on empty paper."""
+    return say(language, "answers.blank_paper")
+
+
+# The English words, as names for code that has no reader's language (tests, docs).
+TEN_MAPS, WHY_NOT, HIDE, TRUST, LAYERS = (words(view) for view in VIEWS)
+HIDE_KEY, HOW_INTRO, BLANK_PAPER = hide_key(), how_intro(), blank_paper()
