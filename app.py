@@ -29,7 +29,7 @@ from cam_core.explain.engine import Explainer
 from cam_core.serve.catalog import say
 from cam_core.serve.classes import Classes
 from cam_core.serve.service import Service
-from ui import access, class_bar, classroom, layout
+from ui import access, class_bar, classroom, language, layout
 from ui.handlers import Handlers
 
 
@@ -108,6 +108,7 @@ def main(argv: list[str] | None = None) -> None:
     _, local_url, share_url = demo.launch(
         server_name=args.host, server_port=args.port, share=args.share,
         mcp_server=args.mcp, max_file_size="10mb", css=layout.page_css(), head=access.head(),
+        i18n=language.page_i18n(),
         footer_links=["api"], quiet=True, prevent_thread_lock=True)
     print(f"Ready: open {share_url or url or local_url} (Ctrl+C stops the app)", flush=True)
     demo.block_thread()

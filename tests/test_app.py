@@ -19,7 +19,7 @@ from conftest import HAS_MCP, ROOT, png_declaring
 from PIL import Image
 
 import app
-from cam_core.serve import views
+from cam_core.serve import catalog, views
 from cam_core.serve.service import SERVER_ERROR, Service
 from ui.handlers import LAYER_INFO, WHY_TAB, Handlers
 from ui.upload import UploadedImage
@@ -166,23 +166,39 @@ def test_the_live_handlers_and_the_api_are_batched_across_people(server):
         assert event["batch"] and event["max_batch_size"] == 16
 
 
+def english(prop):
+    """A label as an English browser shows it: the page's labels travel as catalog keys
+    (``gr.I18n``), which the browser translates."""
+    if isinstance(prop, dict) and prop.get("__type__") == "translation_metadata":
+        prop = prop["key"]
+    elif isinstance(prop, str) and prop.startswith("__i18n__"):
+        prop = json.loads(prop.removeprefix("__i18n__"))["key"]
+    else:
+        return prop
+    return catalog.page_labels()["en"][prop]
+
+
 def test_the_heatmap_offers_its_grid_and_says_why_blank_paper_can_be_evidence(server):
     """The "Show the 7×7 grid" checkbox reaches every event that draws the heatmap; the
     sentence on blank paper stands beside it; the teaching tabs read as a student asks."""
     with urllib.request.urlopen(server + "config", timeout=30) as response:
-        components = json.load(response)["components"]
-    assert any(c["props"].get("value") == views.BLANK_PAPER for c in components)
-    (grid,) = [c for c in components if c["props"].get("label") == "Show the 7×7 grid"]
+        config = json.load(response)
+    components = config["components"]
+    assert any(english(c["props"].get("value")) == views.BLANK_PAPER for c in components)
+    (grid,) = [c for c in components if english(c["props"].get("label")) == "Show the 7×7 grid"]
     assert grid["props"]["value"] is False
     events, _ = _events(server)
     for name in ("on_draw", "on_upload", "on_setting", "on_tab", "on_explain"):
         for event in events[name]:
             assert grid["id"] in event["inputs"], name
-    tabs = {c["props"].get("label") for c in components if c["type"] == "tabitem"}
-    assert {"All ten maps", WHY_TAB, "Hide the evidence", "Can you trust the map?",
+    tabs = {english(c["props"].get("label")) for c in components if c["type"] == "tabitem"}
+    assert {"All ten maps", english(str(WHY_TAB)), "Hide the evidence", "Can you trust the map?",
             "Layers", "How it is made"} <= tabs
-    (scale,) = [c for c in components if c["props"].get("label") == "Colours"]
+    (scale,) = [c for c in components if english(c["props"].get("label")) == "Colours"]
     assert scale["props"]["value"] == "shared"
+    # Every language's labels go to the browser, which shows its own (ui/language.py).
+    assert set(catalog.LANGUAGES) <= set(config["i18n_translations"])
+    assert config["i18n_translations"]["de"]["explain"] == "Erklären"
 
 
 # ----------------------------------------------------------------------------- the handlers

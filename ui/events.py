@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import gradio as gr
 
+from . import language as page_language
 from .handlers import Handlers
 from .sections import AnswerSection, ApiSection, Controls, InputSection, MapSection
 from .teaching_tabs import TeachingViews
@@ -15,8 +18,9 @@ PRIVATE = dict(api_visibility="private")
 
 def wire(handlers: Handlers, given: InputSection, answer: AnswerSection, maps: MapSection,
          controls: Controls, teaching: TeachingViews, api: ApiSection,
-         member: gr.State | None = None) -> None:
-    """Connect every event of the page; call inside the page's ``gr.Blocks``. ``member``: the
+         language: gr.State, member: gr.State | None = None) -> None:
+    """Connect every event of the page; call inside the page's ``gr.Blocks``. ``language``:
+    the page's language, given to every handler that writes a sentence. ``member``: the
     person's class membership (:mod:`ui.class_bar`), sent with each drawing and upload."""
     tagged = [member] if member is not None else []
     outputs = [answer.headline, answer.chart, maps.overlay, maps.model_view, maps.words,
@@ -27,31 +31,33 @@ def wire(handlers: Handlers, given: InputSection, answer: AnswerSection, maps: M
     # Explain's answer can take seconds (Score-CAM): any newer drawing, upload, setting or tab
     # cancels it, so that it cannot land on the newer input's answer. A newer input also
     # cancels the teaching views still computing for the old one.
-    explaining = given.explain_button.click(handlers.on_explain, [*on_screen, *controls.all],
-                                            shown, show_progress_on=given.explain_status,
-                                            **PRIVATE)
+    explaining = given.explain_button.click(handlers.on_explain,
+                                            [*on_screen, *controls.all, language], shown,
+                                            show_progress_on=given.explain_status, **PRIVATE)
     newer = dict(cancels=[explaining], **PRIVATE)
     new_input = dict(cancels=[explaining, *teaching_clicks], **PRIVATE)
     # A tab switch changes what is on screen: show that input's result, not the other's.
     for tab, name in ((given.draw_tab, "draw"), (given.upload_tab, "upload")):
         chosen = gr.State(name)
-        tab.select(handlers.on_tab, [chosen, *on_screen, *controls.all],
+        tab.select(handlers.on_tab, [chosen, *on_screen, *controls.all, language],
                    [given.source, *shown], show_progress="hidden", **new_input)
     live = dict(batch=True, max_batch_size=MAX_BATCH, show_progress="hidden",
                 trigger_mode="always_last", **new_input)
     # Callable by name but not in the API docs: benchmarks/classroom.py sends the pad's own
     # event as the browser does.
-    given.pad.change(handlers.on_draw, inputs=[given.pad, *controls.all, *tagged], outputs=shown,
+    given.pad.change(handlers.on_draw, inputs=[given.pad, *controls.all, language, *tagged],
+                     outputs=shown,
                      **live | dict(api_name="on_draw", api_visibility="undocumented"))
-    given.upload.change(handlers.on_upload, inputs=[given.upload, *controls.all, *tagged],
+    given.upload.change(handlers.on_upload,
+                        inputs=[given.upload, *controls.all, language, *tagged],
                         outputs=outputs, **live)
     # A person's choice only (.input): the rule's own change of the layer keeps its note.
-    controls.method.change(handlers.layer_rule, [controls.method, controls.layer],
+    controls.method.change(handlers.layer_rule, [controls.method, controls.layer, language],
                            controls.layer, **PRIVATE)
-    controls.layer.input(handlers.layer_rule, [controls.method, controls.layer],
+    controls.layer.input(handlers.layer_rule, [controls.method, controls.layer, language],
                          controls.layer, **PRIVATE)
     for control in controls.all:
-        control.change(handlers.on_setting, [*on_screen, *controls.all], shown,
+        control.change(handlers.on_setting, [*on_screen, *controls.all, language], shown,
                        show_progress="hidden", trigger_mode="always_last", **newer)
     # Explain only while a map waits for it (a slow method), so it never seems to do nothing.
     controls.method.change(handlers.explain_shown, controls.method, given.explain_button,
@@ -109,3 +115,25 @@ def _wire_teaching(handlers: Handlers, on_screen: list,
     events.append(teaching.why_tab.select(handlers.why_open, [*on_screen, *why.inputs],
                                           why.outputs, **PRIVATE))
     return events
+
+
+def wire_language(handlers: Handlers, demo: gr.Blocks, language: gr.State,
+                  chooser: gr.Dropdown, given: InputSection, answer: AnswerSection,
+                  maps: MapSection, controls: Controls) -> None:
+    """The page's language (:mod:`ui.language`): found when the page loads (``?lang=``, the
+    browser's), changed by the chooser; each change sets the page's ``lang``/``dir`` and
+    Gradio's labels in the browser, keeps the language and says the answer again in it (and
+    the tabs' labels, which Gradio's front end does not re-label off screen)."""
+    tabs = page_language.tab_labels(demo)
+
+    def on_language(*values: Any) -> tuple:
+        said = handlers.on_language(*values)
+        return (*said, *(gr.update(label=page_language.text(said[0], key)) for _, key in tabs))
+
+    demo.load(handlers.on_load, None, chooser, queue=False, **PRIVATE)
+    chooser.change(on_language, [chooser, *given.on_screen, *controls.all],
+                   [language, answer.headline, answer.chart, maps.overlay, maps.model_view,
+                    maps.words, answer.table, given.pad_heat, controls.layer,
+                    *(tab for tab, _ in tabs)],
+                   js=page_language.SET_LANGUAGE, show_progress="hidden",
+                   trigger_mode="always_last", **PRIVATE)

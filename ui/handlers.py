@@ -16,7 +16,7 @@ import numpy as np
 
 from cam_core.errors import PersonError
 from cam_core.explain.methods import METHODS, reporting_progress
-from cam_core.serve import teaching, trust, views
+from cam_core.serve import catalog, teaching, trust, views
 from cam_core.serve.service import (
     LOG,
     PREDICTION,
@@ -29,15 +29,15 @@ from cam_core.serve.service import (
     layer_for,
 )
 
+from . import language as page_language
 from .pad import PadHeat
 
-WHY_TAB = "Why not another digit?"  # the contrast tab's title before it has digits
+WHY_TAB = page_language.label("why_tab")  # the contrast tab's title before it has digits
 RUNNER_UP = "runner-up"  # the contrast's "and not" choice: the network's second guess
 
 MAP_SIZES = {"layer2": "14×14", "layer3": "7×7", "layer4": "7×7"}
 WARNING_SECONDS = 4  # a warning toast goes before the next result is likely to be read
-EXPLAIN_IS_FOR_SLOW_MAPS = ("The heatmap is already up to date: it follows each stroke. "
-                            "Explain is for Score-CAM, too slow to redo on every stroke.")
+EXPLAIN_IS_FOR_SLOW_MAPS = catalog.say("en", "answers.explain_is_for_slow_maps")
 
 # headline, chart, overlay, model view, the map in words, the chart as a table (and, for the
 # pad, the heatmap on its paper)
@@ -106,49 +106,58 @@ class Handlers:
     # ------------------------------------------------------------------ the main view
 
     def on_draw(self, pads, targets, methods, layers, opacities, colormaps, grids,
-                members=None):
-        """A pen-up on the pad (batched): explain each person's strokes as they stand; the
-        heatmap for the pad's paper too. ``members``: each person's class membership (or
-        None): the service hands their answer on to the class wall."""
-        panels = self._panels([Pad(p) for p in pads], targets, methods, layers, opacities,
-                              colormaps, grids, members=members)
+                languages=None, members=None):
+        """A pen-up on the pad (batched): explain each person's strokes as they stand, in
+        each person's language (English when not given); the heatmap for the pad's paper
+        too. ``members``: each person's class membership (or None): the service hands their
+        answer on to the class wall."""
+        panels = self._panels([Pad(p) for p in pads], languages, targets, methods, layers,
+                              opacities, colormaps, grids, members=members)
         return (*_columns(panels),
                 [_on_pad(pad, p) for pad, p in zip(pads, panels, strict=True)])
 
     def on_upload(self, uploads, targets, methods, layers, opacities, colormaps, grids,
-                  members=None):
-        """A new upload (batched): explain each person's file (``members``: as on_draw)."""
-        return _columns(self._panels([Upload(u) for u in uploads], targets, methods, layers,
-                                     opacities, colormaps, grids, members=members))
+                  languages=None, members=None):
+        """A new upload (batched): explain each person's file, in each person's language
+        (``members``: as on_draw)."""
+        return _columns(self._panels([Upload(u) for u in uploads], languages, targets,
+                                     methods, layers, opacities, colormaps, grids,
+                                     members=members))
 
-    def _panels(self, sources: list[Pad | Upload], *controls: list,
-                members: list | None = None) -> list[views.Panels]:
+    def _panels(self, sources: list[Pad | Upload], languages: list[str] | None,
+                *controls: list, members: list | None = None) -> list[views.Panels]:
+        languages = languages or [catalog.REFERENCE] * len(sources)
         members = members or [None] * len(sources)
-        requests = [Request(source, Settings(*settings), live=True, who=member)
-                    for source, member, *settings in zip(sources, members, *controls,
-                                                         strict=True)]
+        requests = [Request(source, Settings(*settings), live=True, who=member,
+                            language=language)
+                    for source, language, member, *settings in zip(sources, languages, members,
+                                                                   *controls, strict=True)]
         return self.service.explain_many(requests)
 
     def on_explain(self, source, pad, upload, target, method, layer, opacity, colormap,
-                   grid=False, progress=gr.Progress()) -> Outputs:  # noqa: B008 (Gradio's)
+                   grid=False, language="en",
+                   progress=gr.Progress()) -> Outputs:  # noqa: B008 (Gradio's)
         """Explain pressed: the input on screen with every control as set, Score-CAM too.
         A Score-CAM run reports its progress (channels scored) to the page as it goes."""
         settings = Settings(target, method, layer, opacity, colormap, grid)
         label = METHODS[method].label if method in METHODS else method
         if method in METHODS and METHODS[method].live:
             # Nothing on screen changes: say why, rather than let the button seem broken.
-            gr.Info(EXPLAIN_IS_FOR_SLOW_MAPS, duration=WARNING_SECONDS)
+            gr.Info(catalog.say(language, "answers.explain_is_for_slow_maps"),
+                    duration=WARNING_SECONDS)
 
         def report(done: int, total: int) -> None:
-            progress((done, total), desc=f"{label}: trying your drawing with parts covered",
-                     unit="tries")
+            progress((done, total), desc=catalog.say(language, "answers.progress",
+                                                     method=label),
+                     unit=catalog.say(language, "answers.progress_unit"))
 
         with reporting_progress(report):
-            panels = self.service.explain(Request(_source(source, pad, upload), settings))
+            panels = self.service.explain(Request(_source(source, pad, upload), settings,
+                                                  language=language))
         return _row(panels, source, pad)
 
     def on_tab(self, chosen, source, pad, upload, target, method, layer, opacity, colormap,
-               grid=False) -> tuple:
+               grid=False, language="en") -> tuple:
         """A tab chosen (``chosen``: "draw" or "upload"): the new source, and its input's
         answer (:meth:`on_setting`). The tab already on screen changes nothing: the keyboard
         selects a tab as Tab passes over it, and an answer for the pad as it was then could
@@ -156,15 +165,30 @@ class Handlers:
         if chosen == source:
             return (gr.skip(),) * 8
         return (chosen, *self.on_setting(chosen, pad, upload, target, method, layer, opacity,
-                                         colormap, grid))
+                                         colormap, grid, language))
 
     def on_setting(self, source, pad, upload, target, method, layer, opacity,
-                   colormap, grid=False) -> Outputs:
+                   colormap, grid=False, language="en") -> Outputs:
         """A control moved or a tab was chosen: the input on screen again (the engine's cache
         skips the model); a slow method's map not yet computed waits for Explain."""
         settings = Settings(target, method, layer, opacity, colormap, grid)
         return _row(self.service.explain(Request(_source(source, pad, upload), settings,
-                                                 live=True)), source, pad)
+                                                 live=True, language=language)), source, pad)
+
+    @staticmethod
+    def on_load(request: gr.Request) -> str:
+        """The page opened: the language it asked for (``?lang=``, else the browser's), for
+        the chooser; the chooser's change then says everything in it."""
+        return page_language.language_of(request)
+
+    def on_language(self, language, source, pad, upload, target, method, layer, opacity,
+                    colormap, grid=False) -> tuple:
+        """A language chosen (or found when the page loaded): kept for this page, and what
+        the server wrote on it said again in that language (the answer, the Layer note)."""
+        language = language if language in catalog.LANGUAGES else catalog.REFERENCE
+        shown = self.on_setting(source, pad, upload, target, method, layer, opacity,
+                                colormap, grid, language)
+        return (language, *shown, self.layer_rule(method, layer, language))
 
     @staticmethod
     def explain_shown(method: str) -> dict:
@@ -172,12 +196,12 @@ class Handlers:
         return gr.update(visible=method in METHODS and not METHODS[method].live)
 
     @staticmethod
-    def layer_rule(method: str, layer: str) -> dict:
+    def layer_rule(method: str, layer: str, language: str = "en") -> dict:
         """The Layer control after a person chose a method or a layer: a layer the method
-        does not work on is changed to one it does, and the control says so in its note,
-        highlighted (class ``layer-switched``), so it never names a layer the map is not
-        from; otherwise the note lists the method's layers."""
-        chosen, why = layer_for(method, layer)
+        does not work on is changed to one it does, and the control says so in its note
+        (in ``language``), highlighted (class ``layer-switched``), so it never names a layer
+        the map is not from; otherwise the note lists the method's layers."""
+        chosen, why = layer_for(method, layer, language)
         if why:
             return gr.update(value=chosen, info=why, elem_classes=["layer-switched"])
         return gr.update(info=layer_note(method), elem_classes=[])

@@ -11,17 +11,14 @@ import gradio as gr
 
 from cam_core.serve.classes import Classes
 
-from . import class_bar, events
+from . import class_bar, events, language
 from .handlers import Handlers
 from .sections import answer_section, api_section, controls_section, input_section, map_section
 from .teaching_tabs import teaching_section
 from .wall import add_wall_page
 
 HERE = Path(__file__).resolve().parent
-INTRO = ("# What does the network look at?\nDraw a digit (or upload a photo of one). A neural "
-         "network that learnt from 60,000 handwritten digits says which digit it sees; the "
-         "heatmap shows where in your drawing it found the evidence<span class='intro-terms'> "
-         "(a ResNet34 trained on MNIST; the heatmap is a <i>class activation map</i>)</span>.")
+INTRO = language.label("intro")  # in the reader's language: see ui/language.py
 
 # Run by the page's load event, once Gradio has connected its events: the drawing pad then
 # sends again a drawing made before (ui/pad.js), so a stroke drawn while the page was still
@@ -32,9 +29,10 @@ APP_READY_JS = """() => { document.documentElement.dataset.digitCamReady = 'true
 
 def page_css() -> str:
     """The page's own styles (``page.css``, and ``class.css`` for the class pages; the pad's
-    are its component's)."""
+    are its component's), and the language chooser's and a right-to-left page's
+    (:data:`ui.language.PAGE_CSS`)."""
     return "\n".join((HERE / name).read_text(encoding="utf-8")
-                     for name in ("page.css", "class.css"))
+                     for name in ("page.css", "class.css")) + language.PAGE_CSS
 
 
 def build(handlers: Handlers, banner: str | None = None, classes: Classes | None = None,
@@ -47,6 +45,8 @@ def build(handlers: Handlers, banner: str | None = None, classes: Classes | None
     with gr.Blocks(title="What does the network look at?") as demo:
         gr.Navbar(visible=False)  # the wall's page is reached by its link only
         shown_banner = gr.HTML(banner, elem_id="classroom") if banner else None
+        with gr.Row(elem_id="language-row"):
+            chosen, chooser = language.chooser()
         gr.Markdown(INTRO, elem_id="intro")
         bar = class_bar.class_bar() if classes is not None else None
         start = handlers.service.blank()
@@ -62,8 +62,9 @@ def build(handlers: Handlers, banner: str | None = None, classes: Classes | None
         controls = controls_section()
         teaching = teaching_section(controls)
         api = api_section()
-        events.wire(handlers, given, answer, maps, controls, teaching, api,
+        events.wire(handlers, given, answer, maps, controls, teaching, api, chosen,
                     member=bar.member if bar else None)
+        events.wire_language(handlers, demo, chosen, chooser, given, answer, maps, controls)
         demo.load(None, js=APP_READY_JS)
         if classes is not None and bar is not None:
             class_bar.wire(class_bar.ClassPage(classes, fixed_url), bar,

@@ -19,15 +19,16 @@ from cam_core.serve.service import PREDICTION
 from . import images
 from .handlers import LAYER_INFO
 from .images import ResultImage
+from .language import label
 from .pad import DrawingPad, PadHeat
 from .upload import UploadedImage
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = sorted(str(p) for p in (HERE.parent / "examples").glob("*.png"))
 METHOD_CHOICES = [(m.label, m.name) for m in METHODS.values()]
-TARGET_CHOICES = [("the prediction", PREDICTION)] + [(str(d), str(d)) for d in range(10)]
+TARGET_CHOICES = [(label("the_prediction"), PREDICTION)] + [(str(d), str(d)) for d in range(10)]
 LAYER_CHOICES = list(FEATURE_LAYERS[1:])
-GRID_INFO = "The squares the map is made of (14×14 on layer2)"
+GRID_INFO = label("grid_info")
 
 
 @dataclass(frozen=True)
@@ -53,22 +54,22 @@ def input_section() -> InputSection:
     """The Draw and Upload tabs, then Explain and the place its progress shows."""
     source = gr.State("draw")
     with gr.Tabs():
-        with gr.Tab("Draw", id="draw") as draw_tab:
-            gr.Markdown("**Draw one digit, large.** The result follows each stroke.",
-                        elem_id="draw-hint")
+        with gr.Tab(label("draw_tab"), id="draw") as draw_tab:
+            gr.Markdown(label("draw_hint"), elem_id="draw-hint")
             pad = DrawingPad(elem_id="sketch")
             pad_heat = PadHeat(elem_id="pad-heat")
-        with gr.Tab("Upload", id="upload") as upload_tab:
+        with gr.Tab(label("upload_tab"), id="upload") as upload_tab:
             # The file goes on unconverted and cam_core reads it (EXIF, 16-bit, size limits, a
             # clear message for what it cannot read).
-            upload = UploadedImage(label="Photo or image of a digit", type="filepath",
+            upload = UploadedImage(label=label("upload_label"), type="filepath",
                                    image_mode=None, sources=["upload", "clipboard"],
                                    elem_id="upload")
             if EXAMPLES:
-                gr.Examples(EXAMPLES, inputs=upload, label="Examples", elem_id="examples")
+                gr.Examples(EXAMPLES, inputs=upload, label=label("examples"), elem_id="examples")
     # Shown only while a map waits for it (a slow method: Score-CAM); every other map follows
     # each stroke, and a button that changes nothing on screen looks broken.
-    explain_button = gr.Button("Explain", variant="primary", elem_id="explain", visible=False)
+    explain_button = gr.Button(label("explain"), variant="primary", elem_id="explain",
+                               visible=False)
     # Explain's progress (Score-CAM takes seconds) shows here, not over the results.
     explain_status = gr.HTML("", elem_id="explain-status")
     return InputSection(source, draw_tab, upload_tab, pad, pad_heat, upload, explain_button,
@@ -91,7 +92,7 @@ def answer_section(start: views.Panels) -> AnswerSection:
     chart = gr.BarPlot(start.chart, x="digit", y="probability", color="kind",
                        color_map=views.BAR_COLOURS, y_lim=[0, 1], sort=views.DIGITS,
                        x_title="digit", y_title="probability",
-                       label="All ten probabilities (red: the prediction)",
+                       label=label("chart_label"),
                        # No legend: at this height Vega cuts its labels off, and the label
                        # above says what the red bar means.
                        colors_in_legend=[], height=260, elem_id="chart")
@@ -116,14 +117,14 @@ def map_section(start: views.Panels) -> MapSection:
     # every live update, with no visible difference on a smooth heatmap. Blank
     # paper from the start and fixed heights, so the first result moves nothing; the labels
     # sit above the pictures (page.css), and only the overlay keeps one button.
-    overlay = ResultImage(start.overlay, label="Heatmap over your picture", type="numpy",
+    overlay = ResultImage(start.overlay, label=label("overlay_label"), type="numpy",
                           format="jpeg", interactive=False, height=388,
                           buttons=["fullscreen"], elem_id="overlay")
-    model_view = ResultImage(start.model_view, label="What the model sees (28×28) with its map",
+    model_view = ResultImage(start.model_view, label=label("model_view_label"),
                              type="numpy", format="png", interactive=False, height=218,
                              buttons=[], elem_id="model-view")
     words = gr.HTML(start.words, elem_id="described", padding=False)
-    gr.Markdown(views.BLANK_PAPER, elem_id="blank-paper")
+    gr.Markdown(label("answers.blank_paper"), elem_id="blank-paper")
     images.keep(start.overlay, "jpeg")  # every page load fetches these
     images.keep(start.model_view, "png")
     return MapSection(overlay, model_view, words)
@@ -151,20 +152,20 @@ def controls_section() -> Controls:
     """The controls, folded under "More choices": a student draws first; the defaults make a
     good map. Radio buttons, not drop-down lists: every choice in sight and one tap away on a
     phone, and no list left open by Tab / Shift+Tab (Gradio's drop-downs open on focus)."""
-    with gr.Accordion("More choices (controls)", open=False, elem_id="controls"), gr.Row():
+    with gr.Accordion(label("controls"), open=False, elem_id="controls"), gr.Row():
         target = gr.Radio(TARGET_CHOICES, value=PREDICTION,
-                          label="Show the evidence for (class to explain)", elem_id="target",
+                          label=label("target_label"), elem_id="target",
                           min_width=300)
-        method = gr.Radio(METHOD_CHOICES, value="cam", label="Way of making the map (method)",
-                          info="Score-CAM is slow: on Explain only", elem_id="method",
+        method = gr.Radio(METHOD_CHOICES, value="cam", label=label("method_label"),
+                          info=label("method_info"), elem_id="method",
                           min_width=300)
-        layer = gr.Radio(LAYER_CHOICES, value="layer4", label="How deep in the network (layer)",
+        layer = gr.Radio(LAYER_CHOICES, value="layer4", label=label("layer_label"),
                          info=LAYER_INFO, elem_id="layer")
         opacity = gr.Slider(0, 1, value=0.5, step=0.05,
-                            label="How strongly the heatmap shows (opacity)")
-        colormap = gr.Radio(list(COLORMAPS), value="viridis", label="Colours (colour map)",
+                            label=label("opacity_label"))
+        colormap = gr.Radio(list(COLORMAPS), value="viridis", label=label("colormap_label"),
                             elem_id="colormap")
-        grid = gr.Checkbox(False, label="Show the 7×7 grid", info=GRID_INFO)
+        grid = gr.Checkbox(False, label=label("grid_label"), info=GRID_INFO)
     return Controls(target, method, layer, opacity, colormap, grid)
 
 

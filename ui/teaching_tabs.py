@@ -10,18 +10,20 @@ from typing import Any
 
 import gradio as gr
 
-from cam_core.serve import trust, views
+from cam_core.serve import trust
 from cam_core.serve.service import PREDICTION
 
 from .handlers import RUNNER_UP, WHY_TAB, Handlers
+from .language import label
 from .sections import TARGET_CHOICES, Controls
 
 
-def for_teachers(words: views.Words) -> gr.Markdown:
-    """The details for teachers, folded under a view: ``words.teachers`` and below it an empty
-    Markdown (returned) for the numbers of the current drawing."""
-    with gr.Accordion("For teachers", open=False, elem_classes=["for-teachers"]):
-        gr.Markdown(words.teachers)
+def for_teachers(view: str) -> gr.Markdown:
+    """The details for teachers, folded under a view: the view's words for teachers
+    (``views.<view>.teachers`` in the catalog) and below them an empty Markdown (returned) for
+    the numbers of the current drawing."""
+    with gr.Accordion(label("for_teachers"), open=False, elem_classes=["for-teachers"]):
+        gr.Markdown(label(f"views.{view}.teachers"))
         return gr.Markdown()
 
 
@@ -81,37 +83,36 @@ def teaching_section(controls: Controls) -> TeachingViews:
     """The experiments, open from the start (on a phone they sit right under the answer, see
     page.css). Tabs that wrap onto a second row: each view is one tap away (the default hid
     most of them behind a "•••" menu)."""
-    with gr.Accordion("Experiments with your drawing", open=True,
+    with gr.Accordion(label("experiments"), open=True,
                       elem_id="teaching"), gr.Tabs(overflow_behavior="wrap"):
-        with gr.Tab("All ten maps"):
-            gr.Markdown(views.TEN_MAPS.student, elem_classes=["view-words"])
-            scale = gr.Radio([("the same scale for all (compare them)", "shared"),
-                              ("each its own scale (weak maps look as bright as strong)",
-                               "per_map"),
-                              ("for and against (red for, blue against)", "signed")],
-                             value="shared", label="Colours")
-            ten_button = gr.Button("Show all ten maps", elem_classes=["view-run"])
-            ten_gallery = gr.Gallery(columns=5, height="auto", label="One map per digit",
+        with gr.Tab(label("ten_maps_tab")):
+            gr.Markdown(label("views.ten_maps.student"), elem_classes=["view-words"])
+            scale = gr.Radio([(label("scale_shared"), "shared"),
+                              (label("scale_per_map"), "per_map"),
+                              (label("scale_signed"), "signed")],
+                             value="shared", label=label("scale_label"))
+            ten_button = gr.Button(label("ten_maps_button"), elem_classes=["view-run"])
+            ten_gallery = gr.Gallery(columns=5, height="auto", label=label("ten_maps_gallery"),
                                      elem_id="ten-maps", elem_classes=["whole-gallery"])
-            for_teachers(views.TEN_MAPS)
+            for_teachers("ten_maps")
         with gr.Tab(WHY_TAB) as why_tab:
-            gr.Markdown(views.WHY_NOT.student, elem_classes=["view-words"])
+            gr.Markdown(label("views.why_not.student"), elem_classes=["view-words"])
             with gr.Row():
-                first = gr.Dropdown(TARGET_CHOICES, value=PREDICTION, label="Why this digit")
-                second = gr.Dropdown([("its second guess", RUNNER_UP)]
+                first = gr.Dropdown(TARGET_CHOICES, value=PREDICTION, label=label("why_first"))
+                second = gr.Dropdown([(label("second_guess"), RUNNER_UP)]
                                      + [(str(d), str(d)) for d in range(10)],
-                                     value=RUNNER_UP, label="and not this one?")
-            contrast_button = gr.Button("Compare", elem_classes=["view-run"])
+                                     value=RUNNER_UP, label=label("why_second"))
+            contrast_button = gr.Button(label("compare"), elem_classes=["view-run"])
             contrast_image = gr.Image(type="numpy", interactive=False,
-                                      label="Red: more like the first · blue: the second")
+                                      label=label("contrast_label"))
             contrast_text = gr.Markdown()
-            contrast_teachers = for_teachers(views.WHY_NOT)
-        with gr.Tab("Hide the evidence"):
-            gr.Markdown(views.HIDE.student, elem_classes=["view-words"])
+            contrast_teachers = for_teachers("why_not")
+        with gr.Tab(label("hide_tab")):
+            gr.Markdown(label("views.hide.student"), elem_classes=["view-words"])
             percent = gr.Slider(10, 90, value=20, step=10,
-                                label="How much to hide in the pictures (%)")
-            hide_button = gr.Button("Hide and test", elem_classes=["view-run"])
-            gr.Markdown(views.HIDE_KEY)
+                                label=label("hide_percent"))
+            hide_button = gr.Button(label("hide_button"), elem_classes=["view-run"])
+            gr.Markdown(label("views.hide_key"))
             with gr.Row(equal_height=False):
                 hide_plot = gr.LinePlot(x="hidden", y="sure", color="order",
                                         color_map=trust.CURVE_COLOURS,
@@ -120,37 +121,36 @@ def teaching_section(controls: Controls) -> TeachingViews:
                                         height=320, min_width=300,
                                         # No legend (Vega drops its entries here), and the x
                                         # title is cut off: HIDE_KEY says both.
-                                        colors_in_legend=[], label="How sure the network stays")
+                                        colors_in_legend=[], label=label("hide_plot"))
                 hide_text = gr.Markdown()
             hide_gallery = gr.Gallery(columns=3, height="auto", object_fit="scale-down",
-                                      label="What the network saw after hiding",
+                                      label=label("hide_gallery"),
                                       elem_classes=["whole-gallery"])
-            hide_teachers = for_teachers(views.HIDE)
-        with gr.Tab("Can you trust the map?"):
-            gr.Markdown(views.TRUST.student, elem_classes=["view-words"])
-            trust_button = gr.Button("Test every map on my drawing", elem_classes=["view-run"])
+            hide_teachers = for_teachers("hide")
+        with gr.Tab(label("trust_tab")):
+            gr.Markdown(label("views.trust.student"), elem_classes=["view-words"])
+            trust_button = gr.Button(label("trust_button"), elem_classes=["view-run"])
             trust_plot = gr.BarPlot(x="map", y="points", color="kind",
                                     color_map=trust.TRUST_COLOURS, sort="-y", x_title="map",
                                     y_title="score (points)", x_label_angle=-90, height=420,
                                     colors_in_legend=[],
-                                    label="Score of each map on your drawing (grey: the random "
-                                          "map)")
+                                    label=label("trust_plot"))
             trust_text = gr.Markdown()
-            trust_teachers = for_teachers(views.TRUST)
-        with gr.Tab("Layers"):
-            gr.Markdown(views.LAYERS.student, elem_classes=["view-words"])
+            trust_teachers = for_teachers("trust")
+        with gr.Tab(label("layers_tab")):
+            gr.Markdown(label("views.layers.student"), elem_classes=["view-words"])
             layer_method = gr.Radio([("Grad-CAM", "gradcam"), ("LayerCAM", "layercam")],
-                                    value="gradcam", label="Way of making the map")
-            layer_button = gr.Button("Compare layer2, layer3, layer4", elem_classes=["view-run"])
+                                    value="gradcam", label=label("layers_method"))
+            layer_button = gr.Button(label("layers_button"), elem_classes=["view-run"])
             layer_gallery = gr.Gallery(columns=3, height="auto",
-                                       label="Early layer (sharp) → late layer (whole shapes)",
+                                       label=label("layers_gallery"),
                                        elem_classes=["whole-gallery"])
-            for_teachers(views.LAYERS)
-        with gr.Tab("How it is made"):
-            gr.Markdown(views.HOW_INTRO, elem_classes=["view-words"])
-            numbers_button = gr.Button("Show the numbers for my drawing", elem_classes=["view-run"])
+            for_teachers("layers")
+        with gr.Tab(label("how_tab")):
+            gr.Markdown(label("views.how_intro"), elem_classes=["view-words"])
+            numbers_button = gr.Button(label("how_button"), elem_classes=["view-run"])
             numbers_text = gr.Markdown()
-            with gr.Accordion("For teachers", open=False, elem_classes=["for-teachers"]):
+            with gr.Accordion(label("for_teachers"), open=False, elem_classes=["for-teachers"]):
                 numbers_teachers = gr.Markdown()
     return TeachingViews(
         (View("ten_maps", ten_button, [scale, controls.colormap], [ten_gallery]),

@@ -180,10 +180,24 @@ def placeholders(text: str | dict[str, str]) -> set[str]:
     return {name for t in texts for _, name, _, _ in string.Formatter().parse(t) if name}
 
 
+# Besides ``page.*``, the fixed Markdown blocks the page shows from the start (by full key).
+PAGE_BLOCKS = ("views.", "answers.blank_paper")
+# The codes Gradio's front end may pick for a browser (its own language list) → ours.
+GRADIO_CODES = {"zh-CN": "zh", "pt-BR": "pt"}
+
+
 def page_labels() -> dict[str, dict[str, str]]:
-    """The ``page`` part of every catalog, as ``gr.I18n(**page_labels())`` takes it: language →
-    {name without ``page.``: text}. Gradio picks the browser's language and falls back to
-    English."""
-    return {language: {key.removeprefix("page."): str(text)
-                       for key, text in catalog(language).items() if key.startswith("page.")}
-            for language in LANGUAGES}
+    """The page's labels of every catalog, as ``gr.I18n(**page_labels())`` takes it: language →
+    {key: text}, with the ``page`` part under its names without ``page.`` (``"explain"``) and
+    the fixed Markdown blocks (:data:`PAGE_BLOCKS`) under their full keys
+    (``"views.hide.student"``); also under the codes Gradio may pick (:data:`GRADIO_CODES`).
+    Gradio shows them in the browser's language and falls back to English (a chooser can
+    switch it: see ``ui/language.py``)."""
+    labels = {}
+    for language in LANGUAGES:
+        entries = catalog(language)
+        labels[language] = {key.removeprefix("page."): str(text)
+                            for key, text in entries.items() if key.startswith("page.")}
+        labels[language].update({key: str(text) for key, text in entries.items()
+                                 if key.startswith(PAGE_BLOCKS) and isinstance(text, str)})
+    return labels | {code: labels[language] for code, language in GRADIO_CODES.items()}
