@@ -105,3 +105,22 @@ def test_every_teaching_view_has_its_words_in_every_language(language):
         if language != "en":
             assert words.student != views.words(view).student, (language, view)
     assert views.hide_key(language) and views.how_intro(language) and views.blank_paper(language)
+
+
+def test_the_pages_handlers_answer_in_the_pages_language(service, monkeypatch):
+    """The live handlers, the layer rule and a teaching view's notices follow the language the
+    page keeps (ui.handlers; the page's chooser and Accept-Language set it)."""
+    from ui.handlers import Handlers
+
+    handlers = Handlers(service)
+    defaults = (["prediction"], ["cam"], ["layer4"], [0.5], ["viridis"], [False])
+    (headline,), *_ = handlers.on_draw([SEVEN_STROKES], *defaults, ["ar"])
+    assert "متأكد" in headline
+    assert "Deckkraft" in handlers.on_setting("draw", SEVEN_STROKES, None, "prediction", "cam",
+                                              "layer4", 7, "viridis", False, "de")[0]
+    assert handlers.layer_rule("cam", "layer2", "fr")["info"].startswith("CAM ne peut pas")
+    with pytest.warns(UserWarning, match="Zeichne eine Ziffer"):
+        assert handlers.numbers("draw", None, None, "prediction", "de") == (
+            "Zeichne zuerst eine Ziffer.", "")
+    with pytest.warns(UserWarning, match="Elige dos números distintos"):
+        handlers.why_not("draw", SEVEN_STROKES, None, "7", "7", "es")

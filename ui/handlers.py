@@ -8,6 +8,7 @@ hands them a list per input (one item per person) and takes a list per output.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -80,19 +81,23 @@ def _columns(panels: Sequence[views.Panels]) -> tuple[list, ...]:
 
 
 def _guarded(empty: Any) -> Callable:
-    """A teaching view's handler whose failure becomes a notice (and ``empty`` outputs),
-    never a traceback: a PersonError's own message, else the generic one (logged)."""
+    """A teaching view's handler whose failure becomes a notice (and ``empty`` outputs, or
+    ``empty(language)`` when it is callable), never a traceback: a PersonError's own message,
+    else the generic one (logged); in the handler's ``language`` argument's language."""
     def decorate(handler: Callable) -> Callable:
+        signature = inspect.signature(handler)
+
         @functools.wraps(handler)
         def run(*args: Any) -> Any:
+            language = signature.bind(*args).arguments.get("language", catalog.REFERENCE)
             try:
                 return handler(*args)
             except PersonError as error:
-                gr.Warning(str(error), duration=WARNING_SECONDS)
+                gr.Warning(catalog.told(language, error.message), duration=WARNING_SECONDS)
             except Exception as error:
                 LOG.error("teaching view failed", exc_info=error)
-                gr.Warning(SERVER_ERROR, duration=WARNING_SECONDS)
-            return empty
+                gr.Warning(catalog.told(language, SERVER_ERROR), duration=WARNING_SECONDS)
+            return empty(language) if callable(empty) else empty
         return run
     return decorate
 
@@ -209,14 +214,14 @@ class Handlers:
     # ------------------------------------------------------------------ teaching views
 
     @_guarded(empty=[])
-    def ten_maps(self, source, pad, upload, scale: str, colormap: str) -> list:
+    def ten_maps(self, source, pad, upload, scale: str, colormap: str, language="en") -> list:
         """All ten class maps of the input on screen as gallery tiles."""
         _, result = self.service.current(_source(source, pad, upload))
         return teaching.class_map_tiles(result, scale,
                                         "coolwarm" if scale == "signed" else colormap)
 
     @_guarded(empty=(gr.update(), None, "", ""))
-    def why_not(self, source, pad, upload, first: str, second: str) -> tuple:
+    def why_not(self, source, pad, upload, first: str, second: str, language="en") -> tuple:
         """Contrast map CAM[first] − CAM[second], the tab titled with the two digits
         ("Why 7 and not 1?"), the words for students and for teachers."""
         prepared, result = self.service.current(_source(source, pad, upload))
@@ -224,12 +229,12 @@ class Handlers:
         second_digit = (teaching.runner_up(result, first_digit) if second == RUNNER_UP
                         else int(second))
         if first_digit == second_digit:
-            raise PersonError("Pick two different digits to compare.")
+            raise PersonError(key="answers.two_different_digits")
         picture, words = teaching.contrast(result, prepared, first_digit, second_digit)
         return (gr.update(label=teaching.why_title(first_digit, second_digit)), picture,
                 words.student, words.teachers)
 
-    def why_open(self, source, pad, upload, first: str, second: str) -> tuple:
+    def why_open(self, source, pad, upload, first: str, second: str, language="en") -> tuple:
         """The contrast tab opened: answered at once, titled with the real digits; with nothing
         drawn yet it stays quiet (no warning for just looking at a tab)."""
         try:
@@ -238,10 +243,11 @@ class Handlers:
             blank = False  # why_not says what is wrong with the input
         if blank:
             return gr.update(), None, "", ""
-        return self.why_not(source, pad, upload, first, second)
+        return self.why_not(source, pad, upload, first, second, language)
 
     @_guarded(empty=(None, "", "", []))
-    def hide(self, source, pad, upload, percent: float, method: str, layer: str) -> tuple:
+    def hide(self, source, pad, upload, percent: float, method: str, layer: str,
+             language="en") -> tuple:
         """Hide the evidence (ROAD) for the predicted digit, following the map of the
         Controls' method and layer: the three curves, their words, what the network saw."""
         _, result = self.service.current(_source(source, pad, upload),
@@ -253,7 +259,7 @@ class Handlers:
                 trust.hiding_tiles(curves))
 
     @_guarded(empty=(None, "", ""))
-    def trust(self, source, pad, upload, method: str, layer: str) -> tuple:
+    def trust(self, source, pad, upload, method: str, layer: str, language="en") -> tuple:
         """Every live method's ROAD score on the input on screen (and the Controls' choice),
         against a random map: a bar chart and its words."""
         prepared, _ = self.service.current(_source(source, pad, upload))
@@ -264,14 +270,14 @@ class Handlers:
         return trust.trust_frame(rows), words.student, words.teachers
 
     @_guarded(empty=[])
-    def layers(self, source, pad, upload, method: str, colormap: str) -> list:
+    def layers(self, source, pad, upload, method: str, colormap: str, language="en") -> list:
         """The chosen method's maps of layer2, layer3 and layer4 side by side."""
         prepared, _ = self.service.current(_source(source, pad, upload))
         return teaching.layer_comparison(self.service.explainer, prepared, method,
                                          colormap=colormap)
 
-    @_guarded(empty=("Draw a digit first.", ""))
-    def numbers(self, source, pad, upload, target: str) -> tuple[str, str]:
+    @_guarded(empty=lambda language: (catalog.say(language, "answers.draw_first"), ""))
+    def numbers(self, source, pad, upload, target: str, language="en") -> tuple[str, str]:
         """How the heatmap is made, with the current drawing's own numbers (Markdown for
         students, and for teachers)."""
         _, result = self.service.current(_source(source, pad, upload), Settings(target))

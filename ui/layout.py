@@ -60,7 +60,7 @@ def build(handlers: Handlers, banner: str | None = None, classes: Classes | None
             with gr.Column(scale=1, min_width=280, elem_id="map-column"):
                 maps = map_section(start)
         controls = controls_section()
-        teaching = teaching_section(controls)
+        teaching = teaching_section(controls, chosen)
         api = api_section()
         events.wire(handlers, given, answer, maps, controls, teaching, api, chosen,
                     member=bar.member if bar else None)

@@ -5,7 +5,7 @@ be trusted, layers, how the heatmap is made. :mod:`ui.events` wires their button
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import gradio as gr
@@ -79,10 +79,11 @@ class TeachingViews:
         return empty
 
 
-def teaching_section(controls: Controls) -> TeachingViews:
+def teaching_section(controls: Controls, language: gr.State | None = None) -> TeachingViews:
     """The experiments, open from the start (on a phone they sit right under the answer, see
     page.css). Tabs that wrap onto a second row: each view is one tap away (the default hid
-    most of them behind a "•••" menu)."""
+    most of them behind a "•••" menu). ``language``: the page's language (a ``gr.State``),
+    given last to each view's handler for its notices."""
     with gr.Accordion(label("experiments"), open=True,
                       elem_id="teaching"), gr.Tabs(overflow_behavior="wrap"):
         with gr.Tab(label("ten_maps_tab")):
@@ -152,8 +153,7 @@ def teaching_section(controls: Controls) -> TeachingViews:
             numbers_text = gr.Markdown()
             with gr.Accordion(label("for_teachers"), open=False, elem_classes=["for-teachers"]):
                 numbers_teachers = gr.Markdown()
-    return TeachingViews(
-        (View("ten_maps", ten_button, [scale, controls.colormap], [ten_gallery]),
+    views = (View("ten_maps", ten_button, [scale, controls.colormap], [ten_gallery]),
          View("why_not", contrast_button, [first, second],
               [why_tab, contrast_image, contrast_text, contrast_teachers]),
          View("hide", hide_button, [percent, controls.method, controls.layer],
@@ -161,5 +161,7 @@ def teaching_section(controls: Controls) -> TeachingViews:
          View("trust", trust_button, [controls.method, controls.layer],
               [trust_plot, trust_text, trust_teachers]),
          View("layers", layer_button, [layer_method, controls.colormap], [layer_gallery]),
-         View("numbers", numbers_button, [controls.target], [numbers_text, numbers_teachers])),
-        why_tab, gr.State(None))
+         View("numbers", numbers_button, [controls.target], [numbers_text, numbers_teachers]))
+    if language is not None:  # the page's language, last: each handler's ``language``
+        views = tuple(replace(view, inputs=[*view.inputs, language]) for view in views)
+    return TeachingViews(views, why_tab, gr.State(None))
