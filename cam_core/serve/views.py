@@ -170,23 +170,26 @@ def pad_heat(result: Explanation, opacity: float = 0.5, colormap: str = "viridis
     return "data:image/jpeg;base64," + base64.b64encode(jpeg.tobytes()).decode() if ok else ""
 
 
-def words_html(said: str, described: str, colormap: str | None = "viridis") -> str:
+def words_html(said: str, described: str, colormap: str | None = "viridis",
+               language: str = "en") -> str:
     """The HTML under the heatmaps: ``said`` (the answer, for screen readers only) and
     ``described`` (for everyone) in one paragraph, then the colour key of ``colormap``
     (None: no map on screen, no key). ``data-described`` carries ``described`` for the
-    pictures' alt text (ui/access.js)."""
-    key = describe.legend(colormap) if colormap else ""
+    pictures' alt text (ui/access.js). The key's words in ``language``."""
+    key = describe.legend(colormap, language) if colormap else ""
     return (f"<p class='described' data-described='{html.escape(described, quote=True)}'>"
             f"<span class='visually-hidden'>{html.escape(said)} </span>"
             f"{html.escape(described)}</p>{key}")
 
 
-def _words(result: Explanation, described: str, colormap: str | None) -> dict[str, str]:
-    """The words fields of :class:`Panels` for ``result``."""
+def _words(result: Explanation, described: str, colormap: str | None,
+           language: str = "en") -> dict[str, str]:
+    """The words fields of :class:`Panels` for ``result``, in ``language``."""
     key = colormap if result.digit is not None else None
+    said = told(language, describe.spoken(result, language))
     return dict(described=described,
-                words=words_html(describe.spoken(result), described, key),
-                table=describe.probability_table(result.probabilities, result.digit))
+                words=words_html(said, described, key, language),
+                table=describe.probability_table(result.probabilities, result.digit, language))
 
 
 def panels(result: Explanation, opacity: float = 0.5, colormap: str = "viridis",
@@ -210,7 +213,7 @@ def panels(result: Explanation, opacity: float = 0.5, colormap: str = "viridis",
                   heat=pad_heat(result, opacity, colormap) if heat else "",
                   answer=short_answer(result, language),
                   answer_is_guess=bool(result.not_a_digit),
-                  **_words(result, describe.describe(result), colormap))
+                  **_words(result, describe.describe(result, language), colormap, language))
 
 
 def prediction_only(result: Explanation, picture: np.ndarray, note: str,
@@ -225,7 +228,7 @@ def prediction_only(result: Explanation, picture: np.ndarray, note: str,
                                             MODEL_VIEW_SIDE),
                   answer=short_answer(result, language),
                   answer_is_guess=bool(result.not_a_digit),
-                  **_words(result, told(language, note), None))
+                  **_words(result, told(language, note), None, language))
 
 
 def error_panels(message: str, language: str = "en") -> Panels:
@@ -236,7 +239,7 @@ def error_panels(message: str, language: str = "en") -> Panels:
                            f"{html.escape(told(language, message))}</p></div>",
                   chart=probability_frame(np.zeros(10), None), overlay=blank, model_view=blank,
                   described=told(language, message),
-                  words=words_html("", told(language, message), None))
+                  words=words_html("", told(language, message), None, language))
 
 
 # ------------------------------------------------------------------ the teaching views' words
