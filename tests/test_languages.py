@@ -114,7 +114,7 @@ def test_the_pages_handlers_answer_in_the_pages_language(service, monkeypatch):
 
     handlers = Handlers(service)
     defaults = (["prediction"], ["cam"], ["layer4"], [0.5], ["viridis"], [False])
-    (headline,), *_ = handlers.on_draw([SEVEN_STROKES], *defaults, ["ar"])
+    (headline,), *_ = handlers.on_draw([SEVEN_STROKES], *defaults, None, ["ar"])
     assert "متأكد" in headline
     assert "Deckkraft" in handlers.on_setting("draw", SEVEN_STROKES, None, "prediction", "cam",
                                               "layer4", 7, "viridis", False, "de")[0]

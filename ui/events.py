@@ -22,7 +22,8 @@ def wire(handlers: Handlers, given: InputSection, answer: AnswerSection, maps: M
     """Connect every event of the page; call inside the page's ``gr.Blocks``. ``language``:
     the page's language, given to every handler that writes a sentence. ``member``: the
     person's class membership (:mod:`ui.class_bar`), sent with each drawing and upload."""
-    tagged = [member] if member is not None else []
+    # Always an input (None outside a class), so the page's language comes after it.
+    member = member if member is not None else gr.State(None)
     outputs = [answer.headline, answer.chart, maps.overlay, maps.model_view, maps.words,
                answer.table]
     shown = [*outputs, given.pad_heat]  # and the heatmap on the pad's paper, for a drawing
@@ -45,11 +46,11 @@ def wire(handlers: Handlers, given: InputSection, answer: AnswerSection, maps: M
                 trigger_mode="always_last", **new_input)
     # Callable by name but not in the API docs: benchmarks/classroom.py sends the pad's own
     # event as the browser does.
-    given.pad.change(handlers.on_draw, inputs=[given.pad, *controls.all, language, *tagged],
+    given.pad.change(handlers.on_draw, inputs=[given.pad, *controls.all, member, language],
                      outputs=shown,
                      **live | dict(api_name="on_draw", api_visibility="undocumented"))
     given.upload.change(handlers.on_upload,
-                        inputs=[given.upload, *controls.all, language, *tagged],
+                        inputs=[given.upload, *controls.all, member, language],
                         outputs=outputs, **live)
     # A person's choice only (.input): the rule's own change of the layer keeps its note.
     controls.method.change(handlers.layer_rule, [controls.method, controls.layer, language],

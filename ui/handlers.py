@@ -111,7 +111,7 @@ class Handlers:
     # ------------------------------------------------------------------ the main view
 
     def on_draw(self, pads, targets, methods, layers, opacities, colormaps, grids,
-                languages=None, members=None):
+                members=None, languages=None):
         """A pen-up on the pad (batched): explain each person's strokes as they stand, in
         each person's language (English when not given); the heatmap for the pad's paper
         too. ``members``: each person's class membership (or None): the service hands their
@@ -122,7 +122,7 @@ class Handlers:
                 [_on_pad(pad, p) for pad, p in zip(pads, panels, strict=True)])
 
     def on_upload(self, uploads, targets, methods, layers, opacities, colormaps, grids,
-                  languages=None, members=None):
+                  members=None, languages=None):
         """A new upload (batched): explain each person's file, in each person's language
         (``members``: as on_draw)."""
         return _columns(self._panels([Upload(u) for u in uploads], languages, targets,
