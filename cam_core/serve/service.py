@@ -1,5 +1,5 @@
-"""Requests from a class of students → what each of them sees: the orchestration between the
-app and the engine, on typed requests. No Gradio here.
+"""Requests from a class of students → what each of them sees, in their language: the
+orchestration between the app and the engine, on typed requests. No Gradio here.
 
 One stroke's path through this module: the app makes a :class:`Request` (the pad's strokes or
 an upload, and the :class:`Settings` of the controls) → :meth:`Service.explain_many` reads
@@ -9,15 +9,13 @@ each input once (:meth:`Service.read`: strokes rendered by ``cam_core.inputs.str
 
 The controls' rules live here, not in widgets:
 
-- CAM reads only ``layer4``, HiResCAM not ``layer2`` (:func:`layer_for` says so when it
-  changes the layer).
+- CAM reads only ``layer4``, HiResCAM not ``layer2`` (:func:`layer_for` says why).
 - A live request (a stroke, an upload, a moved control) never starts a method too slow to follow
   the pen (Score-CAM, 12–20 s a drawing on 2 CPU cores) unless its map is cached: the person
   gets the prediction without a heatmap and a note to press Explain. Otherwise one student's
   choice would hold a worker of the whole class for minutes.
 - One failure fails no other request of its batch: the batch is retried one by one. A
-  :class:`~cam_core.errors.PersonError` shows its message; anything else is logged and the
-  person reads ``SERVER_ERROR``.
+  ``PersonError`` shows its message; anything else is logged, the person reads ``SERVER_ERROR``.
 """
 
 from __future__ import annotations
@@ -45,8 +43,7 @@ DRAWINGS_KEPT = 16  # pad drawings kept read (a moved slider re-sends the same s
 
 
 def layer_for(method: str, layer: str, language: str = "en") -> tuple[str, str]:
-    """The layer a map of ``method`` is made on, and why it is not ``layer`` (in ``language``;
-    "" when it is).
+    """The layer a map of ``method`` is made on, and why not ``layer`` (in ``language``; "").
 
     A method offered on fewer layers (:attr:`cam_core.explain.methods.Method.layers`) gets the
     nearest layer it works on, with the reason from
@@ -136,11 +133,10 @@ class Upload:
 
 @dataclass(frozen=True)
 class Request:
-    """One person's question: an input, the settings, whether it is live (a stroke, an
-    upload, a moved control: a slow method then waits for Explain) or Explain pressed, and the
-    language of the person's page (a code of ``catalog.LANGUAGES``).
-    ``who``: an opaque tag of the person for :attr:`Service.on_answer` (their class
-    membership), None for nobody to tell."""
+    """One person's question: an input, the settings, whether it is live (a stroke, an upload,
+    a moved control: a slow method then waits for Explain) or Explain pressed, the language
+    of their page (``catalog.LANGUAGES``); ``who``: an opaque tag of the person for
+    :attr:`Service.on_answer` (their class membership), None for nobody to tell."""
 
     source: Pad | Upload
     settings: Settings = field(default_factory=Settings)
@@ -218,8 +214,7 @@ class Service:
 
         def answered(i: int, prepared: Prepared, result: Explanation, settings: Settings,
                      note: str) -> None:
-            grid = prepared.to_model if settings.grid else None
-            language = requests[i].language
+            grid, language = (prepared.to_model if settings.grid else None), requests[i].language
             panels[i] = (views.prediction_only(result, prepared.picture, note, language) if note
                          else views.panels(result, settings.opacity, settings.colormap,
                                            grid=grid, heat=isinstance(requests[i].source, Pad),
@@ -347,9 +342,8 @@ def _arguments(settings: Settings) -> tuple:
 
 
 def _failure(error: Exception, language: str = "en") -> views.Panels:
-    """What a person sees when their request failed, in ``language``: the message meant for
-    them (bad input or settings, server busy), or ``SERVER_ERROR`` for a bug (logged with its
-    traceback)."""
+    """What a person sees when their request failed, in ``language``: their message (bad input,
+    settings, server busy), or ``SERVER_ERROR`` for a bug (logged with its traceback)."""
     if isinstance(error, PersonError):
         return views.error_panels(error.message, language)
     LOG.error("explain failed", exc_info=error)
