@@ -28,17 +28,16 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from cam_core.errors import InputError, PersonError
+from cam_core.errors import PersonError
 from cam_core.explain.engine import Explainer, Explanation
 from cam_core.explain.methods import METHODS, WHY_NOT_LAYER
-from cam_core.explain.render import COLORMAPS
+from cam_core.explain.settings import PREDICTION, check_settings
 from cam_core.inputs.prepare import Prepared, prepare, prepare_ink
 from cam_core.inputs.strokes import parse_drawing, render_drawing
 from cam_core.model.network import FEATURE_LAYERS
 from cam_core.serve import views
 
 LOG = logging.getLogger("digit-cam")
-PREDICTION = "prediction"  # the class-to-explain control's value for "the predicted digit"
 SERVER_ERROR = "Something went wrong on the server; please try again."
 DRAWINGS_KEPT = 16  # pad drawings kept read (a moved slider re-sends the same strokes)
 
@@ -86,28 +85,13 @@ class Settings:
     def checked(self) -> Settings:
         """These settings checked, with CAM's layer rule applied (:func:`layer_for`).
 
-        Raises: InputError naming the bad value and what to choose instead.
+        Raises: SettingsError (an InputError) naming the bad value and what to choose instead
+        (:func:`cam_core.explain.settings.check_settings`, the engine's own check).
         """
-        target = PREDICTION if self.target in (None, "") else str(self.target)
-        if target != PREDICTION and target not in {str(d) for d in range(10)}:
-            raise InputError(f"Class to explain {self.target!r} is not a digit: choose "
-                             f"{PREDICTION!r} or 0–9.")
-        if self.method not in METHODS:
-            raise InputError(f"Unknown method {self.method!r}: choose one of "
-                             f"{', '.join(METHODS)}.")
         layer, _ = layer_for(self.method, self.layer)
-        if layer not in FEATURE_LAYERS[1:] or layer not in METHODS[self.method].layers:
-            raise InputError(f"Unknown layer {self.layer!r}: choose one of "
-                             f"{', '.join(METHODS[self.method].layers)}.")
-        if self.colormap not in COLORMAPS:
-            raise InputError(f"Unknown colour map {self.colormap!r}: choose one of "
-                             f"{', '.join(COLORMAPS)}.")
-        try:
-            opacity = float(self.opacity)
-        except (TypeError, ValueError):
-            opacity = float("nan")
-        if not 0.0 <= opacity <= 1.0:
-            raise InputError(f"Opacity {self.opacity!r} is not between 0 and 1.")
+        digit, opacity = check_settings(self.target, self.method, layer, self.colormap,
+                                        self.opacity)
+        target = PREDICTION if digit is None else str(digit)
         return replace(self, target=target, layer=layer, opacity=opacity, grid=bool(self.grid))
 
     @property
@@ -218,7 +202,8 @@ class Service:
             grid = prepared.to_model if settings.grid else None
             panels[i] = (views.prediction_only(result, prepared.picture, note) if note
                          else views.panels(result, settings.opacity, settings.colormap,
-                                           grid=grid, heat=isinstance(requests[i].source, Pad)))
+                                           views.gpu_note(result.gpu_refused), grid=grid,
+                                           heat=isinstance(requests[i].source, Pad)))
             if requests[i].who is not None and self.on_answer is not None:
                 try:
                     self.on_answer(requests[i].who, result, requests[i].source)

@@ -22,6 +22,7 @@ from cam_core.explain import render
 from cam_core.explain.engine import Explanation
 from cam_core.inputs.prepare import TOO_SMALL_MESSAGE
 from cam_core.serve import describe
+from cam_core.serve.catalog import say
 
 PREDICTED, OTHER = "prediction", "other digits"
 BAR_COLOURS = {PREDICTED: "#d1495b", OTHER: "#8d99ae"}
@@ -87,6 +88,12 @@ def probability_frame(probabilities: np.ndarray, digit: int | None) -> pd.DataFr
         "probability": [float(p) for p in probabilities],
         "kind": [PREDICTED if d == marked else OTHER for d in range(10)],
     })
+
+
+def gpu_note(gpu_refused: bool, language: str = "en") -> str:
+    """The line that says a borrowed GPU was refused and the slower processor answered (a
+    ZeroGPU Space whose visitors' quota is used up), or "" when it was not refused."""
+    return say(language, "gpu.cpu_instead") if gpu_refused else ""
 
 
 def headline(result: Explanation, note: str = "") -> str:
