@@ -35,7 +35,7 @@ class FakeSpaces(types.ModuleType):
         self.calls: list[tuple[str, int]] = []
         self.refuse: Exception | None = None
 
-    def GPU(self, task=None, *, duration=None):  # noqa: N802 (spaces' own name)
+    def GPU(self, task=None, *, duration=None):
         def wrap(function):
             def leased(*args, **kwargs):
                 self.calls.append((function.__name__, duration))
