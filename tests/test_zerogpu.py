@@ -121,20 +121,18 @@ def test_a_refused_lease_gives_the_cpu_answer_and_a_note(spaces, on_zerogpu, exp
     assert len(spaces.calls) == 1 and NOTE not in again.headline
 
 
-def test_teaching_views_borrow_the_gpu_once_and_fall_back_with_a_note(spaces, on_zerogpu,
-                                                                      explainer):
+def test_teaching_views_borrow_the_gpu_once_and_fall_back_with_a_note(spaces, on_zerogpu):
     prepared = Service(on_zerogpu).read(Pad(strokes(5)))
     rows = trust.trust_by_method(on_zerogpu, prepared)
     assert spaces.calls == [("_gpu_logits", zerogpu.VIEW_SECONDS)]  # the maps: on the CPU
-    assert NOTE not in trust.trust_words(rows).student
-    plain = trust.trust_by_method(Explainer(explainer.model, explainer.device), prepared)
-    assert [r[:2] for r in rows] == [r[:2] for r in plain]
-    np.testing.assert_allclose([r[2] for r in rows], [r[2] for r in plain], atol=1e-4)
+    assert not rows.gpu_refused and NOTE not in trust.trust_words(rows).student
 
     spaces.refuse = RuntimeError("ZeroGPU quota exceeded")
     refused = trust.trust_by_method(on_zerogpu, prepared)
     assert refused.gpu_refused and trust.trust_words(refused).student.startswith(NOTE)
-    np.testing.assert_allclose([r[2] for r in refused], [r[2] for r in plain], atol=1e-4)
+    # The CPU's scores are the borrowed copy's (the same weights; on CUDA to float rounding).
+    assert [r[:2] for r in refused] == [r[:2] for r in rows]
+    np.testing.assert_allclose([r[2] for r in refused], [r[2] for r in rows], atol=1e-4)
     result = on_zerogpu.explain(prepared)
     curves = trust.hide_evidence(on_zerogpu, result)
     assert curves.gpu_refused and NOTE in trust.hiding_words(curves, "CAM on layer4").student
