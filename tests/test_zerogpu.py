@@ -68,7 +68,37 @@ def strokes(i: int) -> str:
          "points": [[110 + i % 10, 80 + i // 10], [290, 80 + i % 7], [170, 330]]}]})
 
 
-def test_a_hundred_live_pen_ups_borrow_the_gpu_zero_times(spaces, on_zerogpu):
+class Counting:
+    """A runner around another that counts the passes asked of it."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.runs = inner, 0
+
+    def run(self, tensors, method, layer, targets):
+        self.runs += 1
+        return self.inner.run(tensors, method, layer, targets)
+
+    def logits(self, tensors):
+        return self.inner.logits(tensors)
+
+
+def test_a_hundred_live_pen_ups_borrow_the_gpu_zero_times(spaces, explainer):
+    """A hundred pen-ups, CAM and Grad-CAM as the pad asks: each runs the model (no cache
+    here), none borrows the GPU."""
+    runner = Counting(zerogpu.ZeroGPURunner(explainer.model))
+    on_zerogpu = Explainer(explainer.model, explainer.device, cache_size=0, runner=runner)
+    prepared = Service(on_zerogpu).read(Pad(strokes(0)))
+    for i in range(100):
+        method, layer = ("cam", "layer4") if i % 2 else ("gradcam", "layer3")
+        result = on_zerogpu.explain(prepared, method=method, layer=layer)
+        assert result.digit is not None and not result.gpu_refused
+    assert runner.runs == 100
+    assert spaces.calls == []
+
+
+@pytest.mark.slow
+def test_a_hundred_live_pen_ups_through_the_service_borrow_the_gpu_zero_times(spaces,
+                                                                             on_zerogpu):
     service = Service(on_zerogpu)
     for i in range(100):
         method, layer = ("cam", "layer4") if i % 2 else ("gradcam", "layer3")
@@ -121,22 +151,34 @@ def test_a_refused_lease_gives_the_cpu_answer_and_a_note(spaces, on_zerogpu, exp
     assert len(spaces.calls) == 1 and NOTE not in again.headline
 
 
-def test_teaching_views_borrow_the_gpu_once_and_fall_back_with_a_note(spaces, on_zerogpu):
+def test_hide_the_evidence_borrows_the_gpu_once_and_falls_back_with_a_note(spaces,
+                                                                           on_zerogpu):
+    result = on_zerogpu.explain(Service(on_zerogpu).read(Pad(strokes(5))))
+    curves = trust.hide_evidence(on_zerogpu, result)
+    assert spaces.calls == [("_gpu_logits", zerogpu.VIEW_SECONDS)]  # the map: on the CPU
+    assert not curves.gpu_refused
+    assert NOTE not in trust.hiding_words(curves, "CAM on layer4").student
+    spaces.refuse = RuntimeError("ZeroGPU quota exceeded")
+    refused = trust.hide_evidence(on_zerogpu, result)
+    assert len(spaces.calls) == 2 and refused.gpu_refused
+    assert trust.hiding_words(refused, "CAM on layer4").student.startswith(NOTE)
+    # The CPU's curves are the borrowed copy's (the same weights; on CUDA to float rounding).
+    np.testing.assert_allclose(refused.hottest_first, curves.hottest_first, atol=1e-4)
+    assert refused.trust == pytest.approx(curves.trust, abs=1e-4)
+
+
+@pytest.mark.slow
+def test_trust_by_method_borrows_the_gpu_once_and_falls_back_with_a_note(spaces, on_zerogpu):
     prepared = Service(on_zerogpu).read(Pad(strokes(5)))
     rows = trust.trust_by_method(on_zerogpu, prepared)
     assert spaces.calls == [("_gpu_logits", zerogpu.VIEW_SECONDS)]  # the maps: on the CPU
     assert not rows.gpu_refused and NOTE not in trust.trust_words(rows).student
-
     spaces.refuse = RuntimeError("ZeroGPU quota exceeded")
     refused = trust.trust_by_method(on_zerogpu, prepared)
+    assert len(spaces.calls) == 2
     assert refused.gpu_refused and trust.trust_words(refused).student.startswith(NOTE)
-    # The CPU's scores are the borrowed copy's (the same weights; on CUDA to float rounding).
     assert [r[:2] for r in refused] == [r[:2] for r in rows]
     np.testing.assert_allclose([r[2] for r in refused], [r[2] for r in rows], atol=1e-4)
-    result = on_zerogpu.explain(prepared)
-    curves = trust.hide_evidence(on_zerogpu, result)
-    assert curves.gpu_refused and NOTE in trust.hiding_words(curves, "CAM on layer4").student
-    assert len(spaces.calls) == 3 and not result.gpu_refused  # CAM itself: live, on the CPU
 
 
 def test_on_zerogpu_the_engine_model_stays_on_the_cpu(spaces):
