@@ -126,12 +126,13 @@ class Explainer:
         """Run the model for the missing results in one batch and cache them."""
         missing = [i for i, r in enumerate(results) if r is None]
         if missing:
-            fresh = self.runner.run(np.stack([prepared[i].tensor for i in missing]), method, layer,
-                              [targets[i] for i in missing])
+            fresh = self.runner.run(np.stack([prepared[i].tensor for i in missing]), method,
+                                    layer, [targets[i] for i in missing])
             with self._lock:
                 for i, result in zip(missing, fresh, strict=True):
                     old = self._cache.get(keys[i])
-                    kept = replace(result, gpu_refused=False)  # a later hit waits for none
+                    # Cached without the refusal: a later hit borrows nothing, so says nothing.
+                    kept = replace(result, gpu_refused=False)
                     if old is not None:  # keep maps of other targets for the same input
                         kept = replace(kept, maps={**old.maps, **kept.maps})
                         result = replace(result, maps=kept.maps)
