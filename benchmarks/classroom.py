@@ -348,7 +348,9 @@ class Session:
         self.config = config
         self.trigger = event["targets"][0][0] if path == "live" else None
         # The pad's other change events that have a server function, posted directly.
-        self.unqueued = [d["id"] for d in config["dependencies"]
+        # (id, number of inputs): each is sent None for every input, as a page that has not
+        # opened an experiment sends.
+        self.unqueued = [(d["id"], len(d["inputs"])) for d in config["dependencies"]
                          if path == "live" and [self.trigger, "change"] in d["targets"]
                          and d.get("queue") is False and d.get("backend_fn")]
 
@@ -367,9 +369,9 @@ class Session:
                                 json=self._body(fn_index, data))
         joined.raise_for_status()
         event_id = joined.json()["event_id"]
-        for other in self.unqueued if fn_index == self.fn_index else ():
+        for other, inputs in self.unqueued if fn_index == self.fn_index else ():
             self.http.post(f"{self.url}gradio_api/run/predict",
-                           json=self._body(other, [])).raise_for_status()
+                           json=self._body(other, [None] * inputs)).raise_for_status()
         with self.http.stream("GET", f"{self.url}gradio_api/queue/data",
                               params={"session_hash": self.session}) as stream:
             for line in stream.iter_lines():
