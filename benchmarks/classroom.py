@@ -1,4 +1,4 @@
-"""A class at once: ``python benchmarks/classroom.py [--students 30] [--seconds 40]``.
+"""A class at once: ``python benchmarks/classroom.py [--students 30] [--seconds 40] [--zerogpu]``.
 
 Starts two servers on loopback in one run: the real app (``app.py``) and a trivial app, the
 same page built by ``ui.layout`` with handlers that return fixed answers (the same
@@ -31,12 +31,18 @@ Bounded: loopback only, fixed durations.
 joined as the page does, so each answer also becomes a tile) and the class wall polled once a
 second as the teacher's page does (``wall_poll.py``); it prints the wall's polls too. The
 students draw the same digits as in the phase before (the engine's cache may answer some).
+
+``--zerogpu`` adds a third server: the real app as on a ZeroGPU Space (``SPACES_ZERO_GPU=true``)
+with a stand-in ``spaces`` package whose ``GPU`` decorator leases nothing and counts the calls,
+so its live capacity can be set beside the plain CPU figure and its GPU calls counted (live
+work should make none: each call costs the visitors' quota on a real Space).
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import dataclasses
 import itertools
 import json
@@ -69,6 +75,41 @@ TOLERANCE = 1e-4
 
 
 # ------------------------------------------------------------------------------ trivial app
+
+
+def serve_zerogpu(port: int, count_file: Path) -> None:
+    """The app as on a ZeroGPU Space, with a stand-in ``spaces``: ``GPU(duration=...)`` runs
+    the function as it is and writes the number of calls so far to ``count_file``."""
+    import types
+
+    os.environ["SPACES_ZERO_GPU"] = "true"
+    calls, lock = [0], threading.Lock()
+    count_file.write_text("0")
+
+    def gpu(task=None, *, duration=None, size=None):
+        def wrap(function):
+            def leased(*args, **kwargs):
+                with lock:
+                    calls[0] += 1
+                    count_file.write_text(str(calls[0]))
+                return function(*args, **kwargs)
+            return leased
+        return wrap if task is None else wrap(task)
+
+    fake = types.ModuleType("spaces")
+    fake.GPU = gpu  # type: ignore[attr-defined]
+    sys.modules["spaces"] = fake
+    import app
+
+    app.main(["--port", str(port)])
+
+
+def gpu_calls(count_file: Path) -> int:
+    """GPU leases the ``--zerogpu`` server has asked for so far."""
+    try:
+        return int(count_file.read_text() or 0)
+    except (OSError, ValueError):
+        return 0
 
 
 def serve_trivial(port: int) -> None:
@@ -307,7 +348,9 @@ class Session:
         self.config = config
         self.trigger = event["targets"][0][0] if path == "live" else None
         # The pad's other change events that have a server function, posted directly.
-        self.unqueued = [d["id"] for d in config["dependencies"]
+        # (id, number of inputs): each is sent None for every input, as a page that has not
+        # opened an experiment sends.
+        self.unqueued = [(d["id"], len(d["inputs"])) for d in config["dependencies"]
                          if path == "live" and [self.trigger, "change"] in d["targets"]
                          and d.get("queue") is False and d.get("backend_fn")]
 
@@ -326,9 +369,9 @@ class Session:
                                 json=self._body(fn_index, data))
         joined.raise_for_status()
         event_id = joined.json()["event_id"]
-        for other in self.unqueued if fn_index == self.fn_index else ():
+        for other, inputs in self.unqueued if fn_index == self.fn_index else ():
             self.http.post(f"{self.url}gradio_api/run/predict",
-                           json=self._body(other, [])).raise_for_status()
+                           json=self._body(other, [None] * inputs)).raise_for_status()
         with self.http.stream("GET", f"{self.url}gradio_api/queue/data",
                               params={"session_hash": self.session}) as stream:
             for line in stream.iter_lines():
@@ -489,9 +532,10 @@ def run_app(label: str, server, url: str, path: str, digits: list[Digit], answer
 def table(rows: list[dict], students: int) -> str:
     trivial = {r["phase"].split(" ", 1)[1]: r for r in rows if r["phase"].startswith("trivial")}
     lines = ["| app | path | phase | server CPU ms/request | × trivial | capacity/s | p50 ms | "
-             "p95 ms | requests | errors | wrong | generator cores | machine busy cores |",
+             "p95 ms | requests | errors | wrong | GPU calls | generator cores | "
+             "machine busy cores |",
              "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-             "| ---: |"]
+             "| ---: | ---: |"]
     for r in rows:
         app, path, phase = r["phase"].split(" ", 2)
         base = trivial.get(f"{path} {phase}")
@@ -500,7 +544,8 @@ def table(rows: list[dict], students: int) -> str:
         lines.append(f"| {app} | {path} | {phase} | {r['server_cpu_ms_per_request']} | {ratio} | "
                      f"{r['capacity_per_s']} | {r['p50_ms']} | {r['p95_ms']} | {r['requests']} | "
                      f"{r['errors']} | {r['wrong_answers'] if app != 'trivial' else '—'} | "
-                     f"{r['generator_cores_used']} | {r['machine_cores_busy']} |")
+                     f"{r.get('gpu_calls', '—')} | {r['generator_cores_used']} | "
+                     f"{r['machine_cores_busy']} |")
     return "\n".join(lines)
 
 
@@ -512,16 +557,25 @@ def main() -> None:
     parser.add_argument("--sequential", type=int, default=30, help="one-person requests, each")
     parser.add_argument("--cores", type=int, default=2, help="cores the capacity is for")
     parser.add_argument("--paths", default="live,api")
-    parser.add_argument("--apps", default="trivial,app")
+    parser.add_argument("--apps", default=None,
+                        help="trivial,app (default), and zerogpu with --zerogpu")
+    parser.add_argument("--zerogpu", action="store_true",
+                        help="also the app as on a ZeroGPU Space (a stand-in spaces package "
+                             "that counts GPU calls)")
     parser.add_argument("--wall", action="store_true",
                         help="then the live classroom phase again, the students in a class "
                              "and its wall polled once a second as a teacher's page does")
     parser.add_argument("--serve-trivial", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-zerogpu", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_trivial:
         serve_trivial(args.port)
         return
+    if args.serve_zerogpu:
+        serve_zerogpu(args.port, args.serve_zerogpu)
+        return
+    apps = (args.apps or ("trivial,app,zerogpu" if args.zerogpu else "trivial,app")).split(",")
     import logging
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -530,15 +584,24 @@ def main() -> None:
     answers = expected_answers(digits)
     rows: list[dict] = []
     started = time.time()
-    with running_app() as (app, app_url), \
-            running_app(script=Path(__file__), args=["--serve-trivial"]) as (trivial, trivial_url):
-        servers = {"app": (app, app_url), "trivial": (trivial, trivial_url)}
+    count_file = folder / "gpu_calls.txt"
+    with contextlib.ExitStack() as stack:
+        app, app_url = stack.enter_context(running_app())
+        servers = {"app": (app, app_url), "trivial": stack.enter_context(running_app(
+            script=Path(__file__), args=["--serve-trivial"]))}
+        if "zerogpu" in apps:
+            servers["zerogpu"] = stack.enter_context(running_app(
+                script=Path(__file__), args=["--serve-zerogpu", str(count_file)]))
         rss = {"start": round(rss_mb(app.pid), 1)}
         for path in args.paths.split(","):
-            for label in args.apps.split(","):
+            for label in apps:
                 server, url = servers[label]
-                rows += run_app(label, server, url, path, digits,
-                                answers if label == "app" else None, args)
+                before = gpu_calls(count_file)
+                measured = run_app(label, server, url, path, digits,
+                                   None if label == "trivial" else answers, args)
+                if label == "zerogpu":  # both phases together (warm-up included)
+                    measured[-1]["gpu_calls"] = gpu_calls(count_file) - before
+                rows += measured
         rss["end"] = round(rss_mb(app.pid), 1)
     print()
     print(table(rows, args.students))

@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from cam_core.explain.engine import Explainer, load_explainer
 from cam_core.inputs.prepare import prepare
 from cam_core.inputs.strokes import render_strokes
+from cam_core.model.logits import LogitsOnly
 
 
 def _drawing() -> np.ndarray:
@@ -50,18 +51,6 @@ def _summary(samples: list[float], per: int = 1) -> dict:
             "p95_ms": round(float(np.percentile(samples, 95)) / per, 2), "n": len(samples)}
 
 
-def _logits_only(model: torch.nn.Module) -> torch.nn.Module:
-    class LogitsOnly(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.net = model
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            return self.net(x)[0]
-
-    return LogitsOnly().eval()
-
-
 def run(repeats: int = 50, server: str | None = None) -> dict:
     """Measure and return the figures (milliseconds unless named otherwise)."""
     cached = load_explainer()
@@ -81,7 +70,7 @@ def run(repeats: int = 50, server: str | None = None) -> dict:
 
     figures["forward_b1"] = _summary(times(forward(one), repeats))
     figures["engine_cam_b1"] = _summary(times(
-        lambda: explainer._run(prepared.tensor[None], "cam", "layer4", [None]), repeats))
+        lambda: explainer.runner.run(prepared.tensor[None], "cam", "layer4", [None]), repeats))
     figures["explain_cam_b1"] = _summary(times(lambda: explainer.explain(drawing), repeats))
     figures["explain_gradcam_b1"] = _summary(times(
         lambda: explainer.explain(drawing, method="gradcam"), repeats))
@@ -93,7 +82,7 @@ def run(repeats: int = 50, server: str | None = None) -> dict:
     figures["cam_overhead_pct"] = round(
         100 * (figures["engine_cam_b1"]["p50_ms"] / figures["forward_b1"]["p50_ms"] - 1), 1)
 
-    wrapped = _logits_only(model)
+    wrapped = LogitsOnly(model).eval()
     try:
         from pytorch_grad_cam import GradCAM
         from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget

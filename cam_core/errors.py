@@ -43,3 +43,8 @@ class InputError(PersonError, ValueError):
 
 class ServerBusy(PersonError, RuntimeError):
     """Too many slow-method runs (Score-CAM) are already admitted; the message says what to do."""
+
+
+class SettingsError(InputError):
+    """A setting (class to explain, method, layer, colour map, opacity) is not one the app
+    offers; the message names the value and what to choose instead. Also a ``ValueError``."""

@@ -208,7 +208,7 @@ def test_importing_the_app_loads_no_model():
     """Importing ``app`` (tests, tools, a Space's loader) builds nothing heavy."""
     done = subprocess.run(
         [sys.executable, "-c", "import app, cam_core.explain.engine as e; "
-         "print(e._explainer.cache_info().currsize, hasattr(app, 'demo'))"],
+         "print(e.explainers_loaded(), hasattr(app, 'demo'))"],
         cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["0", "False"]

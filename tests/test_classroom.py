@@ -6,8 +6,10 @@ from __future__ import annotations
 import io
 import ipaddress
 import json
+import sys
 
 import cv2
+import ifaddr
 import numpy as np
 import pytest
 
@@ -56,6 +58,71 @@ def test_students_get_this_machines_network_address_found_offline(monkeypatch):
     monkeypatch.setattr(classroom, "interface_addresses", lambda: [])
     monkeypatch.setattr(classroom.socket, "gethostbyname", lambda name: "127.0.1.1")
     assert classroom.lan_address() == "127.0.0.1"
+
+
+def _adapter(name: str, nice_name: str, *ips: tuple) -> ifaddr.Adapter:
+    return ifaddr.Adapter(name, nice_name, [ifaddr.IP(ip, prefix, nice_name)
+                                            for ip, prefix in ips])
+
+
+# What ifaddr reports on each system (names and shapes as ifaddr gives them: IPv6 as a tuple).
+WINDOWS = [
+    _adapter("{4D36E972-E325-11CE-BFC1-08002BE10318}", "Intel(R) Wi-Fi 6 AX201 160MHz",
+             (("fe80::1c2d:3e4f:5a6b:7c8d", 0, 12), 64), ("192.168.178.34", 24)),
+    _adapter("{5A1B2C3D-0000-4000-8000-000000000001}", "Bluetooth Device (Personal Area Network)",
+             ("169.254.12.7", 16)),  # no network answered it: link-local
+    _adapter("{00000000-0000-0000-0000-000000000001}", "Software Loopback Interface 1",
+             (("::1", 0, 0), 128), ("127.0.0.1", 8)),
+    _adapter("{6B2C3D4E-0000-4000-8000-000000000002}", "Microsoft Wi-Fi Direct Virtual Adapter",
+             ("192.168.137.1", 24)),  # the laptop's own hotspot ("Mobile hotspot")
+]
+MACOS = [
+    _adapter("lo0", "lo0", ("127.0.0.1", 8), (("::1", 0, 0), 128)),
+    _adapter("en0", "en0", (("fe80::8a3:9f0e:1b2c:3d4e", 0, 6), 64), ("10.20.30.40", 22)),
+    _adapter("bridge100", "bridge100", ("192.168.2.1", 24)),  # Internet Sharing
+    _adapter("utun3", "utun3", (("fe80::ce81:b1c:bd2c:69e", 0, 17), 64)),
+]
+
+
+@pytest.mark.parametrize("system, adapters, expected", [
+    ("win32", WINDOWS, ["192.168.178.34", "192.168.137.1"]),
+    ("darwin", MACOS, ["10.20.30.40", "192.168.2.1"]),
+])
+def test_interfaces_are_read_the_same_way_on_windows_and_macos(monkeypatch, system, adapters,
+                                                               expected):
+    """No Linux-only call: on each system's adapters (as ifaddr reports them) the students get
+    the Wi-Fi's address, and the hotspot's as another; loopback, IPv6 and link-local are left
+    out; with no route at all the first interface answers."""
+    monkeypatch.setattr(sys, "platform", system)
+    monkeypatch.setattr(ifaddr, "get_adapters", lambda: adapters)
+    assert classroom.interface_addresses() == expected
+
+    class NoRoute:
+        def __init__(self, *args):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *args):
+            return False
+
+        def connect(self, address):
+            raise OSError("Network is unreachable")
+
+    monkeypatch.setattr(classroom.socket, "socket", NoRoute)
+    assert classroom.lan_address() == expected[0]
+    url = classroom.student_url("0.0.0.0", 7860)
+    assert url == f"http://{expected[0]}:7860/"
+    assert classroom.other_urls("0.0.0.0", 7860, url) == [f"http://{expected[1]}:7860/"]
+
+
+def test_an_unreadable_interface_list_is_not_an_error(monkeypatch):
+    def refused():
+        raise OSError("access denied")
+
+    monkeypatch.setattr(ifaddr, "get_adapters", refused)
+    assert classroom.interface_addresses() == []
 
 
 def test_the_other_networks_of_this_computer_are_named_too(monkeypatch):

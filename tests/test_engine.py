@@ -15,12 +15,53 @@ import pytest
 import torch
 from conftest import ROOT
 
+from cam_core.errors import SettingsError
 from cam_core.explain import engine, render
+from cam_core.explain.batching import BatchedRunner, Merger, model_pass
 from cam_core.explain.engine import Explainer
 from cam_core.explain.methods import CAM, METHODS, get_method, target_map
 from cam_core.inputs.fit import to_tensor
 from cam_core.inputs.prepare import prepare
 from cam_core.inputs.strokes import render_strokes
+from cam_core.model.logits import LogitsOnly, logits_of
+
+
+class FakeRunner:
+    """A model runner for tests: runs each pass on the model (as the default runner does,
+    without merging), records the size of each, and on request waits for ``hold`` before
+    computing, stands CAM's maths in for the method's (``as_cam``: the gate does not look at
+    the maths), or raises ``fail``. Counts how many passes overlap."""
+
+    def __init__(self, model, hold: threading.Event | None = None, as_cam: bool = False,
+                 fail: Exception | None = None, pause: float = 0.0) -> None:
+        self.model, self.hold, self.as_cam, self.fail, self.pause = (model, hold, as_cam,
+                                                                      fail, pause)
+        self.sizes: list[int] = []
+        self.started = threading.Event()
+        self.running = self.most = 0
+        self.lock = threading.Lock()
+
+    def run(self, tensors, method, layer, targets):
+        with self.lock:
+            self.sizes.append(len(tensors))
+            self.running += 1
+            self.most = max(self.most, self.running)
+        self.started.set()
+        try:
+            if self.hold is not None:
+                self.hold.wait(10)
+            time.sleep(self.pause)  # so that overlap, when allowed, is certain
+            if self.fail is not None:
+                raise self.fail
+            if self.as_cam:
+                method, layer = "cam", "layer4"
+            return model_pass(self.model, tensors, method, layer, targets)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+    def logits(self, tensors):
+        return logits_of(self.model, tensors), False
 
 
 def random_inputs(count: int, seed: int = 0) -> torch.Tensor:
@@ -46,18 +87,6 @@ def test_class_cams_are_exact_for_real_digits(explainer: Explainer, mnist_test):
         np.testing.assert_allclose(rebuilt, result.logits, rtol=1e-5, atol=1e-4)
 
 
-def _wrapped(model):
-    class LogitsOnly(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.net = model
-
-        def forward(self, x):
-            return self.net(x)[0]
-
-    return LogitsOnly()
-
-
 ORACLE = {"gradcam": "GradCAM", "gradcam++": "GradCAMPlusPlus", "hirescam": "HiResCAM",
           "layercam": "LayerCAM", "scorecam": "ScoreCAM"}
 
@@ -78,7 +107,7 @@ def test_methods_match_pytorch_grad_cam(untrained: Explainer, name: str, layer: 
     inputs = random_inputs(2, seed=1)
     targets = [3, 7]
     oracle_class = getattr(pytorch_grad_cam, ORACLE[name])
-    wrapped = _wrapped(model)
+    wrapped = LogitsOnly(model)
     with torch.enable_grad():
         model.requires_grad_(True)  # pytorch-grad-cam needs .backward() through the weights
         try:
@@ -206,22 +235,46 @@ def test_target_class_can_be_chosen_and_is_checked(explainer: Explainer, mnist_t
     chosen = explainer.explain(image, target=3)
     assert chosen.target == 3
     np.testing.assert_array_equal(chosen.target_map, chosen.class_cams[3])
-    with pytest.raises(ValueError, match="target"):
+    with pytest.raises(SettingsError, match="Class to explain 12 is not a digit"):
         explainer.explain(image, target=12)
 
 
-def test_control_changes_do_not_run_the_model(explainer: Explainer, mnist_test, monkeypatch):
+def test_bad_settings_are_refused_before_the_model_runs(untrained: Explainer):
+    """One check for the engine and the page's controls: each bad value is named with what to
+    choose instead, and no model pass is spent on it."""
+    runner = FakeRunner(untrained.model)
+    fresh = Explainer(untrained.model, untrained.device, runner=runner)
+    drawing = np.pad(np.eye(60, dtype=np.uint8) * 255, 20)
+    for arguments, says in ((dict(method="magic"), "Unknown method 'magic'"),
+                            (dict(method="gradcam", layer="layer1"), "Unknown layer 'layer1'"),
+                            (dict(method="cam", layer="layer2"),
+                             "CAM can only be made from the last layer"),
+                            (dict(colormap="rainbow"), "Unknown colour map 'rainbow'"),
+                            (dict(opacity=1.5), "not between 0 and 1"),
+                            (dict(target=True), "is not a digit")):
+        with pytest.raises(SettingsError, match=says):
+            fresh.explain(drawing, **arguments)
+    assert runner.sizes == []
+
+
+def test_control_changes_do_not_run_the_model(explainer: Explainer, mnist_test):
     image = mnist_test[0][0]
-    explainer.explain(image, method="gradcam", layer="layer3")
-    calls = []
-    original = explainer._run
-    monkeypatch.setattr(explainer, "_run", lambda *a, **k: calls.append(1) or original(*a, **k))
-    explainer.explain(image, method="gradcam", layer="layer3", colormap="jet", opacity=0.9)
-    explainer.explain(image, method="cam", target=None)
-    calls_after_cam = len(calls)
-    explainer.explain(image, method="cam", target=4)  # another class: re-render only
-    explainer.explain(image, method="cam", colormap="inferno", opacity=0.2)
-    assert calls_after_cam <= 1 and len(calls) == calls_after_cam
+    runner = FakeRunner(explainer.model)
+    fresh = Explainer(explainer.model, explainer.device, runner=runner)
+    fresh.explain(image, method="gradcam", layer="layer3")
+    assert runner.sizes == [1]
+    fresh.explain(image, method="gradcam", layer="layer3", colormap="jet", opacity=0.9)
+    assert runner.sizes == [1]  # colours and opacity: re-render only
+    fresh.explain(image, method="cam", target=None)
+    assert runner.sizes == [1, 1]  # another method: one pass
+    fresh.explain(image, method="cam", target=4)  # another class: re-render only
+    fresh.explain(image, method="cam", colormap="inferno", opacity=0.2)
+    assert runner.sizes == [1, 1]
+    assert fresh.cache_info() == (2, engine.CACHE_SIZE)
+    fresh.clear_cache()
+    assert fresh.cache_info().size == 0
+    fresh.explain(image, method="cam")
+    assert runner.sizes == [1, 1, 1]  # forgotten: the model runs again
 
 
 def test_batch_equals_single(explainer: Explainer, mnist_test):
@@ -353,60 +406,43 @@ def test_needs_model_says_when_explain_would_run_the_network(untrained: Explaine
     assert not fresh.needs_model(b"not an image", None, "scorecam")  # explain raises at once
 
 
-def _count_concurrent_runs(explainer: Explainer, method: str, threads: int = 4) -> int:
-    """How many ``_run`` calls overlapped when ``threads`` requests for different drawings
-    arrived at once (each run held 0.3 s so that overlap, if allowed, is certain; CAM's maths
-    stands in for the method's, which the gate does not look at)."""
-    running, most, lock = [0], [0], threading.Lock()
-    real_run = explainer._run
+def _drawings(count: int) -> list[np.ndarray]:
+    return [255 - (255 * render_strokes([np.array([[110, 80 + 20 * i], [290, 80], [170, 330]],
+                                                  float)])).astype(np.uint8)
+            for i in range(count)]
 
-    def slow_run(tensors, method, layer, targets):
-        with lock:
-            running[0] += 1
-            most[0] = max(most[0], running[0])
-        try:
-            time.sleep(0.3)
-            return real_run(tensors, "cam", "layer4", targets)
-        finally:
-            with lock:
-                running[0] -= 1
 
-    explainer._run = slow_run  # type: ignore[method-assign]
-    drawings = [255 - (255 * render_strokes([np.array([[110, 80 + 20 * i], [290, 80],
-                                                       [170, 330]], float)])).astype(np.uint8)
-                for i in range(threads)]
-    workers = [threading.Thread(target=explainer.explain, args=(d,), kwargs=dict(method=method))
-               for d in drawings]
+def _count_concurrent_runs(untrained: Explainer, method: str, threads: int = 4) -> int:
+    """How many model passes overlapped when ``threads`` requests for different drawings
+    arrived at once (each pass held 0.3 s; CAM's maths stands in for the method's)."""
+    runner = FakeRunner(untrained.model, as_cam=True, pause=0.3)
+    fresh = Explainer(untrained.model, untrained.device, runner=runner)
+    workers = [threading.Thread(target=fresh.explain, args=(d,), kwargs=dict(method=method))
+               for d in _drawings(threads)]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
-    return most[0]
+    assert len(runner.sizes) == threads  # each drawing ran once (no merging in this runner)
+    return runner.most
 
 
 def test_slow_method_runs_one_at_a_time(untrained: Explainer):
     """A cancelled Explain frees its place in the server's queue while its thread goes on
     computing Score-CAM: the engine itself must keep such runs from piling up on the CPU."""
-    assert _count_concurrent_runs(Explainer(untrained.model, untrained.device), "scorecam") == 1
+    assert _count_concurrent_runs(untrained, "scorecam") == 1
     # Live methods are not held back (the count above is the gate's doing, not the test's).
-    assert _count_concurrent_runs(Explainer(untrained.model, untrained.device), "cam") > 1
+    assert _count_concurrent_runs(untrained, "cam") > 1
 
 
 def test_a_cached_slow_map_never_waits_and_the_queue_is_bounded(untrained: Explainer):
     """The gate is for computing: a Score-CAM map already cached is answered at once while
     another drawing's run computes, and beyond SLOW_WAITING admitted runs the next is told the
     server is busy (cancelled requests keep their threads, so they must not pile up)."""
-    fresh = Explainer(untrained.model, untrained.device)
-    drawings = [255 - (255 * render_strokes([np.array([[110, 80 + 20 * i], [290, 80],
-                                                       [170, 330]], float)])).astype(np.uint8)
-                for i in range(engine.SLOW_WAITING + 2)]
-    real_run, release = fresh._run, threading.Event()
-
-    def held_run(tensors, method, layer, targets):
-        release.wait(10)  # the slow run, held until the test lets it go
-        return real_run(tensors, "cam", "layer4", targets)
-
-    fresh._run = held_run  # type: ignore[method-assign]
+    release = threading.Event()
+    runner = FakeRunner(untrained.model, hold=release, as_cam=True)
+    fresh = Explainer(untrained.model, untrained.device, runner=runner)
+    drawings = _drawings(engine.SLOW_WAITING + 2)
     release.set()
     fresh.explain(drawings[0], method="scorecam")  # cached from now on
     release.clear()
@@ -415,19 +451,23 @@ def test_a_cached_slow_map_never_waits_and_the_queue_is_bounded(untrained: Expla
     for worker in workers:
         worker.start()
     deadline = time.time() + 5
-    while fresh._waiting < engine.SLOW_WAITING and time.time() < deadline:
+    while fresh.slow_waiting < engine.SLOW_WAITING and time.time() < deadline:
         time.sleep(0.01)
     try:
-        started = time.perf_counter()
-        assert fresh.explain(drawings[0], method="scorecam").digit is not None
-        assert time.perf_counter() - started < 2  # did not wait for the held run
+        passes, answers = len(runner.sizes), []
+        cached = threading.Thread(target=lambda: answers.append(
+            fresh.explain(drawings[0], method="scorecam")))
+        cached.start()
+        cached.join(5)  # the held runs wait 10 s for the test: a call behind them still waits
+        assert answers and answers[0].digit is not None  # answered past the held runs
+        assert len(runner.sizes) == passes  # from the cache
         with pytest.raises(engine.ServerBusy, match="press Explain again"):
             fresh.explain(drawings[-1], method="scorecam")
     finally:
         release.set()
         for worker in workers:
             worker.join()
-    assert fresh._waiting == 0
+    assert fresh.slow_waiting == 0
     fresh.explain(drawings[-1], method="scorecam")  # room again once they are done
 
 
@@ -468,18 +508,15 @@ def test_live_passes_asked_for_at_once_are_merged_and_each_gets_its_own(untraine
     """Several Gradio workers explaining at once (strokes, uploads, API calls of different
     students) share one forward pass: while one pass runs, the passes asked for meanwhile
     wait and then run together, and each caller gets the results of its own inputs."""
-    fresh = Explainer(untrained.model, untrained.device, cache_size=0)
-    real, sizes = fresh._merger._run, []
-    started, release = threading.Event(), threading.Event()
+    release = threading.Event()
+    held = FakeRunner(untrained.model, hold=release)
+    merger = Merger(held.run)
 
-    def held(tensors, method, layer, targets):
-        sizes.append(len(tensors))
-        if len(sizes) == 1:  # the first pass runs until every other caller is waiting
-            started.set()
-            release.wait(10)
-        return real(tensors, method, layer, targets)
+    class MergingRunner:  # the default runner's merging, over a pass the test can hold
+        run = staticmethod(merger.run)
+        logits = staticmethod(held.logits)
 
-    fresh._merger._run = held
+    fresh = Explainer(untrained.model, untrained.device, cache_size=0, runner=MergingRunner())
     drawings = [255 - (255 * render_strokes([np.array([[110 + 15 * i, 80], [290, 80 + 10 * i],
                                                        [170, 330]], float)])).astype(np.uint8)
                 for i in range(5)]
@@ -490,32 +527,64 @@ def test_live_passes_asked_for_at_once_are_merged_and_each_gets_its_own(untraine
 
     first = threading.Thread(target=explain, args=(0,))
     first.start()
-    assert started.wait(10)
+    assert held.started.wait(10)  # the first pass runs until every other caller is waiting
     others = [threading.Thread(target=explain, args=(i,)) for i in range(1, 5)]
     for worker in others:
         worker.start()
     deadline = time.time() + 10
-    while len(fresh._merger._waiting) < 4 and time.time() < deadline:
+    while merger.waiting < 4 and time.time() < deadline:
         time.sleep(0.01)
     release.set()
     for worker in [first, *others]:
         worker.join()
-    assert sizes == [1, 4]  # the four waiting callers: one pass
+    assert held.sizes == [1, 4]  # the four waiting callers: one pass
     for i, drawing in enumerate(drawings):
         alone = untrained.explain(drawing)
         np.testing.assert_allclose(results[i].logits, alone.logits, atol=1e-4)
 
 
+def test_the_default_runner_merges_live_passes_only(untrained: Explainer):
+    """BatchedRunner: a live method's pass goes through its merger, Score-CAM's does not
+    (the engine's gate admits one slow run at a time), and both give model_pass's numbers."""
+    runner = BatchedRunner(untrained.model)
+    tensors = np.stack([prepare(d).tensor for d in _drawings(2)])
+    merged = runner.run(tensors, "gradcam", "layer3", [None, 4])
+    direct = model_pass(untrained.model, tensors, "gradcam", "layer3", [None, 4])
+    for ours, theirs in zip(merged, direct, strict=True):
+        np.testing.assert_allclose(ours.logits, theirs.logits, atol=1e-5)
+        assert ours.maps.keys() == theirs.maps.keys() and not ours.gpu_refused
+    logits, refused = runner.logits(tensors)
+    assert logits.shape == (2, 10) and not refused
+    np.testing.assert_allclose(logits, np.stack([r.logits for r in direct]), atol=1e-4)
+    assert runner.merger.waiting == 0
+
+
 def test_a_failed_merged_pass_fails_each_of_its_callers(untrained: Explainer):
-    fresh = Explainer(untrained.model, untrained.device, cache_size=0)
+    broken = FakeRunner(untrained.model, fail=RuntimeError("out of memory"))
+    merger = Merger(broken.run)
 
-    def broken(tensors, method, layer, targets):
-        raise RuntimeError("out of memory")
+    class MergingRunner:
+        run = staticmethod(merger.run)
+        logits = staticmethod(broken.logits)
 
-    fresh._merger._run = broken
+    fresh = Explainer(untrained.model, untrained.device, cache_size=0, runner=MergingRunner())
     with pytest.raises(RuntimeError, match="out of memory"):
         fresh.explain(np.eye(28, dtype=np.uint8) * 255)
-    assert not fresh._merger._busy and not fresh._merger._waiting  # ready for the next
+    assert merger.waiting == 0
+    broken.fail = None  # the merger is ready for the next pass, not stuck busy
+    assert fresh.explain(np.eye(28, dtype=np.uint8) * 255).digit is not None
+
+
+def test_one_logits_helper_batches_without_changing_the_numbers(untrained: Explainer):
+    inputs = random_inputs(7, seed=3).numpy()
+    whole = logits_of(untrained.model, inputs, batch_size=7)
+    np.testing.assert_allclose(logits_of(untrained.model, inputs, batch_size=3), whole,
+                               atol=1e-4)
+    np.testing.assert_allclose(logits_of(untrained.model, iter(inputs), batch_size=2), whole,
+                               atol=1e-4)
+    assert logits_of(untrained.model, inputs[:0]).shape == (0, 10)
+    with pytest.raises(ValueError, match="batch_size"):
+        logits_of(untrained.model, inputs, batch_size=0)
 
 
 @pytest.mark.slow

@@ -69,3 +69,32 @@ def test_the_component_serves_a_stored_file_and_keeps_its_arguments():
     jpeg = images.ResultImage(type="numpy", format="jpeg", label="overlay", render=False)
     assert Path(jpeg.postprocess(_picture(5)).path).suffix == ".jpeg"
     assert jpeg.get_config()["label"] == "overlay"  # gr.Image's arguments reach the page
+
+
+def test_windows_refusing_to_replace_an_open_picture_is_not_an_error(monkeypatch):
+    """On Windows a file that is being served cannot be replaced or deleted (PermissionError):
+    two workers storing the same new picture, or pruning one being downloaded, must still give
+    the picture's file and leave no staging file behind."""
+    picture = _picture(7)
+    first = images.store(picture, "png")
+    os.remove(first)  # as if new: the next store writes it again
+    real_replace = os.replace
+
+    def open_elsewhere(source, target):
+        real_replace(source, target)  # the other worker's copy lands first …
+        raise PermissionError(13, "The process cannot access the file")  # … and is open
+
+    monkeypatch.setattr(images.os, "replace", open_elsewhere)
+    again = images.store(picture, "png")
+    assert again == first and cv2.imread(again) is not None
+    assert not [p for p in Path(first).parent.iterdir() if p.name.startswith(".")]
+    monkeypatch.setattr(images.os, "replace", real_replace)
+
+    def in_use(self, missing_ok=False):
+        raise PermissionError(13, "The process cannot access the file")
+
+    monkeypatch.setattr(images, "KEEP_S", -1)  # every picture is old
+    monkeypatch.setattr(images, "PRUNE_EVERY", 1)
+    monkeypatch.setattr(Path, "unlink", in_use)
+    images.store(_picture(8), "png")  # prunes: every file is "open", none deleted, no error
+    assert os.path.exists(first)

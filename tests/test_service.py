@@ -116,7 +116,7 @@ def test_a_setting_change_shows_a_slow_map_only_once_explained(service, monkeypa
     monkeypatch.setattr(METHODS["gradcam"], "live", False)
     picture = prepare(FIVE_PHOTO).picture
     settings = Settings("prediction", "gradcam", "layer3", 0.6, "viridis")
-    service.explainer._cache.clear()
+    service.explainer.clear_cache()
     waiting = service.explain(Request(Upload(FIVE_PHOTO), settings, live=True))
     assert "press Explain" in waiting.headline and np.array_equal(waiting.overlay, picture)
     explained = service.explain(Request(Upload(FIVE_PHOTO), settings))

@@ -28,6 +28,7 @@ from cam_core.inputs.fit import to_tensor
 from cam_core.inputs.prepare import prepare, prepare_ink
 from cam_core.inputs.strokes import BRUSH_WIDTH, CANVAS_SIZE, render_strokes
 from cam_core.model import calibrate
+from cam_core.model.logits import logits_of
 from cam_core.model.network import DigitResNet
 from cam_core.model.weights import DEFAULT_WEIGHTS, load_model
 from training import card, datasets, marks, styles
@@ -51,20 +52,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-@torch.no_grad()
-def logits_of_tensors(model: DigitResNet, tensors: Iterable[np.ndarray], count: int,
-                      desc: str, batch_size: int = 200) -> np.ndarray:
-    """Logits (N, 10) for an iterable of normalised model inputs (1, 28, 28)."""
-    device = next(model.parameters()).device
-    out, batch = [], []
-    for tensor in tqdm(tensors, total=count, desc=desc, mininterval=5, file=sys.stderr):
-        batch.append(tensor)
-        if len(batch) == batch_size:
-            out.append(model(torch.from_numpy(np.stack(batch)).to(device))[0].cpu().numpy())
-            batch = []
-    if batch:
-        out.append(model(torch.from_numpy(np.stack(batch)).to(device))[0].cpu().numpy())
-    return np.concatenate(out).astype(np.float32) if out else np.zeros((0, 10), np.float32)
+def _counted(tensors: Iterable[np.ndarray], count: int, desc: str) -> Iterable[np.ndarray]:
+    """``tensors`` with a progress bar on stderr (``count`` of them, named ``desc``)."""
+    return tqdm(tensors, total=count, desc=desc, mininterval=5, file=sys.stderr)
 
 
 def _accuracy_row(name: str, logits: np.ndarray, labels: np.ndarray, temperature: float,
@@ -79,7 +69,7 @@ def _judge(model: DigitResNet, inks: list[np.ndarray], desc: str, temperature: f
            threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pad inks through the app's path → (top-1 digits, refused as too small, flagged)."""
     prepared = [prepare_ink(ink) for ink in inks]
-    logits = logits_of_tensors(model, (p.tensor for p in prepared), len(prepared), desc)
+    logits = logits_of(model, _counted((p.tensor for p in prepared), len(prepared), desc))
     refused = np.array([p.blank for p in prepared], bool)
     flagged = calibrate.energy_score(logits / temperature) > threshold
     return logits.argmax(1), refused, flagged
@@ -165,8 +155,8 @@ def evaluate(args: argparse.Namespace) -> dict:
 
     images, labels = datasets.load_mnist(args.data_root, train=False)
     images, labels = images[:limit], labels[:limit]
-    mnist = logits_of_tensors(model, (to_tensor(i / 255.0) for i in images), len(images),
-                              "MNIST test")
+    mnist = logits_of(model, _counted((to_tensor(i / 255.0) for i in images), len(images),
+                                       "MNIST test"))
     result["accuracy"].append(_accuracy_row("MNIST test", mnist, labels, temperature, threshold))
     confusion = np.zeros((10, 10), int)
     np.add.at(confusion, (labels, mnist.argmax(1)), 1)
@@ -178,8 +168,8 @@ def evaluate(args: argparse.Namespace) -> dict:
     mnist_energy = calibrate.energy_score(mnist / temperature)
 
     subset = min(len(images), 2000)
-    through = logits_of_tensors(model, (prepare(i).tensor for i in images[:subset]), subset,
-                                "MNIST test via prepare()")
+    through = logits_of(model, _counted((prepare(i).tensor for i in images[:subset]), subset,
+                                         "MNIST test via prepare()"))
     result["accuracy"].append(_accuracy_row(f"MNIST test first {subset}, through prepare()",
                                             through, labels[:subset], temperature, threshold))
 
@@ -187,7 +177,7 @@ def evaluate(args: argparse.Namespace) -> dict:
         pen = [d for d in datasets.load_pendigits()
                if d.writer in datasets.PENDIGITS_HELD_OUT_WRITERS][:limit]
         tensors = (prepare_ink(pen_ink(d.strokes)).tensor for d in pen)
-        logits = logits_of_tensors(model, tensors, len(pen), "pendigits")
+        logits = logits_of(model, _counted(tensors, len(pen), "pendigits"))
         result["accuracy"].append(_accuracy_row(
             "pendigits replay, held-back writers 26–30", logits,
             np.array([d.label for d in pen]), temperature, threshold))
@@ -196,15 +186,15 @@ def evaluate(args: argparse.Namespace) -> dict:
     try:
         usps, usps_labels = datasets.load_usps()
         usps, usps_labels = usps[:limit], usps_labels[:limit]
-        logits = logits_of_tensors(model, (prepare(i).tensor for i in usps), len(usps), "USPS")
+        logits = logits_of(model, _counted((prepare(i).tensor for i in usps), len(usps), "USPS"))
         result["accuracy"].append(_accuracy_row("USPS train", logits, usps_labels, temperature,
                                                 threshold))
     except FileNotFoundError as error:
         print(f"skipped USPS: {error}", file=sys.stderr)
     try:
         photos = datasets.load_photos()
-        logits = logits_of_tensors(model, (prepare(p).tensor for p, _ in photos), len(photos),
-                                   "photos")
+        logits = logits_of(model, _counted((prepare(p).tensor for p, _ in photos), len(photos),
+                                            "photos"))
         photo_labels = np.array([label for _, label in photos])
         result["accuracy"].append(_accuracy_row("photos (set_a + set_d)", logits, photo_labels,
                                                 temperature, threshold))
@@ -227,7 +217,7 @@ def evaluate(args: argparse.Namespace) -> dict:
         # Scribbles are pad ink (float); the image sets are pictures read as uploads.
         tensors = (prepare_ink(i).tensor if i.dtype == np.float32 else prepare(i).tensor
                    for i in items)
-        logits = logits_of_tensors(model, tensors, len(items), name)
+        logits = logits_of(model, _counted(tensors, len(items), name))
         energy = calibrate.energy_score(logits / temperature)
         result["ood"].append({"set": name, "n": len(items),
                               "auroc": calibrate.auroc(mnist_energy, energy),

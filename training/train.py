@@ -33,6 +33,7 @@ from tqdm import tqdm
 
 from cam_core.inputs.fit import MODEL_SIZE, to_tensor
 from cam_core.model import calibrate
+from cam_core.model.logits import logits_of as batched_logits
 from cam_core.model.network import DigitResNet, build_model
 from cam_core.model.weights import (
     DEFAULT_WEIGHTS,
@@ -212,18 +213,8 @@ def _stack(images: list[np.ndarray]) -> torch.Tensor:
 
 def logits_of(model: DigitResNet, images: np.ndarray, device: torch.device) -> np.ndarray:
     """Logits (N, 10) float32 for images (N, 28, 28) float32 in [0, 1], white on black."""
-    return _logits_of_inputs(model, device, _stack(list(images)).numpy())
-
-
-def _logits_of_inputs(model: DigitResNet, device: torch.device, inputs: np.ndarray
-                      ) -> np.ndarray:
-    """Logits (N, 10) float32 of model inputs (N, 1, 28, 28) float32, 250 at a time."""
-    if len(inputs) == 0:
-        return np.zeros((0, 10), np.float32)
     model.eval()
-    with torch.no_grad():
-        return np.concatenate([model(torch.from_numpy(inputs[start:start + 250]).to(device))[0]
-                               .float().cpu().numpy() for start in range(0, len(inputs), 250)])
+    return batched_logits(model, _stack(list(images)).numpy(), 250)
 
 
 def _save_checkpoint(prefix: Path, model: nn.Module, ema: nn.Module,
@@ -396,7 +387,7 @@ def fit_calibration(model: DigitResNet, device: torch.device, logits: np.ndarray
     forms = [np.stack([prepare(image).tensor for image in images]),
              _scan_calibration_tensors(images), _pen_calibration_tensors(limit)]
     threshold = max(calibrate.threshold_keeping(calibrate.energy_score(
-        _logits_of_inputs(model, device, inputs) / temperature), KEEP_DIGITS)
+        batched_logits(model.eval(), inputs, 250) / temperature), KEEP_DIGITS)
         for inputs in forms if len(inputs))
     return temperature, threshold
 

@@ -3,7 +3,8 @@ room's Wi-Fi, no internet needed.
 
 The server listens on every interface (only when asked: otherwise on loopback), and the
 address students should open is found offline: the address the machine would use to reach the
-network (a UDP socket "connected" to a reserved address sends nothing), else its host name's.
+network (a UDP socket "connected" to a reserved address sends nothing), else its interfaces'
+(``ifaddr``: Linux, macOS and Windows alike), else its host name's.
 The address is printed in the terminal and shown on the page, with a QR code of it (``segno``,
 drawn here: nothing is fetched), and a note that anyone on the network can use the app.
 """
@@ -15,9 +16,9 @@ import html
 import io
 import ipaddress
 import socket
-import struct
 from collections.abc import Sequence
 
+import ifaddr
 import segno
 
 EVERYWHERE = ("0.0.0.0", "::", "")  # hosts that mean "all interfaces": no address to give out
@@ -32,8 +33,9 @@ TEACHER_NOTE = NOTE + " Run it on the classroom's network only; stop it (Ctrl+C)
 
 def lan_address() -> str:
     """This machine's address on the local network (IPv4), found without network traffic:
-    the one its default route would use, else the first of its interfaces' (Linux), else its
-    host name's; ``127.0.0.1`` when it has none (no network at all)."""
+    the one its default route would use (a UDP probe), else the first of its interfaces'
+    (:func:`interface_addresses`), else its host name's; ``127.0.0.1`` when it has none (no
+    network at all). The same code on Linux, macOS and Windows."""
     with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         probe.connect(PROBE)  # no route (a hotspot without internet): OSError
         address = probe.getsockname()[0]
@@ -50,21 +52,22 @@ def lan_address() -> str:
 
 
 def interface_addresses() -> list[str]:
-    """The IPv4 addresses of this machine's network interfaces, loopback left out (Linux:
-    read with the SIOCGIFADDR ioctl; elsewhere an empty list)."""
+    """The IPv4 addresses of this machine's network interfaces, in the system's order, loopback
+    and link-local (169.254.x.x: no network answered) left out; read with ``ifaddr``, which
+    asks the system the same way on Linux, macOS and Windows. Empty when it cannot tell."""
     try:
-        import fcntl
-    except ImportError:  # Windows
+        adapters = ifaddr.get_adapters()
+    except OSError:
         return []
-    found = []
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        for _, name in socket.if_nameindex():
-            with contextlib.suppress(OSError):  # no IPv4 address on it, or not Linux
-                answer = fcntl.ioctl(probe.fileno(), 0x8915,  # SIOCGIFADDR
-                                     struct.pack("256s", name.encode()[:15]))
-                address = socket.inet_ntoa(answer[20:24])
-                if _usable(address) and address not in found:
-                    found.append(address)
+    found: list[str] = []
+    for adapter in adapters:
+        for ip in adapter.ips:
+            if not ip.is_IPv4 or not isinstance(ip.ip, str):
+                continue
+            with contextlib.suppress(ValueError):
+                if _usable(ip.ip) and not ipaddress.ip_address(ip.ip).is_link_local \
+                        and ip.ip not in found:
+                    found.append(ip.ip)
     return found
 
 

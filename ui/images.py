@@ -79,7 +79,10 @@ def store(image: np.ndarray, kind: str = "jpeg") -> str:
         _folder.mkdir(parents=True, exist_ok=True)
         staging = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
         staging.write_bytes(blob)
-        os.replace(staging, path)  # atomic: a reader sees the whole file or none
+        try:
+            os.replace(staging, path)  # atomic: a reader sees the whole file or none
+        except PermissionError:  # Windows: the same picture is open (served, or just written)
+            staging.unlink(missing_ok=True)  # its bytes are already there
     _maybe_prune()
     return str(path)
 
@@ -96,5 +99,5 @@ def _maybe_prune() -> None:
         try:
             if old not in _kept and old.stat().st_mtime < cutoff:
                 old.unlink()
-        except FileNotFoundError:  # another worker pruned it first
-            pass
+        except (FileNotFoundError, PermissionError):  # pruned by another worker, or (Windows)
+            pass  # open for a download right now: the next round takes it

@@ -1,60 +1,73 @@
-"""The model pass: one batched forward pass over model inputs (and, for a gradient method, a
-backward pass from the target classes) → logits, pooled features, all ten class activation maps
-and the method's map; shared by the threads that ask at the same moment.
+"""The model pass and who runs it: one batched forward pass over model inputs (and, for a
+gradient method, a backward pass from the target classes) → logits, pooled features, all ten
+class activation maps and the method's map.
 
-On a ZeroGPU Space each pass borrows the GPU (:mod:`cam_core.explain.zerogpu`): a short lease for
-the
-live methods, a longer one for Score-CAM. Everywhere else the wrappers change nothing.
+The engine (:class:`cam_core.explain.engine.Explainer`) asks a :class:`ModelRunner` for its
+passes; that is the one seam between caching and computing. :class:`BatchedRunner` (the
+default) runs them on one model and device, merging the live passes that threads ask for at
+the same moment (:class:`Merger`); on a ZeroGPU Space
+:class:`cam_core.explain.zerogpu.ZeroGPURunner` keeps live work on the CPU and lends the GPU
+to heavy work only. Tests give the engine their own runner.
 """
 
 from __future__ import annotations
 
 import threading
-import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
 import numpy as np
 import torch
 
-from cam_core.explain import zerogpu
 from cam_core.explain.methods import CAM, get_method, target_map
-from cam_core.model.network import FEATURE_LAYERS
+from cam_core.model.logits import logits_of
+from cam_core.model.network import FEATURE_LAYERS, DigitResNet
 
 
 @dataclass(frozen=True)
 class ModelResult:
-    """What one forward pass (plus gradients) gives for one model input; cached."""
+    """What one forward pass (plus gradients) gives for one model input; cached.
+
+    ``gpu_refused``: True when the pass was meant for a borrowed GPU (ZeroGPU), the lease was
+    refused or failed, and the CPU computed it instead (same numbers, slower).
+    """
 
     logits: np.ndarray  # (10,)
     pooled: np.ndarray  # (512,) global average pooling of layer4
     class_cams: np.ndarray  # (10, 7, 7) raw CAM of every class
     maps: dict[int, np.ndarray]  # target → raw (h, w) map of the method (CAM: from class_cams)
+    gpu_refused: bool = False
 
 
-# id → the owner of a model (weakly: a dropped explainer frees its model).
-_OWNERS: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
+class ModelRunner(Protocol):
+    """What the engine needs from whatever runs the network. Implementations must be safe to
+    call from several threads at once.
 
-
-def register(owner: Any) -> int:
-    """Make ``owner`` (anything with ``.model``, a DigitResNet, and ``.device``) findable by
-    the model passes; returns its key, the first argument of :func:`model_pass`."""
-    _OWNERS[id(owner)] = owner
-    return id(owner)
-
-
-def model_pass(model_key: int, tensors: np.ndarray, method: str, layer: str,
-                targets: Sequence[int | None]) -> list[ModelResult]:
-    """One batched forward pass for ``(N, 1, 28, 28)`` inputs: logits, pooled features, all
-    ten CAMs, and ``method``'s map on ``layer`` for each target (None = the prediction).
-
-    A module-level function of picklable arguments, because on ZeroGPU it runs in a worker
-    process (:mod:`cam_core.explain.zerogpu`); the model is found by ``model_key``.
+    - ``run(tensors, method, layer, targets)``: ``(N, 1, 28, 28)`` float32 normalised inputs,
+      a method name and layer (:func:`cam_core.explain.methods.get_method`), one target per
+      input (a class 0–9, or None for the prediction) → N :class:`ModelResult` (arrays
+      read-only), in order. Errors propagate to the caller.
+    - ``logits(tensors)``: many inputs at once (ROAD's hidden-pixel copies) → ``((M, 10)``
+      float32 logits, ``gpu_refused``), see :attr:`ModelResult.gpu_refused`.
     """
-    owner = _OWNERS[model_key]
-    model, device = owner.model, owner.device
+
+    def run(self, tensors: np.ndarray, method: str, layer: str,
+            targets: Sequence[int | None]) -> list[ModelResult]: ...
+
+    def logits(self, tensors: np.ndarray) -> tuple[np.ndarray, bool]: ...
+
+
+def model_pass(model: DigitResNet, tensors: np.ndarray, method: str, layer: str,
+               targets: Sequence[int | None]) -> list[ModelResult]:
+    """One batched forward pass for ``(N, 1, 28, 28)`` float32 inputs on ``model``'s device:
+    logits, pooled features, all ten CAMs, and ``method``'s map on ``layer`` for each target
+    (None = the prediction). Returns N :class:`ModelResult` of read-only CPU arrays.
+
+    Raises: ValueError for an unknown method or a layer it does not work on.
+    """
     chosen = get_method(method, layer)
+    device = next(model.parameters()).device
     inputs = torch.from_numpy(np.ascontiguousarray(tensors)).to(device)
     # no_grad, not inference_mode: a gradient method starts its backward pass from these
     # feature maps instead of running the trunk a second time (inference tensors cannot
@@ -85,18 +98,34 @@ def model_pass(model_key: int, tensors: np.ndarray, method: str, layer: str,
             for i in range(len(picked))]
 
 
-@zerogpu.gpu_task(zerogpu.LIVE_SECONDS)
-def live_pass(model_key: int, tensors: np.ndarray, method: str, layer: str,
-               targets: Sequence[int | None]) -> list[ModelResult]:
-    """:func:`model_pass` for live methods: a short GPU lease on ZeroGPU."""
-    return model_pass(model_key, tensors, method, layer, targets)
+class BatchedRunner:
+    """The default :class:`ModelRunner`: every pass on ``model`` (on its own device), live
+    methods' passes merged with other threads' at the same moment (:class:`Merger`); a slow
+    method's pass (Score-CAM) runs alone (the engine's gate admits one at a time).
 
+    Args:
+        model: a :class:`~cam_core.model.network.DigitResNet` in eval mode.
+        max_images: most inputs in one merged live pass.
+    """
 
-@zerogpu.gpu_task(zerogpu.SLOW_SECONDS)
-def slow_pass(model_key: int, tensors: np.ndarray, method: str, layer: str,
-               targets: Sequence[int | None]) -> list[ModelResult]:
-    """:func:`model_pass` for Score-CAM: a longer GPU lease on ZeroGPU."""
-    return model_pass(model_key, tensors, method, layer, targets)
+    def __init__(self, model: DigitResNet, max_images: int = 32) -> None:
+        self.model = model
+        self.merger = Merger(self._pass, max_images)
+
+    def _pass(self, tensors: np.ndarray, method: str, layer: str,
+              targets: Sequence[int | None]) -> list[ModelResult]:
+        return model_pass(self.model, tensors, method, layer, targets)
+
+    def run(self, tensors: np.ndarray, method: str, layer: str,
+            targets: Sequence[int | None]) -> list[ModelResult]:
+        """See :class:`ModelRunner`."""
+        if get_method(method, layer).live:
+            return self.merger.run(tensors, method, layer, targets)
+        return self._pass(tensors, method, layer, targets)
+
+    def logits(self, tensors: np.ndarray) -> tuple[np.ndarray, bool]:
+        """See :class:`ModelRunner`; never refused (no GPU is borrowed)."""
+        return logits_of(self.model, tensors), False
 
 
 @dataclass
@@ -127,15 +156,23 @@ class Merger:
         max_images: most inputs in one merged pass.
     """
 
-    def __init__(self, run, max_images: int = 32) -> None:
+    def __init__(self, run: Callable[..., list[ModelResult]], max_images: int = 32) -> None:
         self._run = run
         self._max_images = max_images
         self._waiting: list[_Pass] = []
         self._busy = False
         self._turn = threading.Condition()
 
+    @property
+    def waiting(self) -> int:
+        """How many callers' passes are waiting for their turn (not yet taken into a pass)."""
+        with self._turn:
+            return len(self._waiting)
+
     def run(self, tensors: np.ndarray, method: str, layer: str,
             targets: Sequence[int | None]) -> list[ModelResult]:
+        """``run``'s results for these inputs, computed in one pass with the inputs other
+        threads ask for meanwhile (same method and layer); ``run``'s error if it fails."""
         mine = _Pass(tensors, method, layer, list(targets))
         with self._turn:
             self._waiting.append(mine)

@@ -4,7 +4,9 @@ activation maps, and the picture of the chosen one over the person's own drawing
 Thread-safe by construction: the model is read-only (eval mode, gradients off), gradient
 methods take ``torch.autograd.grad`` on a leaf tensor inside the call, and the only shared
 state is a small LRU of model results guarded by a lock (and a gate that lets one slow
-Score-CAM run compute at a time).
+Score-CAM run compute at a time). The passes themselves are run by a
+:class:`~cam_core.explain.batching.ModelRunner` (default: one batched pass on the model's
+device; on a ZeroGPU Space live work on the CPU and heavy work on a borrowed GPU).
 
 Example::
 
@@ -20,7 +22,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +30,11 @@ import numpy as np
 import torch
 
 from cam_core.errors import ServerBusy
-from cam_core.explain import render
-from cam_core.explain.batching import Merger, ModelResult, live_pass, register, slow_pass
+from cam_core.explain import render, zerogpu
+from cam_core.explain.batching import BatchedRunner, ModelResult, ModelRunner
+from cam_core.explain.explanation import CacheInfo, Explanation
 from cam_core.explain.methods import get_method
+from cam_core.explain.settings import check_settings
 from cam_core.inputs.fit import MODEL_SIZE
 from cam_core.inputs.prepare import InputError, Prepared, prepare
 from cam_core.model import calibrate
@@ -50,54 +54,6 @@ SLOW_RUNS = 1
 SLOW_WAITING = 4
 
 
-@dataclass(frozen=True)
-class Explanation:
-    """Everything the app shows for one input.
-
-    Attributes:
-        digit: the predicted class 0–9, or None when the input is blank.
-        probabilities: ``(10,)`` float32, calibrated (temperature-scaled) softmax summing to 1;
-            all zeros when blank.
-        target: the class the map explains (the prediction unless asked), None when blank.
-        class_cams: ``(10, h, w)`` float32 raw signed CAMs of every class (``layer4``, 7×7);
-            zeros when blank.
-        target_map: ``(h, w)`` float32 raw map of ``method`` on ``layer`` for ``target``.
-        cam: ``(H, W)`` float32 in [0, 1], the target's map in the input's own pixel frame
-            (``Prepared.picture``'s size: a photo over 1024 px is downscaled to 1024 first);
-            min–max scaled, or for a diverging colour map signed, 0.5 = zero evidence
-            (``render.scale_for``).
-        cam_model: ``(28, 28)`` float32 in [0, 1], the same map over the model input.
-        overlay: ``(H, W, 3)`` uint8 RGB, the map over the person's picture.
-        model_input: ``(28, 28)`` uint8, what the model saw (white ink on black).
-        logits: ``(10,)`` float32, raw logits.
-        pooled_features: ``(512,)`` float32, global average pooling of the layer4 feature
-            maps (what ``fc`` reads: ``logits = fc.weight @ pooled_features + fc.bias``).
-            ``logits``, ``pooled_features``, ``class_cams`` and ``target_map`` are shared with
-            the engine's cache and read-only (copy them to edit).
-        ood_score: energy score of the temperature-scaled logits (higher = less digit-like).
-        not_a_digit: True when ``ood_score`` is above the threshold stored with the weights.
-        method, layer: the map's method name and layer.
-        message: a sentence for the person (blank input, not a digit), else "".
-    """
-
-    digit: int | None
-    probabilities: np.ndarray
-    target: int | None
-    class_cams: np.ndarray
-    target_map: np.ndarray
-    cam: np.ndarray
-    cam_model: np.ndarray
-    overlay: np.ndarray
-    model_input: np.ndarray
-    logits: np.ndarray
-    pooled_features: np.ndarray
-    ood_score: float
-    not_a_digit: bool
-    method: str
-    layer: str
-    message: str
-
-
 class Explainer:
     """Explains digits with one model. Build it with :func:`load_explainer` (cached).
 
@@ -109,32 +65,25 @@ class Explainer:
             at once; the others wait (at most ``SLOW_WAITING`` admitted in all), then find
             their map in the cache if it was the same. A call whose maps are all cached
             never waits.
+        runner: what runs the model passes (:class:`~cam_core.explain.batching.ModelRunner`);
+            default :class:`~cam_core.explain.batching.BatchedRunner` on ``model``.
     """
 
     def __init__(self, model: DigitResNet, device: torch.device,
-                 cache_size: int = CACHE_SIZE, slow_runs: int = SLOW_RUNS) -> None:
+                 cache_size: int = CACHE_SIZE, slow_runs: int = SLOW_RUNS,
+                 runner: ModelRunner | None = None) -> None:
         self.model = model
         self.cache_size = cache_size
         self.device = device
+        self.runner: ModelRunner = runner if runner is not None else BatchedRunner(model)
         self.temperature = float(model.metadata.get("temperature", 1.0))
         self.ood_threshold = float(model.metadata.get("ood_threshold", "inf"))
         self._cache: OrderedDict[tuple, ModelResult] = OrderedDict()
         self._lock = threading.Lock()
         self._slow_gate = threading.BoundedSemaphore(slow_runs)
         self._waiting, self._waiting_lock = 0, threading.Lock()
-        self._merger = Merger(functools.partial(live_pass, register(self)))
 
     # ------------------------------------------------------------------ model side
-
-    def _run(self, tensors: np.ndarray, method: str, layer: str,
-             targets: Sequence[int | None]) -> list[ModelResult]:
-        """One batched model pass (see :func:`cam_core.explain.batching.model_pass`), on ZeroGPU
-        with a
-        GPU lease as long as the method needs; live methods' passes merged with other threads'
-        at the same moment (:class:`cam_core.explain.batching.Merger`)."""
-        if get_method(method, layer).live:
-            return self._merger.run(tensors, method, layer, targets)
-        return slow_pass(id(self), tensors, method, layer, targets)
 
     def _cached(self, prepared: Sequence[Prepared], method: str, layer: str,
                 targets: Sequence[int | None]) -> list[ModelResult]:
@@ -177,14 +126,17 @@ class Explainer:
         """Run the model for the missing results in one batch and cache them."""
         missing = [i for i, r in enumerate(results) if r is None]
         if missing:
-            fresh = self._run(np.stack([prepared[i].tensor for i in missing]), method, layer,
-                              [targets[i] for i in missing])
+            fresh = self.runner.run(np.stack([prepared[i].tensor for i in missing]), method,
+                                    layer, [targets[i] for i in missing])
             with self._lock:
                 for i, result in zip(missing, fresh, strict=True):
                     old = self._cache.get(keys[i])
+                    # Cached without the refusal: a later hit borrows nothing, so says nothing.
+                    kept = replace(result, gpu_refused=False)
                     if old is not None:  # keep maps of other targets for the same input
-                        result = replace(result, maps={**old.maps, **result.maps})
-                    self._cache[keys[i]] = result
+                        kept = replace(kept, maps={**old.maps, **kept.maps})
+                        result = replace(result, maps=kept.maps)
+                    self._cache[keys[i]] = kept
                     self._cache.move_to_end(keys[i])
                     while len(self._cache) > self.cache_size:
                         self._cache.popitem(last=False)
@@ -201,6 +153,29 @@ class Explainer:
         return hit if wanted in hit.maps else None
 
     # ------------------------------------------------------------------ public API
+
+    @property
+    def slow_waiting(self) -> int:
+        """Slow-method runs admitted now (computing or waiting at the gate), at most
+        ``SLOW_WAITING``."""
+        with self._waiting_lock:
+            return self._waiting
+
+    def cache_info(self) -> CacheInfo:
+        """How full the LRU of model results is."""
+        with self._lock:
+            return CacheInfo(len(self._cache), self.cache_size)
+
+    def clear_cache(self) -> None:
+        """Forget every cached model result (the next call of each input runs the model)."""
+        with self._lock:
+            self._cache.clear()
+
+    def logits(self, tensors: np.ndarray) -> tuple[np.ndarray, bool]:
+        """Logits of many ``(M, 1, 28, 28)`` float32 normalised inputs at once (ROAD's copies
+        of a drawing): ``(M, 10)`` float32, and True when a GPU lease was refused and the CPU
+        computed them (see :meth:`cam_core.explain.batching.ModelRunner.logits`). Not cached."""
+        return self.runner.logits(tensors)
 
     def needs_model(self, image: Any, target: int | None = None, method: str = "cam",
                     layer: str = "layer4") -> bool:
@@ -237,8 +212,9 @@ class Explainer:
 
         Raises:
             cam_core.inputs.prepare.InputError: unreadable input (message meant for the person).
-            ValueError: unknown method/layer/colour map, ``target`` not in 0–9 or ``opacity``
-                outside [0, 1] (all checked before the model runs).
+            cam_core.errors.SettingsError: unknown method/layer/colour map, ``target`` not in
+                0–9 or ``opacity`` outside [0, 1] (all checked before the model runs; also a
+                ``ValueError``).
             ServerBusy: a slow method's map is not cached and ``SLOW_WAITING`` runs of slow
                 methods are already admitted (message meant for the person).
         """
@@ -248,12 +224,8 @@ class Explainer:
                       method: str = "cam", layer: str = "layer4", colormap: str = "viridis",
                       opacity: float = 0.5) -> list[Explanation]:
         """Explain several inputs with one batched forward pass; arguments as :meth:`explain`."""
-        if target is not None and not (isinstance(target, int | np.integer) and 0 <= target <= 9):
-            raise ValueError(f"target must be a digit 0–9 or None, got {target!r}")
-        get_method(method, layer)  # fail early with a clear message, before the model runs
-        render.colorize(np.zeros((1, 1)), colormap)
-        if not 0.0 <= opacity <= 1.0:
-            raise ValueError(f"opacity must be in [0, 1], got {opacity}")
+        # Fail early with a clear message, before the model runs.
+        target, opacity = check_settings(target, method, layer, colormap, opacity)
         prepared = [p if isinstance(p, Prepared) else prepare(p) for p in images]
         live = [i for i, p in enumerate(prepared) if not p.blank]
         results = self._cached([prepared[i] for i in live], method, layer,
@@ -286,7 +258,7 @@ class Explainer:
             model_input=prepared.model_input, logits=result.logits,
             pooled_features=result.pooled, ood_score=ood,
             not_a_digit=not_a_digit, method=method, layer=layer,
-            message=NOT_A_DIGIT_MESSAGE if not_a_digit else "")
+            message=NOT_A_DIGIT_MESSAGE if not_a_digit else "", gpu_refused=result.gpu_refused)
 
 
 def _cache_key(prepared: Prepared, method: str, layer: str) -> tuple[bytes, str, str]:
@@ -308,21 +280,33 @@ def _blank_explanation(prepared: Prepared, method: str, layer: str) -> Explanati
 
 
 @functools.lru_cache(maxsize=4)
-def _explainer(weights: str | None, device: str) -> Explainer:
+def _explainer(weights: str | None, device: str, zero_gpu: bool) -> Explainer:
     model = load_model(weights, device)
-    explainer = Explainer(model, torch.device(device))
+    # On ZeroGPU the engine's model stays on the CPU (live work); the runner keeps a CUDA
+    # copy for the work it lends the GPU to.
+    runner = zerogpu.ZeroGPURunner(model) if zero_gpu else None
+    explainer = Explainer(model, torch.device(device), runner=runner)
     with torch.inference_mode():  # warm-up: first calls allocate and pick kernels
         model(torch.zeros(2, 1, MODEL_SIZE, MODEL_SIZE, device=device))
     return explainer
+
+
+def explainers_loaded() -> int:
+    """How many explainers :func:`load_explainer` holds in this process (0 until one is
+    asked for: importing the app builds nothing heavy)."""
+    return _explainer.cache_info().currsize
 
 
 def load_explainer(weights: str | Path | None = None,
                    device: str | torch.device | None = None) -> Explainer:
     """The process-wide :class:`Explainer` for ``weights`` on ``device`` (CUDA when available).
 
-    The model is loaded and warmed up once per (weights, device).
+    The model is loaded and warmed up once per (weights, device). On a ZeroGPU Space
+    (:func:`cam_core.explain.zerogpu.on_zerogpu`) with ``device`` None the model is on the
+    CPU and the runner is a :class:`~cam_core.explain.zerogpu.ZeroGPURunner`.
 
     Raises: cam_core.model.network.WeightsError when the weights are missing or corrupt.
     """
+    zero_gpu = device in (None, "auto") and zerogpu.on_zerogpu()
     return _explainer(None if weights is None else str(Path(weights).resolve()),
-                      str(resolve_device(device)))
+                      "cpu" if zero_gpu else str(resolve_device(device)), zero_gpu)

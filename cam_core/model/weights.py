@@ -56,16 +56,15 @@ def _read_metadata(path: Path) -> dict[str, str]:
 
 
 def resolve_device(device: str | torch.device | None) -> torch.device:
-    """``None``/``"auto"`` → CUDA when available or on a ZeroGPU Space, else CPU; anything
-    else as given.
+    """``None``/``"auto"`` → CUDA when available, else CPU; anything else as given. (On a
+    ZeroGPU Space :func:`cam_core.explain.engine.load_explainer` keeps the model on the CPU
+    and lends a CUDA copy to heavy work only.)
 
     Raises: ValueError for a name torch does not know (``"gpu"``) or a CUDA device on a
     machine without one, with what to pass instead.
     """
     if device is None or device == "auto":
-        from cam_core.explain.zerogpu import on_zerogpu
-
-        return torch.device("cuda" if torch.cuda.is_available() or on_zerogpu() else "cpu")
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
         resolved = torch.device(device)
     except RuntimeError as error:

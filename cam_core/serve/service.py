@@ -26,10 +26,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from cam_core.errors import InputError, PersonError
+from cam_core.errors import PersonError
 from cam_core.explain.engine import Explainer, Explanation
 from cam_core.explain.methods import METHODS, why_not_layer
-from cam_core.explain.render import COLORMAPS
+from cam_core.explain.settings import PREDICTION, check_settings
 from cam_core.inputs.prepare import Prepared, prepare, prepare_ink
 from cam_core.inputs.strokes import parse_drawing, render_drawing
 from cam_core.model.network import FEATURE_LAYERS
@@ -37,7 +37,6 @@ from cam_core.serve import views
 from cam_core.serve.catalog import Message, say, told
 
 LOG = logging.getLogger("digit-cam")
-PREDICTION = "prediction"  # the class-to-explain control's value for "the predicted digit"
 SERVER_ERROR = Message("answers.server_error")  # English as str; views say it in any language
 DRAWINGS_KEPT = 16  # pad drawings kept read (a moved slider re-sends the same strokes)
 
@@ -84,28 +83,13 @@ class Settings:
     def checked(self) -> Settings:
         """These settings checked, with CAM's layer rule applied (:func:`layer_for`).
 
-        Raises: InputError naming the bad value and what to choose instead.
+        Raises: SettingsError (an InputError) naming the bad value and what to choose instead
+        (:func:`cam_core.explain.settings.check_settings`, the engine's own check).
         """
-        target = PREDICTION if self.target in (None, "") else str(self.target)
-        if target != PREDICTION and target not in {str(d) for d in range(10)}:
-            raise InputError(key="controls.bad_target", target=repr(self.target),
-                             prediction=repr(PREDICTION))
-        if self.method not in METHODS:
-            raise InputError(key="controls.unknown_method", method=repr(self.method),
-                             choices=", ".join(METHODS))
         layer, _ = layer_for(self.method, self.layer)
-        if layer not in FEATURE_LAYERS[1:] or layer not in METHODS[self.method].layers:
-            raise InputError(key="controls.unknown_layer", layer=repr(self.layer),
-                             choices=", ".join(METHODS[self.method].layers))
-        if self.colormap not in COLORMAPS:
-            raise InputError(key="controls.unknown_colormap", colormap=repr(self.colormap),
-                             choices=", ".join(COLORMAPS))
-        try:
-            opacity = float(self.opacity)
-        except (TypeError, ValueError):
-            opacity = float("nan")
-        if not 0.0 <= opacity <= 1.0:
-            raise InputError(key="controls.bad_opacity", opacity=repr(self.opacity))
+        digit, opacity = check_settings(self.target, self.method, layer, self.colormap,
+                                        self.opacity)
+        target = PREDICTION if digit is None else str(digit)
         return replace(self, target=target, layer=layer, opacity=opacity, grid=bool(self.grid))
 
     @property
@@ -217,6 +201,7 @@ class Service:
             grid, language = (prepared.to_model if settings.grid else None), requests[i].language
             panels[i] = (views.prediction_only(result, prepared.picture, note, language) if note
                          else views.panels(result, settings.opacity, settings.colormap,
+                                           views.gpu_note(result.gpu_refused, language),
                                            grid=grid, heat=isinstance(requests[i].source, Pad),
                                            language=language))
             if requests[i].who is not None and self.on_answer is not None:

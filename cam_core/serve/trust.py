@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import torch
 
 from cam_core.errors import PersonError
 from cam_core.explain import render, road
@@ -26,7 +25,8 @@ from cam_core.explain.methods import METHODS
 from cam_core.inputs.fit import MNIST_MEAN, MNIST_STD, to_tensor
 from cam_core.inputs.prepare import Prepared
 from cam_core.model import calibrate
-from cam_core.serve.views import Words, percent
+from cam_core.model.logits import BATCH_SIZE, logits_of
+from cam_core.serve.views import Words, gpu_note, percent
 
 HIDING_TILE = 196  # a hide-the-evidence tile: the 28×28 input 7× enlarged, nearest neighbour
 # Colours of the three hiding curves (red / blue as in the contrast map; grey as other digits).
@@ -36,18 +36,37 @@ METHOD_MAP, RANDOM_MAP = "a way to make the map", "random map"  # the trust char
 TRUST_COLOURS = {METHOD_MAP: "#2e6fb0", RANDOM_MAP: "#8d99ae"}
 
 
-def probabilities_of(explainer: Explainer, batch_size: int = 256
+def probabilities_of(explainer: Explainer, batch_size: int = BATCH_SIZE
                      ) -> Callable[[np.ndarray], np.ndarray]:
     """The model as ROAD calls it: ``(M, 1, 28, 28)`` normalised inputs → ``(M, 10)``
-    temperature-scaled probabilities (what the app shows), in batches of ``batch_size``."""
+    temperature-scaled probabilities (what the app shows), in batches of ``batch_size``, on
+    the explainer's own model (:func:`cam_core.model.logits.logits_of`)."""
     def call(inputs: np.ndarray) -> np.ndarray:
-        out = []
-        with torch.inference_mode():
-            for start in range(0, len(inputs), batch_size):
-                chunk = torch.from_numpy(inputs[start:start + batch_size]).to(explainer.device)
-                out.append(explainer.model(chunk)[0].float().cpu().numpy())
-        return calibrate.softmax(np.concatenate(out), explainer.temperature)
+        return calibrate.softmax(logits_of(explainer.model, inputs, batch_size),
+                                 explainer.temperature)
     return call
+
+
+def _road(explainer: Explainer, inputs: np.ndarray, maps: np.ndarray, targets: list[int],
+          seed: int) -> tuple[road.RoadScores, bool]:
+    """:func:`cam_core.explain.road.road` through the explainer's runner (on ZeroGPU in one
+    GPU lease); True when the lease was refused and the CPU computed it."""
+    refused: list[bool] = []
+
+    def call(batch: np.ndarray) -> np.ndarray:
+        logits, was_refused = explainer.logits(batch)
+        refused.append(was_refused)
+        return calibrate.softmax(logits, explainer.temperature)
+
+    scores = road.road(call, inputs, maps, targets, seed=seed)
+    return scores, any(refused)
+
+
+class TrustRows(list):
+    """:func:`trust_by_method`'s rows (a list of ``(method label, layer, score)``), and
+    ``gpu_refused``: True when a GPU lease was refused and the CPU computed them."""
+
+    gpu_refused: bool = False
 
 
 def map_over_input(result: Explanation) -> np.ndarray:
@@ -82,6 +101,7 @@ class HidingCurves:
     random_trust: float
     tiles: dict[str, np.ndarray]
     shown: float
+    gpu_refused: bool = False
 
 
 def _to_uint8(normalised: np.ndarray) -> np.ndarray:
@@ -110,8 +130,8 @@ def hide_evidence(explainer: Explainer, result: Explanation, shown: float = 0.2,
         raise ValueError(f"shown must be in [0.1, 0.9], got {shown}")
     tensor = to_tensor(result.model_input / np.float32(255))[None]  # (1, 1, 28, 28)
     maps = np.stack([map_over_input(result), road.random_smooth_maps(1, seed=seed)[0]])
-    scores = road.road(probabilities_of(explainer), np.repeat(tensor, 2, 0), maps,
-                       [result.target] * 2, seed=seed)
+    scores, refused = _road(explainer, np.repeat(tensor, 2, 0), maps, [result.target] * 2,
+                            seed)
     order = np.argsort(scores.removed)  # steps by share hidden, 10% first
     percentile = 100 * (1 - shown)
     rng = np.random.default_rng(seed)
@@ -125,7 +145,7 @@ def hide_evidence(explainer: Explainer, result: Explanation, shown: float = 0.2,
         target=result.target, before=float(scores.before[0]), hidden=scores.removed[order],
         hottest_first=scores.morf[0, order], coldest_first=scores.lerf[0, order],
         random_order=scores.morf[1, order], trust=float(scores.combined[0]),
-        random_trust=float(scores.combined[1]), tiles=tiles, shown=shown)
+        random_trust=float(scores.combined[1]), tiles=tiles, shown=shown, gpu_refused=refused)
 
 
 def _step(curves: HidingCurves, share: float) -> int:
@@ -190,6 +210,8 @@ def hiding_words(curves: HidingCurves, map_name: str) -> Words:
         f"{verdict} Over the whole curve the blue line is on average **{points} points** above "
         f"the red line (a random map gets {random_points} points on this drawing). The bigger "
         f"the gap, the more you can trust the map.")
+    if curves.gpu_refused:
+        student = f"{gpu_note(True)}\n\n{student}"
     teachers = (f"For this drawing: ROAD combined score {curves.trust:.3f} for {map_name} "
                 f"(class {digit}), {curves.random_trust:.3f} for a random smooth map; the "
                 f"student's \"points\" are 200 × the combined score, the mean vertical gap "
@@ -204,8 +226,10 @@ def trust_by_method(explainer: Explainer, prepared: Prepared, target: int | None
     finest layer and on layer4, and ``include``'s ``(method name, layer)`` when that is a live
     method) for one drawing, and of a random smooth map.
 
-    Returns ``(method label, layer, score)`` rows, best first; the random map's row is
-    ``("random map", "—", score)``. Scores are in [−0.5, 0.5]; higher = more faithful.
+    Returns :class:`TrustRows`: ``(method label, layer, score)`` rows, best first; the random
+    map's row is ``("random map", "—", score)``. Scores are in [−0.5, 0.5]; higher = more
+    faithful. The maps come from the live (CPU) path; ROAD's many hidden-pixel copies go
+    through :meth:`~cam_core.explain.engine.Explainer.logits` (one GPU lease on ZeroGPU).
     """
     wanted = [(m.name, layer) for m in METHODS.values() if m.live
               for layer in dict.fromkeys((m.layers[0], "layer4"))]
@@ -222,11 +246,13 @@ def trust_by_method(explainer: Explainer, prepared: Prepared, target: int | None
         rows.append((METHODS[name].label, layer, map_over_input(result), result.target))
     chosen = rows[0][3]
     rows.append((RANDOM_MAP, "—", road.random_smooth_maps(1, seed=seed)[0], chosen))
-    scores = road.road(probabilities_of(explainer), np.repeat(tensor, len(rows), 0),
-                       np.stack([r[2] for r in rows]), [r[3] for r in rows], seed=seed)
-    table = [(label, layer, float(score))
-             for (label, layer, _, _), score in zip(rows, scores.combined, strict=True)]
-    return sorted(table, key=lambda row: -row[2])
+    scores, refused = _road(explainer, np.repeat(tensor, len(rows), 0),
+                            np.stack([r[2] for r in rows]), [r[3] for r in rows], seed)
+    table = TrustRows(sorted(((label, layer, float(score)) for (label, layer, _, _), score
+                              in zip(rows, scores.combined, strict=True)),
+                             key=lambda row: -row[2]))
+    table.gpu_refused = refused
+    return table
 
 
 def _map_name(label: str, layer: str, joiner: str = " on ") -> str:
@@ -269,6 +295,8 @@ def trust_words(rows: Sequence[tuple[str, str, float]],
     if worse:
         lines.append(f"No better than the random map here: {', '.join(worse)}.")
     lines.append("One drawing is a small test: try a few different drawings.")
+    if getattr(rows, "gpu_refused", False):
+        lines.insert(0, gpu_note(True))
     table = "\n".join(f"| {_map_name(label, layer)} | {score:+.3f} |"
                       for label, layer, score in rows)
     teachers = ("ROAD combined score for this drawing (points = 200 × score):\n\n"

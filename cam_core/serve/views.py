@@ -97,6 +97,12 @@ def probability_frame(probabilities: np.ndarray, digit: int | None) -> pd.DataFr
     })
 
 
+def gpu_note(gpu_refused: bool, language: str = "en") -> str:
+    """The line that says a borrowed GPU was refused and the slower processor answered (a
+    ZeroGPU Space whose visitors' quota is used up), or "" when it was not refused."""
+    return say(language, "gpu.cpu_instead") if gpu_refused else ""
+
+
 def headline(result: Explanation, note: str = "", language: str = "en") -> str:
     """HTML headline in ``language``: the big digit and its probability, or what to do instead.
 
