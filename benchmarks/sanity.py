@@ -28,8 +28,6 @@ from cam_core.explain.methods import METHODS
 from cam_core.inputs.prepare import prepare
 from training import datasets
 
-PASSES = 0.5  # a mean correlation with the fully scrambled network's map below this passes
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
@@ -57,7 +55,7 @@ def main() -> None:
     print("|---|" + "---:|" * (len(steps) + 2))
     for name in names:
         means = table[name].mean(axis=0)
-        verdict = "yes" if means[len(steps) - 1] < PASSES else "**no**"
+        verdict = "yes" if means[len(steps) - 1] < sanity.PASSES else "**no**"
         print(f"| {METHODS[name].label} {args.layer} | "
               + " | ".join(f"{m:+.2f}" for m in means) + f" | {verdict} |")
 

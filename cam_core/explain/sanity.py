@@ -19,7 +19,7 @@ default initialisation; BatchNorm's weight 1, bias 0 and running statistics 0 an
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -33,6 +33,8 @@ from cam_core.model.network import DigitResNet
 
 # The cascade's blocks, top first: step i re-initialises blocks[:i + 1] ("stem": conv1, bn1).
 BLOCKS = ("fc", "layer4", "layer3", "layer2", "layer1", "stem")
+# A map passes when its rank correlation with the fully scrambled network's map is below this.
+PASSES = 0.5
 # The steps as the view shows them: what is scrambled after each (fc goes with layer4).
 STEPS = (("fc", "layer4"), ("fc", "layer4", "layer3"), ("fc", "layer4", "layer3", "layer2"),
          ("fc", "layer4", "layer3", "layer2", "layer1"), BLOCKS)
@@ -44,13 +46,23 @@ def _modules(model: DigitResNet, block: str) -> list[torch.nn.Module]:
     return [getattr(model, block)]
 
 
+def _reset(model: DigitResNet, block: str) -> None:
+    for module in _modules(model, block):
+        for layer in module.modules():
+            if hasattr(layer, "reset_parameters"):
+                layer.reset_parameters()
+            if hasattr(layer, "reset_running_stats"):
+                layer.reset_running_stats()
+
+
 def scrambled(model: DigitResNet, blocks: Sequence[str], seed: int = 0) -> DigitResNet:
     """A deep copy of ``model`` with ``blocks`` (names from :data:`BLOCKS`) re-initialised by
     their layers' ``reset_parameters`` (convolutions and ``fc``: Kaiming uniform; BatchNorm:
     weight 1, bias 0, running mean 0, running variance 1), in eval mode, without gradients.
 
     The random draws come from ``seed`` alone (the global random state is left as it was), so
-    the same seed gives the same network. ``model`` is not changed.
+    the same seed gives the same network; blocks are re-initialised top first, so a block gets
+    the same weights whichever blocks below it are scrambled too. ``model`` is not changed.
 
     Raises: ValueError for a name not in :data:`BLOCKS`.
     """
@@ -61,15 +73,28 @@ def scrambled(model: DigitResNet, blocks: Sequence[str], seed: int = 0) -> Digit
     with torch.random.fork_rng(devices=[]), torch.no_grad():
         torch.manual_seed(seed)
         for block in BLOCKS:  # top first, whatever order ``blocks`` came in
-            if block not in blocks:
-                continue
-            for module in _modules(copied, block):
-                for layer in module.modules():
-                    if hasattr(layer, "reset_parameters"):
-                        layer.reset_parameters()
-                    if hasattr(layer, "reset_running_stats"):
-                        layer.reset_running_stats()
+            if block in blocks:
+                _reset(copied, block)
     return copied.eval().requires_grad_(False)
+
+
+def cascade_networks(model: DigitResNet, seed: int = 0) -> Iterator[DigitResNet]:
+    """The scrambled networks of :data:`STEPS` in order, as :func:`scrambled` makes them, from
+    one deep copy scrambled further at each step (one copy in memory, not five). Each network
+    yielded is changed by the next step: use it before asking for the next."""
+    copied = copy.deepcopy(model).eval().requires_grad_(False)
+    done: set[str] = set()
+    state = torch.Generator().manual_seed(seed).get_state()  # the seeded stream, carried on
+    for step in STEPS:
+        # The global random state is borrowed only while resetting, never while yielded.
+        with torch.random.fork_rng(devices=[]), torch.no_grad():
+            torch.random.set_rng_state(state)
+            for block in BLOCKS:
+                if block in step and block not in done:
+                    _reset(copied, block)
+                    done.add(block)
+            state = torch.random.get_rng_state()
+        yield copied
 
 
 def maps_over_input(model: DigitResNet, inputs: torch.Tensor, targets: Sequence[int],
@@ -141,8 +166,7 @@ class Cascade:
 
 
 def cascade(model: DigitResNet, model_input: np.ndarray, tensor: np.ndarray, target: int,
-            method: str = "cam", layer: str = "layer4", seed: int = 0,
-            networks: Sequence[DigitResNet] | None = None) -> Cascade:
+            method: str = "cam", layer: str = "layer4", seed: int = 0) -> Cascade:
     """The sanity check for one input: its map from the trained network and after each step of
     :data:`STEPS`, with their rank correlations.
 
@@ -153,15 +177,12 @@ def cascade(model: DigitResNet, model_input: np.ndarray, tensor: np.ndarray, tar
         target: the class 0–9 whose map is compared (the trained network's prediction).
         method, layer: the map (ValueError if the method cannot use the layer).
         seed: the re-initialisation's seed.
-        networks: the scrambled networks of :data:`STEPS` when the caller already has them
-            (:func:`scrambled_networks`); made here otherwise.
     """
     device = next(model.parameters()).device
     batch = torch.from_numpy(np.asarray(tensor, np.float32))[None].to(device)
     trained = maps_over_input(model, batch, [target], [method], layer)[method][0]
-    networks = networks if networks is not None else scrambled_networks(model, seed)
     after = np.stack([maps_over_input(net, batch, [target], [method], layer)[method][0]
-                      for net in networks])
+                      for net in cascade_networks(model, seed)])
     edges = edge_map(model_input)
     return Cascade(trained=trained, scrambled=after,
                    similarity=np.array([rank_correlation(trained, m) for m in after]),
@@ -184,24 +205,21 @@ def similarities(model: DigitResNet, model_inputs: np.ndarray, tensors: np.ndarr
     column per step of :data:`STEPS`, then the edge map's.
     """
     device = next(model.parameters()).device
-    networks = scrambled_networks(model, seed)
-    out: dict[str, list[np.ndarray]] = {name: [] for name in methods}
-    for start in range(0, len(tensors), batch_size):
-        batch = torch.from_numpy(np.asarray(tensors[start:start + batch_size],
-                                            np.float32)).to(device)
-        wanted = list(targets[start:start + batch_size])
-        trained = maps_over_input(model, batch, wanted, methods, layer)
-        after = [maps_over_input(net, batch, wanted, methods, layer) for net in networks]
-        edges = [edge_map(image) for image in model_inputs[start:start + batch_size]]
+    batches = [(torch.from_numpy(np.asarray(tensors[start:start + batch_size], np.float32)
+                                 ).to(device), list(targets[start:start + batch_size]))
+               for start in range(0, len(tensors), batch_size)]
+    trained = [maps_over_input(model, batch, wanted, methods, layer) for batch, wanted in batches]
+    first = {name: np.concatenate([maps[name] for maps in trained]) for name in methods}
+    columns: dict[str, list[list[float]]] = {name: [] for name in methods}
+    for network in cascade_networks(model, seed):
+        after = [maps_over_input(network, batch, wanted, methods, layer)
+                 for batch, wanted in batches]
         for name in methods:
-            for index, first in enumerate(trained[name]):
-                out[name].append(np.array(
-                    [rank_correlation(first, step[name][index]) for step in after]
-                    + [rank_correlation(first, edges[index])]))
-    return {name: np.stack(rows) for name, rows in out.items()}
-
-
-def scrambled_networks(model: DigitResNet, seed: int = 0) -> list[DigitResNet]:
-    """One :func:`scrambled` copy per step of :data:`STEPS`, each from the same seed (so the
-    blocks scrambled at one step keep their random weights at the next, as in the paper)."""
-    return [scrambled(model, step, seed) for step in STEPS]
+            maps = np.concatenate([step[name] for step in after])
+            columns[name].append([rank_correlation(a, b) for a, b in zip(first[name], maps,
+                                                                          strict=True)])
+    edges = [edge_map(image) for image in model_inputs]
+    return {name: np.column_stack([*columns[name],
+                                   [rank_correlation(a, e) for a, e in zip(first[name], edges,
+                                                                           strict=True)]])
+            for name in methods}
