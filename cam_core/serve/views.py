@@ -20,8 +20,10 @@ import pandas as pd
 
 from cam_core.explain import render
 from cam_core.explain.engine import Explanation
-from cam_core.inputs.prepare import TOO_SMALL_MESSAGE
+from cam_core.inputs.count import digit_count
+from cam_core.inputs.prepare import TOO_SMALL_MESSAGE, Prepared
 from cam_core.serve import describe
+from cam_core.serve.catalog import say
 
 PREDICTED, OTHER = "prediction", "other digits"
 BAR_COLOURS = {PREDICTED: "#d1495b", OTHER: "#8d99ae"}
@@ -125,6 +127,26 @@ def short_answer(result: Explanation) -> str:
     if result.not_a_digit:
         return f"Not a digit? Best guess {result.digit}"
     return f"{result.digit} · {percent(float(result.probabilities[result.digit]))} sure"
+
+
+def other_digit_line(result: Explanation, language: str = "en") -> str:
+    """One line for beside the heatmap (and the pad) when the map explains a digit that is
+    not the answer: "The colours show the evidence for 1, not for the answer 7."; "" when it
+    explains the answer or nothing is drawn."""
+    if result.digit is None or result.target is None or result.target == result.digit:
+        return ""
+    return say(language, "teaching.screen.other_digit", target=result.target,
+               digit=result.digit)
+
+
+def several_digits_line(prepared: Prepared, language: str = "en") -> str:
+    """A sentence added to the answer when two or more digits are drawn side by side ("12"):
+    "I see 2 digits; I read one at a time: draw one." The drawing is still read (as one
+    picture); "" for one digit or none (:func:`cam_core.inputs.count.digit_count`)."""
+    if prepared.blank:
+        return ""
+    count = digit_count(prepared.ink)
+    return say(language, "teaching.screen.several_digits", count=count) if count >= 2 else ""
 
 
 def model_view(result: Explanation, opacity: float, colormap: str, grid: bool = False
