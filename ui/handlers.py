@@ -16,7 +16,7 @@ import numpy as np
 
 from cam_core.errors import PersonError
 from cam_core.explain.methods import METHODS, reporting_progress
-from cam_core.serve import teaching, trust, views
+from cam_core.serve import sanity, teaching, trust, views
 from cam_core.serve.service import (
     LOG,
     PREDICTION,
@@ -238,6 +238,20 @@ class Handlers:
                                         include=(method, layer))
         words = trust.trust_words(rows, (METHODS[method].label, layer))
         return trust.trust_frame(rows), words.student, words.teachers
+
+    @_guarded(empty=(None, "", "", []))
+    def scramble(self, source, pad, upload, method: str, layer: str) -> tuple:
+        """Scramble the network (the sanity check of Adebayo et al. 2018) for the predicted
+        digit's map of the Controls' method and layer: how alike the map stays as a line
+        chart, its words, and the maps."""
+        sanity.check_method(method)
+        _, result = self.service.current(_source(source, pad, upload),
+                                         Settings(PREDICTION, method, layer))
+        checked = sanity.scramble(self.service.explainer, result)
+        words = sanity.scramble_words(checked, f"{METHODS[result.method].label} on "
+                                               f"{result.layer}")
+        return (sanity.scramble_frame(checked), words.student, words.teachers,
+                sanity.scramble_tiles(checked, result.model_input))
 
     @_guarded(empty=[])
     def layers(self, source, pad, upload, method: str, colormap: str) -> list:

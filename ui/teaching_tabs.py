@@ -10,7 +10,8 @@ from typing import Any
 
 import gradio as gr
 
-from cam_core.serve import trust, views
+from cam_core.serve import sanity, trust, views
+from cam_core.serve.catalog import say
 from cam_core.serve.service import PREDICTION
 
 from .handlers import RUNNER_UP, WHY_TAB, Handlers
@@ -115,8 +116,9 @@ def teaching_section(controls: Controls) -> TeachingViews:
             with gr.Row(equal_height=False):
                 hide_plot = gr.LinePlot(x="hidden", y="sure", color="order",
                                         color_map=trust.CURVE_COLOURS,
-                                        x_title="% of the picture hidden",
-                                        y_title="how sure (%)", x_lim=[0, 90], y_lim=[0, 100],
+                                        x_title=say("en", "teaching.hide.x_title"),
+                                        y_title=say("en", "teaching.hide.y_title"),
+                                        x_lim=[0, 90], y_lim=[0, 100],
                                         height=320, min_width=300,
                                         # No legend (Vega drops its entries here), and the x
                                         # title is cut off: HIDE_KEY says both.
@@ -133,10 +135,25 @@ def teaching_section(controls: Controls) -> TeachingViews:
                                     color_map=trust.TRUST_COLOURS, sort="-y", x_title="map",
                                     y_title="score (points)", x_label_angle=-90, height=420,
                                     colors_in_legend=[],
-                                    label="Score of each map on your drawing (grey: the random "
-                                          "map)")
+                                    label=say("en", "teaching.trust.chart"))
             trust_text = gr.Markdown()
             trust_teachers = for_teachers(views.TRUST)
+        with gr.Tab(say("en", "teaching.scramble.title")):
+            gr.Markdown(sanity.INTRO.student, elem_classes=["view-words"])
+            scramble_button = gr.Button(say("en", "teaching.scramble.button"),
+                                        elem_classes=["view-run"])
+            with gr.Row(equal_height=False):
+                scramble_plot = gr.LinePlot(x="scrambled", y="alike", color="map",
+                                            x_title=say("en", "teaching.scramble.x_title"),
+                                            y_title=say("en", "teaching.scramble.y_title"),
+                                            x_lim=[0, 5], y_lim=[-1, 1], height=320,
+                                            min_width=300, label=say(
+                                                "en", "teaching.scramble.title"))
+                scramble_text = gr.Markdown()
+            scramble_gallery = gr.Gallery(columns=4, height="auto", object_fit="scale-down",
+                                          label=say("en", "teaching.scramble.gallery"),
+                                          elem_classes=["whole-gallery"])
+            scramble_teachers = for_teachers(sanity.INTRO)
         with gr.Tab("Layers"):
             gr.Markdown(views.LAYERS.student, elem_classes=["view-words"])
             layer_method = gr.Radio([("Grad-CAM", "gradcam"), ("LayerCAM", "layercam")],
@@ -160,6 +177,8 @@ def teaching_section(controls: Controls) -> TeachingViews:
               [hide_plot, hide_text, hide_teachers, hide_gallery]),
          View("trust", trust_button, [controls.method, controls.layer],
               [trust_plot, trust_text, trust_teachers]),
+         View("scramble", scramble_button, [controls.method, controls.layer],
+              [scramble_plot, scramble_text, scramble_teachers, scramble_gallery]),
          View("layers", layer_button, [layer_method, controls.colormap], [layer_gallery]),
          View("numbers", numbers_button, [controls.target], [numbers_text, numbers_teachers])),
         why_tab, gr.State(None))

@@ -27,16 +27,22 @@ def scramble(explainer: Explainer, result: Explanation, seed: int = 0) -> sanity
     """The sanity check for ``result``'s map (its method, layer and target) on a deep copy of
     the explainer's network (the served one is never changed), seeded.
 
-    Raises: PersonError for a blank explanation; ValueError for a method the check does not
-    run (Score-CAM: one extra pass per channel for each of six networks, too slow).
+    Raises: PersonError for a blank explanation, or for a method too slow to run six times
+    (Score-CAM: one extra pass per channel) — :func:`check_method` first to ask before the
+    map is made.
     """
+    check_method(result.method)
     if result.digit is None or result.target is None:
         raise PersonError(say("en", "teaching.scramble.blank"))
-    if not METHODS[result.method].live:
-        raise ValueError(f"{result.method} is too slow for the sanity check")
     tensor = to_tensor(result.model_input / np.float32(255))  # (1, 28, 28)
     return sanity.cascade(explainer.model, result.model_input, tensor, result.target,
                           result.method, result.layer, seed)
+
+
+def check_method(method: str) -> None:
+    """Raises PersonError (what to choose instead) when ``method`` is too slow for the check."""
+    if method in METHODS and not METHODS[method].live:
+        raise PersonError(say("en", "teaching.scramble.too_slow", map=METHODS[method].label))
 
 
 def _tile(model_input: np.ndarray, raw: np.ndarray, colormap: str) -> np.ndarray:
