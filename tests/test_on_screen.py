@@ -64,3 +64,18 @@ def test_dust_beside_a_digit_is_not_a_second_digit():
     ink[100:102, 20:40] = 1  # a dash
     assert digit_count(ink) == 1
     assert digit_count(np.zeros((10, 10))) == 0
+
+
+def test_the_answer_to_two_uploaded_digits_says_one_at_a_time(explainer, mnist_test):
+    """"12" uploaded: the page still answers (one digit for the whole picture) and says it
+    sees two digits; a single digit's answer does not."""
+    from cam_core.serve.service import Request, Service, Settings, Upload
+
+    images, _ = mnist_test
+    pair = np.full((60, 120), 255, np.uint8)
+    pair[16:44, 20:48], pair[16:44, 72:100] = 255 - images[2], 255 - images[1]
+    service = Service(explainer)
+    two = service.explain(Request(Upload(pair), Settings(), live=True)).headline
+    assert "big-digit" in two and "I see 2 digits; I read one at a time: draw one." in two
+    one = service.explain(Request(Upload(255 - images[0]), Settings(), live=True)).headline
+    assert "I see" not in one

@@ -215,10 +215,11 @@ class Service:
 
         def answered(i: int, prepared: Prepared, result: Explanation, settings: Settings,
                      note: str) -> None:
-            grid = prepared.to_model if settings.grid else None
-            panels[i] = (views.prediction_only(result, prepared.picture, note) if note
-                         else views.panels(result, settings.opacity, settings.colormap,
-                                           grid=grid, heat=isinstance(requests[i].source, Pad)))
+            grid, said = prepared.to_model if settings.grid else None, views.several_digits_line(
+                prepared)  # said: "I see 2 digits" when "12" is drawn (still read)
+            panels[i] = (views.prediction_only(result, prepared.picture, note, said) if note
+                         else views.panels(result, settings.opacity, settings.colormap, grid=grid,
+                                           heat=isinstance(requests[i].source, Pad), said=said))
             if requests[i].who is not None and self.on_answer is not None:
                 try:
                     self.on_answer(requests[i].who, result, requests[i].source)

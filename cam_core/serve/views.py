@@ -91,11 +91,11 @@ def probability_frame(probabilities: np.ndarray, digit: int | None) -> pd.DataFr
     })
 
 
-def headline(result: Explanation, note: str = "") -> str:
+def headline(result: Explanation, note: str = "", said: str = "") -> str:
     """HTML headline: the big digit and its probability, or what to do instead.
 
     ``note`` (plain text) is added as a hint, e.g. why the heatmap is not shown yet (no
-    heatmap is then described).
+    heatmap is then described); ``said`` (plain text) too, e.g. :func:`several_digits_line`.
     """
     if result.digit is None:
         return f"<div class='digit-card'><p class='hint'>{html.escape(result.message)}</p></div>"
@@ -108,7 +108,7 @@ def headline(result: Explanation, note: str = "") -> str:
         explained = (f"<p class='hint'>Heatmap shows the evidence for <b>{result.target}</b> "
                      f"({chance} probable), stretched to the full colour range: weak "
                      f"evidence looks as bright as strong.</p>")
-    hint = f"<p class='hint'>{html.escape(note)}</p>" if note else ""
+    hint = "".join(f"<p class='hint'>{html.escape(text)}</p>" for text in (said, note) if text)
     # Not a digit: the network's best guess is still shown (students learn from it), but
     # greyed and named a guess, so a scribble's "9" at 10% does not read as an answer.
     style, sure = ("big-digit guess", "best guess") if result.not_a_digit else ("big-digit",
@@ -201,8 +201,9 @@ def _words(result: Explanation, described: str, colormap: str | None) -> dict[st
 
 
 def panels(result: Explanation, opacity: float = 0.5, colormap: str = "viridis",
-           note: str = "", grid: np.ndarray | None = None, heat: bool = False) -> Panels:
-    """All display values for one explanation (``note``: see :func:`headline`).
+           note: str = "", grid: np.ndarray | None = None, heat: bool = False,
+           said: str = "") -> Panels:
+    """All display values for one explanation (``note``, ``said``: see :func:`headline`).
 
     ``grid``: the input's canvas → model affine (``Prepared.to_model``) to draw the grid of
     squares the map is made of (7×7 on layer3 and layer4, 14×14 on layer2) over the heatmap
@@ -212,7 +213,7 @@ def panels(result: Explanation, opacity: float = 0.5, colormap: str = "viridis",
     overlay = result.overlay
     if grid is not None and result.digit is not None:
         overlay = render.draw_grid(overlay, grid, result.target_map.shape, GRID_COLOUR)
-    return Panels(headline=headline(result, note),
+    return Panels(headline=headline(result, note, said),
                   chart=probability_frame(result.probabilities, result.digit),
                   overlay=overlay, model_view=model_view(result, opacity, colormap,
                                                          grid is not None),
@@ -221,11 +222,12 @@ def panels(result: Explanation, opacity: float = 0.5, colormap: str = "viridis",
                   **_words(result, describe.describe(result), colormap))
 
 
-def prediction_only(result: Explanation, picture: np.ndarray, note: str) -> Panels:
+def prediction_only(result: Explanation, picture: np.ndarray, note: str, said: str = ""
+                    ) -> Panels:
     """Display values without a heatmap (a slow method waiting for Explain): the prediction
-    and its chart, ``note`` in the headline, the person's ``picture`` ``(H, W, 3)`` uint8 and
-    the model input as they are."""
-    return Panels(headline=headline(result, note),
+    and its chart, ``note`` (and ``said``) in the headline, the person's ``picture``
+    ``(H, W, 3)`` uint8 and the model input as they are."""
+    return Panels(headline=headline(result, note, said),
                   chart=probability_frame(result.probabilities, result.digit),
                   overlay=picture,
                   model_view=render.enlarge(np.dstack([render.on_paper(result.model_input)] * 3),
