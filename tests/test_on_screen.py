@@ -22,6 +22,9 @@ def test_the_map_of_another_digit_names_the_digit_and_the_answer(explainer):
     assert views.other_digit_line(other) == ("The colours show the evidence for 1, not for "
                                              "the answer 7.")
     assert views.other_digit_line(explainer.explain(None)) == ""
+    # The pad's corner on a phone (the headline is a screen away) says it in a few words.
+    assert views.short_answer(other) == "7 · colours show 1"
+    assert views.short_answer(explainer.explain(SEVEN)).endswith("sure")
 
 
 def _side_by_side(pendigits, labels: list[int]) -> np.ndarray:

@@ -120,12 +120,17 @@ def headline(result: Explanation, note: str = "", said: str = "") -> str:
 
 def short_answer(result: Explanation) -> str:
     """The headline in a few words, for the drawing pad's corner on a phone: ``"7 · 99.6%
-    sure"``, ``"Not a digit? Best guess 9"``, ``"Too small: draw it bigger"``, or "" (nothing
+    sure"``, ``"Not a digit? Best guess 9"``, ``"7 · colours show 1"`` (the map of another
+    digit), ``"Too small: draw it bigger"``, or "" (nothing
     drawn, or a message too long for a corner: the headline says it)."""
     if result.digit is None:
         return "Too small: draw it bigger" if result.message == TOO_SMALL_MESSAGE else ""
     if result.not_a_digit:
         return f"Not a digit? Best guess {result.digit}"
+    if result.target is not None and result.target != result.digit:
+        # The pad's paper shows another digit's map: the corner says so, in a few words.
+        return say("en", "teaching.screen.other_digit_corner", digit=result.digit,
+                   target=result.target)
     return f"{result.digit} · {percent(float(result.probabilities[result.digit]))} sure"
 
 
