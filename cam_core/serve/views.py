@@ -296,8 +296,9 @@ HIDE = Words(
             "Layer).",
     teachers="This is ROAD, *RemOve And Debias* (Rong et al., \"A Consistent and Efficient "
              "Evaluation Strategy for Attribution Methods\", ICML 2022). Red: MoRF (most "
-             "relevant first); blue: LeRF (least relevant first); grey: MoRF for a random "
-             "smooth map (uniform noise on 7×7, upsampled). Steps hide 10%–90% of the 784 "
+             "relevant first); blue: LeRF (least relevant first); grey: the mean of 12 random "
+             "orders (MoRF and LeRF of 6 seeded random smooth maps: uniform noise on 7×7, "
+             "upsampled), which the verdict is judged against. Steps hide 10%–90% of the 784 "
              "pixels of the 28×28 input, chosen by the map's percentiles. Hidden pixels are "
              "filled by *noisy linear imputation* (each the weighted mean of its 8 neighbours, "
              "all solved together, plus noise σ = 0.01 in normalised units), not whitened: a "
@@ -317,15 +318,15 @@ TRUST = Words(
             "equally well. Here each way does the test of \"Hide the evidence\" on your "
             "drawing. Its **score** is the gap between the blue line (coldest hidden first) "
             "and the red line (hottest hidden first), on average. "
-            "A high score: the map points at what the network really uses. A random map knows "
-            "nothing, so over many drawings it scores about 0; on one drawing it can score "
-            "more by luck. A way that does not beat it here did no better than guessing. "
+            "A high score: the map points at what the network really uses. Random maps know "
+            "nothing, but on one drawing one of them can score well by luck. So we make six, "
+            "and a way counts only if it clearly beats the best of them. "
             "This takes up to half a minute.",
     teachers="Score = 100 · mean over the 10%…90% steps of (LeRF − MoRF) = 200 × ROAD's "
              "combined score (Rong et al., ICML 2022), on temperature-scaled probabilities of "
              "the predicted class. Each live method on its finest layer and on layer4 (and the "
              "Controls' choice); Score-CAM is left out (one extra forward pass per channel). "
-             "The random map is uniform noise on a 7×7 grid, upsampled: by symmetry its "
+             "The 6 seeded random maps are uniform noise on 7×7, upsampled: by symmetry their "
              "expected score is 0, but on one drawing it varies. One drawing is a noisy test; "
              "the project's acceptance test averages 200 MNIST digits.")
 
