@@ -209,14 +209,13 @@ class Service:
 
         Each input is read once; requests with the same settings share one batched forward
         pass. Live requests for a slow method whose map is not cached get the prediction, no
-        heatmap, and a note to press Explain.
-        """
+        heatmap, and a note to press Explain. "12" drawn: read as one picture, and said."""
         panels: list[views.Panels | None] = [None] * len(requests)
 
         def answered(i: int, prepared: Prepared, result: Explanation, settings: Settings,
                      note: str) -> None:
-            grid, said = prepared.to_model if settings.grid else None, views.several_digits_line(
-                prepared)  # said: "I see 2 digits" when "12" is drawn (still read)
+            grid = prepared.to_model if settings.grid else None
+            said = views.several_digits_line(prepared)
             panels[i] = (views.prediction_only(result, prepared.picture, note, said) if note
                          else views.panels(result, settings.opacity, settings.colormap, grid=grid,
                                            heat=isinstance(requests[i].source, Pad), said=said))
