@@ -306,9 +306,21 @@ def test_hide_the_evidence_follows_the_map_chosen_in_the_controls(handlers):
     assert "map of **7** made with CAM on layer4" in student
     assert "After hiding 30% of the picture" in student and "ROAD" in teachers
     assert len(frame) == 30 and len(tiles) == 3
-    assert [caption.split(":")[0] for _, caption in tiles] == ["hottest", "coldest", "random"]
+    assert [caption.split(":")[0] for _, caption in tiles] == ["hot", "cold", "random"]
     _, student, _, _ = handlers.hide("draw", SEVEN_STROKES, None, 20, "layercam", "layer2")
     assert "made with LayerCAM on layer2" in student
+
+
+def test_scramble_the_network_checks_the_map_chosen_in_the_controls(handlers):
+    """The sanity check's chart, words and seven pictures for the Controls' method and layer;
+    Score-CAM (too slow to make six times) is refused with what to choose instead."""
+    frame, student, teachers, tiles = handlers.scramble("draw", SEVEN_STROKES, None, "cam",
+                                                        "layer2")
+    assert "The map tested: CAM on layer4." in student and "Spearman" in teachers
+    assert len(frame) == 12 and len(tiles) == 7
+    with pytest.warns(UserWarning, match="Score-CAM is too slow"):
+        assert handlers.scramble("draw", SEVEN_STROKES, None, "scorecam", "layer4") == (
+            None, "", "", [])
 
 
 def test_the_trust_view_names_the_map_chosen_in_the_controls(handlers, monkeypatch):

@@ -17,7 +17,7 @@ import numpy as np
 
 from cam_core.errors import PersonError
 from cam_core.explain.methods import METHODS, reporting_progress
-from cam_core.serve import catalog, teaching, trust, views
+from cam_core.serve import catalog, sanity, teaching, trust, views
 from cam_core.serve.service import (
     LOG,
     PREDICTION,
@@ -254,7 +254,7 @@ class Handlers:
                                          Settings(PREDICTION, method, layer))
         curves = trust.hide_evidence(self.service.explainer, result, percent / 100)
         words = trust.hiding_words(curves, f"{METHODS[result.method].label} on "
-                                              f"{result.layer}")
+                                              f"{result.layer}", language)
         return (trust.hiding_frame(curves), words.student, words.teachers,
                 trust.hiding_tiles(curves))
 
@@ -266,8 +266,22 @@ class Handlers:
         layer, _ = layer_for(method, layer)
         rows = trust.trust_by_method(self.service.explainer, prepared,
                                         include=(method, layer))
-        words = trust.trust_words(rows, (METHODS[method].label, layer))
+        words = trust.trust_words(rows, (METHODS[method].label, layer), language)
         return trust.trust_frame(rows), words.student, words.teachers
+
+    @_guarded(empty=(None, "", "", []))
+    def scramble(self, source, pad, upload, method: str, layer: str, language="en") -> tuple:
+        """Scramble the network (the sanity check of Adebayo et al. 2018) for the predicted
+        digit's map of the Controls' method and layer: how alike the map stays as a line
+        chart, its words, and the maps."""
+        sanity.check_method(method)
+        _, result = self.service.current(_source(source, pad, upload),
+                                         Settings(PREDICTION, method, layer))
+        checked = sanity.scramble(self.service.explainer, result)
+        words = sanity.scramble_words(checked, f"{METHODS[result.method].label} on "
+                                               f"{result.layer}", language)
+        return (sanity.scramble_frame(checked), words.student, words.teachers,
+                sanity.scramble_tiles(checked, result.model_input))
 
     @_guarded(empty=[])
     def layers(self, source, pad, upload, method: str, colormap: str, language="en") -> list:

@@ -11,6 +11,7 @@ from typing import Any
 import gradio as gr
 
 from cam_core.serve import trust
+from cam_core.serve.catalog import say
 from cam_core.serve.service import PREDICTION
 
 from .handlers import RUNNER_UP, WHY_TAB, Handlers
@@ -18,12 +19,12 @@ from .language import label
 from .sections import TARGET_CHOICES, Controls
 
 
-def for_teachers(view: str) -> gr.Markdown:
+def for_teachers(view: str, key: str | None = None) -> gr.Markdown:
     """The details for teachers, folded under a view: the view's words for teachers
-    (``views.<view>.teachers`` in the catalog) and below them an empty Markdown (returned) for
-    the numbers of the current drawing."""
+    (``views.<view>.teachers`` in the catalog, or ``key``) and below them an empty Markdown
+    (returned) for the numbers of the current drawing."""
     with gr.Accordion(label("for_teachers"), open=False, elem_classes=["for-teachers"]):
-        gr.Markdown(label(f"views.{view}.teachers"))
+        gr.Markdown(label(key or f"views.{view}.teachers"))
         return gr.Markdown()
 
 
@@ -117,11 +118,12 @@ def teaching_section(controls: Controls, language: gr.State | None = None) -> Te
             with gr.Row(equal_height=False):
                 hide_plot = gr.LinePlot(x="hidden", y="sure", color="order",
                                         color_map=trust.CURVE_COLOURS,
-                                        x_title="% of the picture hidden",
-                                        y_title="how sure (%)", x_lim=[0, 90], y_lim=[0, 100],
-                                        height=320, min_width=300,
-                                        # No legend (Vega drops its entries here), and the x
-                                        # title is cut off: HIDE_KEY says both.
+                                        x_title=say("en", "teaching.hide.x_title"),
+                                        y_title=say("en", "teaching.hide.y_title"),
+                                        x_lim=[0, 90], y_lim=[0, 100], height=320,
+                                        min_width=300,
+                                        # No legend (Vega drops its entries here): the key
+                                        # above the chart says what each line is.
                                         colors_in_legend=[], label=label("hide_plot"))
                 hide_text = gr.Markdown()
             hide_gallery = gr.Gallery(columns=3, height="auto", object_fit="scale-down",
@@ -138,6 +140,22 @@ def teaching_section(controls: Controls, language: gr.State | None = None) -> Te
                                     label=label("trust_plot"))
             trust_text = gr.Markdown()
             trust_teachers = for_teachers("trust")
+        with gr.Tab(label("teaching.scramble.title")):
+            gr.Markdown(label("teaching.scramble.intro"), elem_classes=["view-words"])
+            scramble_button = gr.Button(label("teaching.scramble.button"),
+                                        elem_classes=["view-run"])
+            with gr.Row(equal_height=False):
+                scramble_plot = gr.LinePlot(x="scrambled", y="alike", color="map",
+                                            x_title=say("en", "teaching.scramble.x_title"),
+                                            y_title=say("en", "teaching.scramble.y_title"),
+                                            x_lim=[0, 5], y_lim=[-1, 1], height=320,
+                                            min_width=300,
+                                            label=label("teaching.scramble.title"))
+                scramble_text = gr.Markdown()
+            scramble_gallery = gr.Gallery(columns=4, height="auto", object_fit="scale-down",
+                                          label=label("teaching.scramble.gallery"),
+                                          elem_classes=["whole-gallery"])
+            scramble_teachers = for_teachers("scramble", "teaching.scramble.intro_teachers")
         with gr.Tab(label("layers_tab")):
             gr.Markdown(label("views.layers.student"), elem_classes=["view-words"])
             layer_method = gr.Radio([("Grad-CAM", "gradcam"), ("LayerCAM", "layercam")],
@@ -160,6 +178,8 @@ def teaching_section(controls: Controls, language: gr.State | None = None) -> Te
               [hide_plot, hide_text, hide_teachers, hide_gallery]),
          View("trust", trust_button, [controls.method, controls.layer],
               [trust_plot, trust_text, trust_teachers]),
+         View("scramble", scramble_button, [controls.method, controls.layer],
+              [scramble_plot, scramble_text, scramble_teachers, scramble_gallery]),
          View("layers", layer_button, [layer_method, controls.colormap], [layer_gallery]),
          View("numbers", numbers_button, [controls.target], [numbers_text, numbers_teachers]))
     if language is not None:  # the page's language, last: each handler's ``language``

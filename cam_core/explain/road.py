@@ -176,3 +176,31 @@ def random_smooth_maps(count: int, side: int = 28, cells: int = 7, seed: int = 0
     rng = np.random.default_rng(seed)
     grids = rng.random((count, cells, cells)).astype(np.float32)
     return np.stack([cv2.resize(g, (side, side), interpolation=cv2.INTER_LINEAR) for g in grids])
+
+
+def beyond_chance(value: float, chance: Sequence[float], margin: float) -> int:
+    """Is ``value`` clearly beyond what random maps score? The test every teaching verdict
+    uses: one random map can be lucky on one drawing, so a map counts as better (or worse)
+    than chance only when it beats *every* random run by at least ``margin`` and lies more
+    than two standard deviations of the runs from their mean. (With the best run alone, a map
+    no better than the random ones beats all R of them once in R + 1 drawings.)
+
+    Args:
+        value: the map's score, higher = better (e.g. the ROAD combined score, or how far the
+            hottest-first curve drops).
+        chance: the same score for R ≥ 2 random runs (random smooth maps, seeded).
+        margin: how far beyond the best (worst) run counts, in the score's units.
+
+    Returns: +1 clearly better than chance, −1 clearly worse, 0 no different from chance.
+
+    Raises: ValueError for fewer than two random runs.
+    """
+    runs = np.asarray(chance, dtype=np.float64)
+    if runs.size < 2:
+        raise ValueError(f"need at least 2 random runs to know their spread, got {runs.size}")
+    mean, spread = float(runs.mean()), float(runs.std(ddof=1))
+    if value > runs.max() + margin and value > mean + 2 * spread:
+        return 1
+    if value < runs.min() - margin and value < mean - 2 * spread:
+        return -1
+    return 0

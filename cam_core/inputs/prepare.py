@@ -1,6 +1,7 @@
 """Any drawing or photo → an MNIST-style 28×28 model input, with its canvas transform.
 
-The path, one call a step:
+The path, one call a step (a 28×28 upload that already is an MNIST-format input,
+:func:`mnist_like`, goes to the network as it is):
 
 1. :func:`cam_core.inputs.read.read_input` — any input (pad, file, bytes, data URL, PIL image,
    array) read safely → a uint8 grey or RGBA picture, at most 1024 px on its longer side;
@@ -21,19 +22,23 @@ from typing import Any
 import numpy as np
 
 from cam_core.errors import InputError
-from cam_core.inputs.fit import MODEL_SIZE, normalize_ink, to_tensor
+from cam_core.inputs.fit import BOX_LEVEL, CENTRE, FIT_SIZE, MODEL_SIZE, normalize_ink, to_tensor
 from cam_core.inputs.ink import SOLID, extract_ink, ink_extent, thicken_thin_strokes, too_small
 from cam_core.inputs.read import read_input
 from cam_core.serve.catalog import Message
 
 __all__ = ["BLANK_MESSAGE", "NO_DIGIT_MESSAGE", "TOO_SMALL_MESSAGE", "InputError", "Prepared",
-           "prepare", "prepare_from_model_input", "prepare_ink"]
+           "mnist_like", "prepare", "prepare_from_model_input", "prepare_ink"]
 
 # Sentences by their catalog keys (English as str; cam_core.serve says them in any language).
 BLANK_MESSAGE = Message("inputs.blank")
 # A picture was sent but holds no ink: "Draw a digit" would read as if nothing had arrived.
 NO_DIGIT_MESSAGE = Message("inputs.no_digit")
 TOO_SMALL_MESSAGE = Message("inputs.too_small")
+# An upload that already is an MNIST-format 28×28 (see :func:`mnist_like`) goes in unchanged.
+DARK, BRIGHT = 0.1, 0.5  # its median is dark paper; its brightest pixel is ink
+MNIST_MIN_BOX = 14  # its ink's longer side, px (MNIST: 16–20 above BOX_LEVEL)
+MNIST_CENTRE_TOLERANCE = 1.5  # px from (14, 14) (MNIST test: at most 0.7)
 
 
 @dataclass(frozen=True)
@@ -102,11 +107,48 @@ def prepare(image: Any) -> Prepared:
     if array is None:  # nothing drawn
         empty = np.zeros((MODEL_SIZE, MODEL_SIZE), np.float32)
         return _blank(empty, np.full((MODEL_SIZE, MODEL_SIZE, 3), 255, np.uint8))
+    already = mnist_like(array)
+    if already is not None:  # an MNIST-format picture: re-fitting it would only blur it
+        return prepare_from_model_input(already)
     ink, picture = extract_ink(array)  # (H, W) float32 in [0, 1], (H, W, 3) uint8
     prepared = prepare_ink(ink, picture)
     if prepared.blank and prepared.message == BLANK_MESSAGE:
         return replace(prepared, message=NO_DIGIT_MESSAGE)
     return prepared
+
+
+def mnist_like(array: np.ndarray) -> np.ndarray | None:
+    """The picture itself when it already is an MNIST-style model input, else None.
+
+    MNIST-style (as :func:`cam_core.inputs.fit.normalize_ink` makes them, and as MNIST was
+    made): 28×28, grey (or opaque RGBA with equal channels), light ink on a dark background
+    (median ≤ ``DARK``, brightest pixel ≥ ``BRIGHT``), the ink's bounding box (level above
+    ``BOX_LEVEL``) at most 20 px and at least ``MNIST_MIN_BOX`` px on its longer side, and its
+    centre of mass within ``MNIST_CENTRE_TOLERANCE`` px of (14, 14). All 10,000 MNIST test
+    digits qualify; a dark-on-light, off-centre, too large or too small 28×28 does not.
+
+    Args: ``array``: uint8 ``(H, W)`` or ``(H, W, 4)``, as :func:`read_input` returns it.
+    Returns: ``(28, 28)`` uint8 white ink on black, or None.
+    """
+    if array.shape[:2] != (MODEL_SIZE, MODEL_SIZE):
+        return None
+    if array.ndim == 3:
+        rgb, alpha = array[..., :3], array[..., 3]
+        if (alpha < 255).any() or (rgb != rgb[..., :1]).any():
+            return None
+        array = rgb[..., 0]
+    grey = array.astype(np.float32) / 255.0
+    if np.median(grey) > DARK or grey.max() < BRIGHT:
+        return None
+    ink = grey > BOX_LEVEL
+    rows, cols = np.flatnonzero(ink.any(1)), np.flatnonzero(ink.any(0))
+    longer = max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1)
+    if not MNIST_MIN_BOX <= longer <= FIT_SIZE:
+        return None
+    ys, xs = np.mgrid[0:MODEL_SIZE, 0:MODEL_SIZE]
+    mass = float(grey.sum())
+    off = np.hypot((grey * xs).sum() / mass - CENTRE, (grey * ys).sum() / mass - CENTRE)
+    return array.astype(np.uint8) if off <= MNIST_CENTRE_TOLERANCE else None
 
 
 def prepare_ink(ink: np.ndarray, picture: np.ndarray | None = None) -> Prepared:

@@ -181,7 +181,7 @@ def placeholders(text: str | dict[str, str]) -> set[str]:
 
 
 # Besides ``page.*``, the fixed Markdown blocks the page shows from the start (by full key).
-PAGE_BLOCKS = ("views.", "answers.blank_paper")
+PAGE_BLOCKS = ("views.", "answers.blank_paper", "teaching.scramble.")
 # The codes Gradio's front end may pick for a browser (its own language list) → ours.
 GRADIO_CODES = {"zh-CN": "zh", "pt-BR": "pt"}
 

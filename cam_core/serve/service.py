@@ -192,18 +192,19 @@ class Service:
 
         Each input is read once; requests with the same settings share one batched forward
         pass. Live requests for a slow method whose map is not cached get the prediction, no
-        heatmap, and a note to press Explain.
-        """
+        heatmap, and a note to press Explain. "12" drawn: read as one picture, and said."""
         panels: list[views.Panels | None] = [None] * len(requests)
 
         def answered(i: int, prepared: Prepared, result: Explanation, settings: Settings,
                      note: str) -> None:
             grid, language = (prepared.to_model if settings.grid else None), requests[i].language
-            panels[i] = (views.prediction_only(result, prepared.picture, note, language) if note
-                         else views.panels(result, settings.opacity, settings.colormap,
-                                           views.gpu_note(result.gpu_refused, language),
-                                           grid=grid, heat=isinstance(requests[i].source, Pad),
-                                           language=language))
+            said = views.several_digits_line(prepared, language)
+            panels[i] = (views.prediction_only(result, prepared.picture, note, language, said)
+                         if note else
+                         views.panels(result, settings.opacity, settings.colormap,
+                                      views.gpu_note(result.gpu_refused, language), grid=grid,
+                                      heat=isinstance(requests[i].source, Pad),
+                                      language=language, said=said))
             if requests[i].who is not None and self.on_answer is not None:
                 try:
                     self.on_answer(requests[i].who, result, requests[i].source)

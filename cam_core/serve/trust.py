@@ -4,8 +4,11 @@ ICML 2022; :mod:`cam_core.explain.road`).
 - Hide the evidence: hide the pixels the map marks hottest first, coldest first and in a
   random order, filled in from their neighbours (noisy linear imputation), and follow the
   probability of the digit as a curve.
-- How much can you trust this map: the ROAD score of each method for this drawing, against a
-  random smooth map.
+- How much can you trust this map: the ROAD score of each method for this drawing, against
+  random smooth maps.
+
+Every verdict is judged against several seeded random maps and their spread
+(:func:`cam_core.explain.road.beyond_chance`): one random map can be lucky on one drawing.
 
 Words come as :class:`~cam_core.serve.views.Words`, for students and for teachers.
 """
@@ -26,7 +29,8 @@ from cam_core.inputs.fit import MNIST_MEAN, MNIST_STD, to_tensor
 from cam_core.inputs.prepare import Prepared
 from cam_core.model import calibrate
 from cam_core.model.logits import BATCH_SIZE, logits_of
-from cam_core.serve.views import Words, gpu_note, percent
+from cam_core.serve.catalog import say
+from cam_core.serve.views import Words, gpu_note
 
 HIDING_TILE = 196  # a hide-the-evidence tile: the 28×28 input 7× enlarged, nearest neighbour
 # Colours of the three hiding curves (red / blue as in the contrast map; grey as other digits).
@@ -34,6 +38,8 @@ HOTTEST, COLDEST, RANDOM = "hottest hidden first", "coldest hidden first", "rand
 CURVE_COLOURS = {HOTTEST: "#d1495b", COLDEST: "#2e6fb0", RANDOM: "#8d99ae"}
 METHOD_MAP, RANDOM_MAP = "a way to make the map", "random map"  # the trust chart's two kinds
 TRUST_COLOURS = {METHOD_MAP: "#2e6fb0", RANDOM_MAP: "#8d99ae"}
+RANDOM_MAPS = 6  # seeded random smooth maps a map is judged against (2 random orders each)
+CLEAR_GAP = 0.05  # the smallest gap from the random runs' mean that counts (5 points of "sure")
 
 
 def probabilities_of(explainer: Explainer, batch_size: int = BATCH_SIZE
@@ -82,10 +88,15 @@ class HidingCurves:
         target: the class whose probability is followed (0–9).
         before: its probability on the untouched drawing, 0–1.
         hidden: ``(P,)`` share of the 28×28 pixels hidden at each step, 0–1, increasing.
-        hottest_first, coldest_first, random_order: ``(P,)`` probabilities after hiding that
-            share where the map is hottest / coldest / in a random smooth order.
-        trust, random_trust: ROAD combined scores (``mean (coldest − hottest) / 2``) of the
-            map and of the random order; a faithful map scores well above the random one.
+        hottest_first, coldest_first: ``(P,)`` probabilities after hiding that share where
+            the map is hottest / coldest.
+        random_runs: ``(R, P)`` probabilities after hiding that share in R random orders
+            (the most- and least-relevant-first orders of R/2 seeded random smooth maps).
+        trust: ROAD combined score (``mean (coldest − hottest) / 2``) of the map.
+        random_trusts: ``(R/2,)`` the same score of each random smooth map.
+        verdict: +1 the map's hottest-first curve drops clearly further than every random
+            run (:func:`cam_core.explain.road.beyond_chance`), −1 clearly less far, 0 no
+            different from chance.
         tiles: ``{"hottest", "coldest", "random"}`` → ``(28, 28)`` uint8 model inputs (white
             on black) with ``shown`` of the pixels hidden, what the network saw.
         shown: the share hidden in ``tiles``, 0–1.
@@ -96,43 +107,72 @@ class HidingCurves:
     hidden: np.ndarray
     hottest_first: np.ndarray
     coldest_first: np.ndarray
-    random_order: np.ndarray
+    random_runs: np.ndarray
     trust: float
-    random_trust: float
+    random_trusts: np.ndarray
+    verdict: int
     tiles: dict[str, np.ndarray]
     shown: float
     gpu_refused: bool = False
 
+    @property
+    def random_order(self) -> np.ndarray:  # (P,) the random runs' mean: the grey line
+        return self.random_runs.mean(axis=0)
 
-def _to_uint8(normalised: np.ndarray) -> np.ndarray:
+    @property
+    def random_trust(self) -> float:  # the random maps' mean ROAD combined score (about 0)
+        return float(self.random_trusts.mean())
+
+    @property
+    def drop(self) -> float:  # how far hiding hottest first took "sure" down, on average
+        return self.before - float(self.hottest_first.mean())
+
+    @property
+    def random_drops(self) -> np.ndarray:  # (R,) the same drop for each random run
+        return self.before - self.random_runs.mean(axis=1)
+
+
+def _to_uint8(normalised: np.ndarray) -> np.ndarray:  # model input → uint8 white on black
     return ((normalised * MNIST_STD + MNIST_MEAN) * 255).clip(0, 255).round().astype(np.uint8)
 
 
 def hide_evidence(explainer: Explainer, result: Explanation, shown: float = 0.2,
                   seed: int = 0) -> HidingCurves:
     """ROAD's curves for one drawing and its map (any method and layer ``result`` was made
-    with), against a random smooth map: the student's own version of the paper's experiment.
-
-    Hidden pixels are filled in by noisy linear imputation (:func:`cam_core.explain.road.impute`),
-    so
-    no white or black blob with a shape of its own is painted in. Steps hide 10%–90%.
-
-    Args:
-        explainer: the engine (its model and temperature); result: an explanation of a drawing.
-        shown: the share of hidden pixels (0.1–0.9) for the three ``tiles``.
-        seed: imputation noise and random map.
-
-    Raises: PersonError for a blank explanation; ValueError for ``shown`` outside [0.1, 0.9].
-    """
+    with), against random smooth maps: the student's own version of the paper's experiment.
+    See :func:`hide_evidence_of_map`. Raises PersonError for a blank explanation."""
     if result.digit is None or result.target is None:
         raise PersonError("Draw a digit first: there is no evidence to hide.")
+    return hide_evidence_of_map(explainer, result.model_input, map_over_input(result),
+                                result.target, shown, seed)
+
+
+def hide_evidence_of_map(explainer: Explainer, model_input: np.ndarray, relevance: np.ndarray,
+                         target: int, shown: float = 0.2, seed: int = 0) -> HidingCurves:
+    """ROAD's curves for one model input and any map over it, against :data:`RANDOM_MAPS`
+    seeded random smooth maps (each hidden hottest first and coldest first: twice as many
+    random orders), all in one batched model call.
+
+    Hidden pixels are filled in by noisy linear imputation (:func:`cam_core.explain.road.impute`),
+    so no white or black blob with a shape of its own is painted in. Steps hide 10%–90%.
+
+    Args:
+        explainer: the engine (its model and temperature).
+        model_input: ``(28, 28)`` uint8, white ink on black, what the network saw.
+        relevance: ``(28, 28)`` float map over it, any scale (only the order of pixels counts).
+        target: the class 0–9 whose probability is followed.
+        shown: the share of hidden pixels (0.1–0.9; else ValueError) for the three ``tiles``.
+        seed: imputation noise and random maps.
+    """
     if not 0.1 <= shown <= 0.9:
         raise ValueError(f"shown must be in [0.1, 0.9], got {shown}")
-    tensor = to_tensor(result.model_input / np.float32(255))[None]  # (1, 1, 28, 28)
-    maps = np.stack([map_over_input(result), road.random_smooth_maps(1, seed=seed)[0]])
-    scores, refused = _road(explainer, np.repeat(tensor, 2, 0), maps, [result.target] * 2,
-                            seed)
+    tensor = to_tensor(model_input / np.float32(255))[None]  # (1, 1, 28, 28)
+    maps = np.concatenate([relevance[None].astype(np.float32),
+                           road.random_smooth_maps(RANDOM_MAPS, seed=seed)])
+    scores, refused = _road(explainer, np.repeat(tensor, len(maps), 0), maps,
+                            [target] * len(maps), seed)
     order = np.argsort(scores.removed)  # steps by share hidden, 10% first
+    runs = np.concatenate([scores.morf[1:], scores.lerf[1:]])[:, order]  # (R, P)
     percentile = 100 * (1 - shown)
     rng = np.random.default_rng(seed)
     tiles = {}
@@ -141,11 +181,14 @@ def hide_evidence(explainer: Explainer, result: Explanation, shown: float = 0.2,
         unit = (unit - unit.min()) / max(float(unit.max() - unit.min()), 1e-12)
         hidden = road.hidden_mask(unit, percentile, most_first)
         tiles[name] = _to_uint8(road.impute(tensor[0, 0], hidden, road.NOISE, rng))
+    before, hottest = float(scores.before[0]), scores.morf[0, order]
+    verdict = road.beyond_chance(before - float(hottest.mean()), before - runs.mean(axis=1),
+                                 CLEAR_GAP)
     return HidingCurves(
-        target=result.target, before=float(scores.before[0]), hidden=scores.removed[order],
-        hottest_first=scores.morf[0, order], coldest_first=scores.lerf[0, order],
-        random_order=scores.morf[1, order], trust=float(scores.combined[0]),
-        random_trust=float(scores.combined[1]), tiles=tiles, shown=shown, gpu_refused=refused)
+        target=target, before=before, hidden=scores.removed[order], hottest_first=hottest,
+        coldest_first=scores.lerf[0, order], random_runs=runs,
+        trust=float(scores.combined[0]), random_trusts=scores.combined[1:], verdict=verdict,
+        tiles=tiles, shown=shown, gpu_refused=refused)
 
 
 def _step(curves: HidingCurves, share: float) -> int:
@@ -157,7 +200,8 @@ def hiding_frame(curves: HidingCurves) -> pd.DataFrame:
     """The three curves for a line plot, from the untouched drawing (0% hidden) on.
 
     Columns: ``hidden`` (% of the picture hidden, 0–90), ``sure`` (% probability of the
-    target, 0–100) and ``order`` (:data:`HOTTEST`, :data:`COLDEST`, :data:`RANDOM`).
+    target, 0–100) and ``order`` (:data:`HOTTEST`, :data:`COLDEST`, :data:`RANDOM`: the mean
+    of the random runs).
     """
     hidden = np.concatenate([[0.0], curves.hidden]) * 100
     parts = []
@@ -169,53 +213,55 @@ def hiding_frame(curves: HidingCurves) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def hiding_tiles(curves: HidingCurves, side: int = HIDING_TILE
+def hiding_tiles(curves: HidingCurves, side: int = HIDING_TILE, language: str = "en"
                  ) -> list[tuple[np.ndarray, str]]:
     """What the network saw after hiding ``curves.shown`` of the picture three ways: three
     ``(side, side, 3)`` uint8 RGB tiles (dark ink on white, enlarged with nearest neighbour so
-    its pixels stay sharp), captioned with how sure it then was (``"hottest: 15.7%"``: short,
-    so that a gallery on a phone does not cut it off)."""
+    its pixels stay sharp), captioned with how sure it then was in whole percent (``"hot:
+    16%"``, at most 11 characters, so that a gallery of three on a phone shows it whole)."""
     step = _step(curves, curves.shown)
     out = []
     for name, curve in (("hottest", curves.hottest_first), ("coldest", curves.coldest_first),
                         ("random", curves.random_order)):
         grey = render.enlarge(render.on_paper(curves.tiles[name]), side)
-        out.append((np.dstack([grey] * 3), f"{name}: {percent(float(curve[step]))}"))
+        caption = say(language, f"teaching.hide.caption_{name}", p=_whole(float(curve[step])))
+        out.append((np.dstack([grey] * 3), caption))
     return out
 
 
-def hiding_words(curves: HidingCurves, map_name: str) -> Words:
-    """The curves read for the student at the share shown in the pictures, and the numbers
-    for teachers. ``map_name``: the map followed, e.g. ``"CAM on layer4"``."""
+def _whole(probability: float) -> int:  # whole percent, never 100 short of 1
+    return min(round(100 * probability), 99 if probability < 1 else 100)
+
+
+def _sure(probability: float) -> float:  # for {p:percent}: never "100.0%" short of 1
+    return min(probability, 0.999) if probability < 1 else 1.0
+
+
+def hiding_words(curves: HidingCurves, map_name: str, language: str = "en") -> Words:
+    """The curves read for the student at the share shown in the pictures, with the verdict
+    judged against the random runs over the whole curve (:attr:`HidingCurves.verdict`), and
+    the numbers for teachers. ``map_name``: the map followed, e.g. ``"CAM on layer4"``."""
     step, hidden, digit = _step(curves, curves.shown), round(100 * curves.shown), curves.target
     hot, cold, chance = (float(c[step]) for c in (curves.hottest_first, curves.coldest_first,
                                                    curves.random_order))
-    if cold - hot >= 0.2:
-        verdict = ("Hiding the hot parts hurt much more than hiding the cold parts: the map "
-                   "points at real evidence.")
-    elif hot - cold >= 0.2:
-        verdict = ("Hiding the cold parts hurt more than hiding the hot parts: on this drawing "
-                   "the map points at the wrong places.")
-    else:
-        verdict = (f"At {hidden}% both make about the same difference. Try another amount, "
-                   f"and look at the whole curve.")
-    points, random_points = round(200 * curves.trust), round(200 * curves.random_trust)
-    student = (
-        f"The map tested: the map of **{digit}** made with {map_name}. Before hiding, the "
-        f"network was **{percent(curves.before)}** sure it is a {digit}. After hiding "
-        f"{hidden}% of the picture:\n\n"
-        f"- the parts the map marks **hottest**: {percent(hot)} sure (red line)\n"
-        f"- the **coldest** parts: {percent(cold)} sure (blue line)\n"
-        f"- parts in a **random** order: {percent(chance)} sure (grey line)\n\n"
-        f"{verdict} Over the whole curve the blue line is on average **{points} points** above "
-        f"the red line (a random map gets {random_points} points on this drawing). The bigger "
-        f"the gap, the more you can trust the map.")
+    runs, drops, trusts = len(curves.random_runs), curves.random_drops, curves.random_trusts
+    key = {1: "better", -1: "worse", 0: "chance"}[curves.verdict]
+    student = "\n".join([
+        say(language, "teaching.hide.tested", digit=digit, map=map_name,
+            before=_sure(curves.before), hidden=hidden), "",
+        say(language, "teaching.hide.hottest", p=_sure(hot)),
+        say(language, "teaching.hide.coldest", p=_sure(cold)),
+        say(language, "teaching.hide.random", p=_sure(chance), count=runs), "",
+        say(language, f"teaching.hide.{key}", count=runs) + " " + say(
+            language, "teaching.hide.whole", drop=round(100 * curves.drop), count=runs,
+            low=round(100 * float(drops.min())), high=round(100 * float(drops.max())))])
+    teachers = say(language, "teaching.hide.teachers", score=f"{curves.trust:.3f}", map=map_name,
+                   digit=digit, random=f"{curves.random_trust:+.3f}", maps=len(trusts),
+                   low=f"{float(trusts.min()):+.3f}", high=f"{float(trusts.max()):+.3f}",
+                   count=runs, drop=f"{curves.drop:.3f}", mean=f"{float(drops.mean()):.3f}",
+                   sd=f"{float(drops.std(ddof=1)):.3f}", gap=f"{CLEAR_GAP:.2f}")
     if curves.gpu_refused:
-        student = f"{gpu_note(True)}\n\n{student}"
-    teachers = (f"For this drawing: ROAD combined score {curves.trust:.3f} for {map_name} "
-                f"(class {digit}), {curves.random_trust:.3f} for a random smooth map; the "
-                f"student's \"points\" are 200 × the combined score, the mean vertical gap "
-                f"between the LeRF and MoRF curves in percentage points.")
+        student = f"{gpu_note(True, language)}\n\n{student}"
     return Words(student, teachers)
 
 
@@ -224,12 +270,11 @@ def trust_by_method(explainer: Explainer, prepared: Prepared, target: int | None
                     ) -> list[tuple[str, str, float]]:
     """"How much can you trust this map?": the ROAD combined score of each live method (on its
     finest layer and on layer4, and ``include``'s ``(method name, layer)`` when that is a live
-    method) for one drawing, and of a random smooth map.
+    method) for one drawing, and of :data:`RANDOM_MAPS` seeded random smooth maps, in one
+    batched model call.
 
-    Returns :class:`TrustRows`: ``(method label, layer, score)`` rows, best first; the random
-    map's row is ``("random map", "—", score)``. Scores are in [−0.5, 0.5]; higher = more
-    faithful. The maps come from the live (CPU) path; ROAD's many hidden-pixel copies go
-    through :meth:`~cam_core.explain.engine.Explainer.logits` (one GPU lease on ZeroGPU).
+    Returns ``(method label, layer, score)`` rows, best first; each random map's row is
+    ``("random map", "—", score)``. Scores are in [−0.5, 0.5]; higher = more faithful.
     """
     wanted = [(m.name, layer) for m in METHODS.values() if m.live
               for layer in dict.fromkeys((m.layers[0], "layer4"))]
@@ -245,7 +290,8 @@ def trust_by_method(explainer: Explainer, prepared: Prepared, target: int | None
             raise PersonError("Draw a digit first: there is no map to check.")
         rows.append((METHODS[name].label, layer, map_over_input(result), result.target))
     chosen = rows[0][3]
-    rows.append((RANDOM_MAP, "—", road.random_smooth_maps(1, seed=seed)[0], chosen))
+    rows += [(RANDOM_MAP, "—", unit, chosen)
+             for unit in road.random_smooth_maps(RANDOM_MAPS, seed=seed)]
     scores, refused = _road(explainer, np.repeat(tensor, len(rows), 0),
                             np.stack([r[2] for r in rows]), [r[3] for r in rows], seed)
     table = TrustRows(sorted(((label, layer, float(score)) for (label, layer, _, _), score
@@ -259,46 +305,71 @@ def _map_name(label: str, layer: str, joiner: str = " on ") -> str:
     return label if label == RANDOM_MAP else f"{label}{joiner}{layer}"
 
 
-def trust_frame(rows: Sequence[tuple[str, str, float]]) -> pd.DataFrame:
+def _split(rows: Sequence[tuple[str, str, float]]) -> tuple[list, np.ndarray]:
+    """The methods' rows (order kept) and the random maps' scores."""
+    return ([row for row in rows if row[0] != RANDOM_MAP],
+            np.array([score for label, _, score in rows if label == RANDOM_MAP]))
+
+
+def trust_frame(rows: Sequence[tuple[str, str, float]], language: str = "en") -> pd.DataFrame:
     """:func:`trust_by_method`'s rows for a bar chart, best first: ``map`` (e.g. "CAM
-    layer4"), ``points`` (200 × the score: the mean gap between the coldest-first and the
-    hottest-first curves, in points of "how sure") and ``kind`` (:data:`METHOD_MAP` or
-    :data:`RANDOM_MAP`)."""
+    layer4"; the random maps as one bar, the best of them: the score to beat), ``points``
+    (200 × the score: the mean gap between the coldest-first and the hottest-first curves,
+    in points of "how sure") and ``kind`` (:data:`METHOD_MAP` or :data:`RANDOM_MAP`)."""
+    methods, chance = _split(rows)
+    table = [(_map_name(label, layer, " "), score, METHOD_MAP) for label, layer, score in methods]
+    if chance.size:
+        table.append((say(language, "teaching.trust.random_bar", count=chance.size),
+                      float(chance.max()), RANDOM_MAP))
+    table.sort(key=lambda row: -row[1])
     # Short names ("Grad-CAM++ layer2"), upright under the bars: a phone has no room for more.
-    return pd.DataFrame({"map": [_map_name(label, layer, " ") for label, layer, _ in rows],
-                         "points": [round(200 * score, 1) for _, _, score in rows],
-                         "kind": [RANDOM_MAP if label == RANDOM_MAP else METHOD_MAP
-                                  for label, _, _ in rows]})
+    return pd.DataFrame({"map": [name for name, _, _ in table],
+                         "points": [round(200 * score, 1) for _, score, _ in table],
+                         "kind": [kind for _, _, kind in table]})
+
+
+def trust_verdicts(rows: Sequence[tuple[str, str, float]]) -> dict[str, int]:
+    """Each method's map (``"CAM on layer4"``) → +1 clearly better than the random maps,
+    −1 clearly worse, 0 no different (:func:`cam_core.explain.road.beyond_chance`, with a
+    clear gap of 200 × :data:`CLEAR_GAP` points). Raises ValueError with under two random
+    maps."""
+    methods, chance = _split(rows)
+    return {_map_name(label, layer): road.beyond_chance(score, chance, CLEAR_GAP / 2)
+            for label, layer, score in methods}
 
 
 def trust_words(rows: Sequence[tuple[str, str, float]],
-                chosen: tuple[str, str] | None = None) -> Words:
-    """:func:`trust_by_method`'s rows read for the student, and the raw scores for teachers.
+                chosen: tuple[str, str] | None = None, language: str = "en") -> Words:
+    """:func:`trust_by_method`'s rows read for the student, each map judged against the spread
+    of the random maps (:func:`trust_verdicts`), and the raw scores for teachers.
     ``chosen``: the Controls' ``(method label, layer)``."""
-    names = [_map_name(label, layer) for label, layer, _ in rows]
-    points = {name: round(200 * score) for name, (_, _, score) in zip(names, rows, strict=True)}
-    random = points[RANDOM_MAP]
-    lines = []
-    if names[0] == RANDOM_MAP:
-        lines.append("On your drawing the random map did best: here no way of making the map "
-                     "beat guessing.")
-    else:
-        lines.append(f"Best on your drawing: **{names[0]}**, {points[names[0]]} points.")
+    methods, chance = _split(rows)
+    verdicts = trust_verdicts(rows)
+    points = {_map_name(label, layer): round(200 * score) for label, layer, score in methods}
+    best = _map_name(*methods[0][:2])
+    lines = [say(language, "teaching.trust.best", map=best, points=points[best])]
     if chosen is not None:
         mine = _map_name(*chosen)
-        if mine in points and mine != names[0]:
-            lines.append(f"The map chosen in Controls, {mine}: {points[mine]} points.")
+        if mine in points and mine != best:
+            lines.append(say(language, "teaching.trust.chosen", map=mine, points=points[mine]))
         elif mine not in points:
-            lines.append(f"{mine} is not tested here: it is too slow.")
-    lines.append(f"The random map: {random} points.")
-    worse = [name for name in names if name != RANDOM_MAP and points[name] <= random]
-    if worse:
-        lines.append(f"No better than the random map here: {', '.join(worse)}.")
-    lines.append("One drawing is a small test: try a few different drawings.")
+            lines.append(say(language, "teaching.trust.not_tested", map=mine))
+    lines.append(say(language, "teaching.trust.random", count=chance.size,
+                     low=round(200 * float(chance.min())), high=round(200 * float(chance.max()))))
+    beat = [name for name, verdict in verdicts.items() if verdict > 0]
+    if beat:
+        lines.append(say(language, "teaching.trust.beat", maps=", ".join(beat)))
+    else:
+        lines.append(say(language, "teaching.trust.none_beat"))
+    same = [name for name, verdict in verdicts.items() if verdict <= 0]
+    if beat and same:
+        lines.append(say(language, "teaching.trust.chance", maps=", ".join(same)))
+    lines.append(say(language, "teaching.trust.small"))
     if getattr(rows, "gpu_refused", False):
-        lines.insert(0, gpu_note(True))
+        lines.insert(0, gpu_note(True, language))
     table = "\n".join(f"| {_map_name(label, layer)} | {score:+.3f} |"
-                      for label, layer, score in rows)
-    teachers = ("ROAD combined score for this drawing (points = 200 × score):\n\n"
-                f"| map | ROAD combined |\n|---|---:|\n{table}")
+                      for label, layer, score in methods)
+    teachers = say(language, "teaching.trust.teachers", table=table, count=chance.size,
+                   mean=f"{float(chance.mean()):+.3f}", sd=f"{float(chance.std(ddof=1)):.3f}",
+                   high=f"{float(chance.max()):+.3f}", gap=f"{CLEAR_GAP / 2:.3f}")
     return Words(" ".join(lines), teachers)

@@ -23,7 +23,8 @@ import pandas as pd
 
 from cam_core.explain import render
 from cam_core.explain.engine import Explanation
-from cam_core.inputs.prepare import TOO_SMALL_MESSAGE
+from cam_core.inputs.count import digit_count
+from cam_core.inputs.prepare import TOO_SMALL_MESSAGE, Prepared
 from cam_core.serve import describe
 from cam_core.serve.catalog import say, told
 
@@ -103,11 +104,12 @@ def gpu_note(gpu_refused: bool, language: str = "en") -> str:
     return say(language, "gpu.cpu_instead") if gpu_refused else ""
 
 
-def headline(result: Explanation, note: str = "", language: str = "en") -> str:
+def headline(result: Explanation, note: str = "", language: str = "en", said: str = "") -> str:
     """HTML headline in ``language``: the big digit and its probability, or what to do instead.
 
     ``note`` (plain text or a catalog ``Message``) is added as a hint, e.g. why the heatmap is
-    not shown yet (no heatmap is then described).
+    not shown yet (no heatmap is then described); ``said`` too, e.g.
+    :func:`several_digits_line`.
     """
     message = html.escape(told(language, result.message))
     if result.digit is None:
@@ -120,7 +122,8 @@ def headline(result: Explanation, note: str = "", language: str = "en") -> str:
         explained = "<p class='hint'>{}</p>".format(say(
             language, "answers.evidence_for", target=result.target,
             p=shown(float(result.probabilities[result.target]))))
-    hint = f"<p class='hint'>{html.escape(told(language, note))}</p>" if note else ""
+    hint = "".join(f"<p class='hint'>{html.escape(told(language, text))}</p>"
+                   for text in (said, note) if text)
     # Not a digit: the network's best guess is still shown (students learn from it), but
     # greyed and named a guess, so a scribble's "9" at 10% does not read as an answer.
     style, sure = (("big-digit guess", "answers.prob_guess") if result.not_a_digit
@@ -140,8 +143,32 @@ def short_answer(result: Explanation, language: str = "en") -> str:
                 else "")
     if result.not_a_digit:
         return say(language, "answers.guess", digit=result.digit)
+    if result.target is not None and result.target != result.digit:
+        # The pad's paper shows another digit's map: the corner says so, in a few words.
+        return say(language, "teaching.screen.other_digit_corner", digit=result.digit,
+                   target=result.target)
     return say(language, "answers.sure", digit=result.digit,
                p=shown(float(result.probabilities[result.digit])))
+
+
+def other_digit_line(result: Explanation, language: str = "en") -> str:
+    """One line for beside the heatmap (and the pad) when the map explains a digit that is
+    not the answer: "The colours show the evidence for 1, not for the answer 7."; "" when it
+    explains the answer or nothing is drawn."""
+    if result.digit is None or result.target is None or result.target == result.digit:
+        return ""
+    return say(language, "teaching.screen.other_digit", target=result.target,
+               digit=result.digit)
+
+
+def several_digits_line(prepared: Prepared, language: str = "en") -> str:
+    """A sentence added to the answer when two or more digits are drawn side by side ("12"):
+    "I see 2 digits; I read one at a time: draw one." The drawing is still read (as one
+    picture); "" for one digit or none (:func:`cam_core.inputs.count.digit_count`)."""
+    if prepared.blank:
+        return ""
+    count = digit_count(prepared.ink)
+    return say(language, "teaching.screen.several_digits", count=count) if count >= 2 else ""
 
 
 def model_view(result: Explanation, opacity: float, colormap: str, grid: bool = False
@@ -200,9 +227,9 @@ def _words(result: Explanation, described: str, colormap: str | None,
 
 def panels(result: Explanation, opacity: float = 0.5, colormap: str = "viridis",
            note: str = "", grid: np.ndarray | None = None, heat: bool = False,
-           language: str = "en") -> Panels:
-    """All display values for one explanation, the words in ``language`` (``note``: see
-    :func:`headline`).
+           language: str = "en", said: str = "") -> Panels:
+    """All display values for one explanation, the words in ``language`` (``note``, ``said``:
+    see :func:`headline`).
 
     ``grid``: the input's canvas → model affine (``Prepared.to_model``) to draw the grid of
     squares the map is made of (7×7 on layer3 and layer4, 14×14 on layer2) over the heatmap
@@ -212,7 +239,7 @@ def panels(result: Explanation, opacity: float = 0.5, colormap: str = "viridis",
     overlay = result.overlay
     if grid is not None and result.digit is not None:
         overlay = render.draw_grid(overlay, grid, result.target_map.shape, GRID_COLOUR)
-    return Panels(headline=headline(result, note, language),
+    return Panels(headline=headline(result, note, language, said),
                   chart=probability_frame(result.probabilities, result.digit),
                   overlay=overlay, model_view=model_view(result, opacity, colormap,
                                                          grid is not None),
@@ -223,11 +250,11 @@ def panels(result: Explanation, opacity: float = 0.5, colormap: str = "viridis",
 
 
 def prediction_only(result: Explanation, picture: np.ndarray, note: str,
-                    language: str = "en") -> Panels:
+                    language: str = "en", said: str = "") -> Panels:
     """Display values without a heatmap (a slow method waiting for Explain): the prediction
-    and its chart, ``note`` in the headline (in ``language``), the person's ``picture``
-    ``(H, W, 3)`` uint8 and the model input as they are."""
-    return Panels(headline=headline(result, note, language),
+    and its chart, ``note`` (and ``said``) in the headline (in ``language``), the person's
+    ``picture`` ``(H, W, 3)`` uint8 and the model input as they are."""
+    return Panels(headline=headline(result, note, language, said),
                   chart=probability_frame(result.probabilities, result.digit),
                   overlay=picture,
                   model_view=render.enlarge(np.dstack([render.on_paper(result.model_input)] * 3),
