@@ -30,7 +30,7 @@ Bounded: loopback only, fixed durations.
 ``--wall``: the app's live classroom phase once more with the students in a class (started and
 joined as the page does, so each answer also becomes a tile) and the class wall polled once a
 second as the teacher's page does (``wall_poll.py``); it prints the wall's polls too. The
-students draw the same digits as in the phase before (the engine's cache may answer some).
+students draw digits of their own in it (none answered from the first phase's cache).
 
 ``--zerogpu`` adds a third server: the real app as on a ZeroGPU Space (``SPACES_ZERO_GPU=true``)
 with a stand-in ``spaces`` package whose ``GPU`` decorator leases nothing and counts the calls,
@@ -44,6 +44,7 @@ import argparse
 import base64
 import contextlib
 import dataclasses
+import functools
 import itertools
 import json
 import os
@@ -504,12 +505,16 @@ def run_app(label: str, server, url: str, path: str, digits: list[Digit], answer
             tally.add((time.perf_counter() - begin) * 1000, problem, wrong)
 
     callers = [Session(url, path, answers) for _ in range(args.students)]
-    share = max(1, len(digits) // args.students)
+    # With --wall, the wall's phase gets digits of its own (half of them): drawings the first
+    # phase already sent would come from the engine's cache and make the wall look cheaper.
+    phases = [digits[:len(digits) // 2], digits[len(digits) // 2:]] if args.wall else [digits]
 
-    def classroom(tally: Tally) -> None:
+    def classroom(tally: Tally, phase: int = 0) -> None:
         until = time.perf_counter() + args.seconds
+        mine = phases[phase]
+        share = max(1, len(mine) // args.students)
         threads = [threading.Thread(target=student, args=(
-            one, path, digits[i * share:(i + 1) * share] or digits[:1], 1000 + i, until, tally))
+            one, path, mine[i * share:(i + 1) * share] or mine[:1], 1000 + i, until, tally))
             for i, one in enumerate(callers)]
         for thread in threads:
             thread.start()
@@ -521,8 +526,8 @@ def run_app(label: str, server, url: str, path: str, digits: list[Digit], answer
                     args.cores)]
     if args.wall and label == "app" and path == "live":  # again, the class on a wall
         callers[:] = [Session(url, path, answers) for _ in range(args.students)]
-        walled, stats = wall_poll.with_wall(classroom, callers, Session(url, path, answers),
-                                            args.seconds)
+        walled, stats = wall_poll.with_wall(functools.partial(classroom, phase=1), callers,
+                                            Session(url, path, answers), args.seconds)
         rows.append(measure(f"{label} {path} {args.students} students+wall", server.pid,
                             walled, args.cores))
         print(json.dumps(stats.summary()), flush=True)
@@ -580,7 +585,9 @@ def main() -> None:
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     folder = Path(tempfile.mkdtemp(prefix="cam_classroom_"))
-    digits = make_digits(WARM_UP + args.sequential + PER_STUDENT * args.students, folder)
+    phases = 2 if args.wall else 1  # the wall's phase draws digits of its own
+    digits = make_digits(WARM_UP + args.sequential + phases * PER_STUDENT * args.students,
+                         folder)
     answers = expected_answers(digits)
     rows: list[dict] = []
     started = time.time()
