@@ -98,7 +98,7 @@ def test_an_unexpected_error_on_one_file_does_not_stop_the_batch(monkeypatch, ca
         def explain(self, image, **_):
             if image == "bad.png":
                 raise RuntimeError("boom")
-            return engine._blank_explanation(engine.prepare(None), "cam", "layer4")
+            return engine.blank_explanation(engine.prepare(None), "cam", "layer4")
 
     monkeypatch.setattr(engine, "load_explainer", lambda *_: Explainer())
     assert cli.predict(["bad.png", "good.png", "--json"]) == 1

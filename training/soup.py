@@ -5,7 +5,7 @@ models improves accuracy without increasing inference time*, ICML 2022, eq. 1): 
 tensor, BatchNorm statistics included, is the mean of the inputs'. It only makes sense for
 weights fine-tuned from one another (one basin of the loss); the inputs' calibration is
 dropped, and temperature and OOD threshold are fitted again on the held-back digits
-(:func:`training.train.fit_calibration`), as after training.
+(:func:`training.calibration.fit_calibration`), as after training.
 """
 
 from __future__ import annotations

@@ -17,11 +17,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import platform
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,9 +29,6 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from tqdm import tqdm
 
-from cam_core.inputs.fit import MODEL_SIZE, to_tensor
-from cam_core.model import calibrate
-from cam_core.model.logits import logits_of as batched_logits
 from cam_core.model.network import DigitResNet, build_model
 from cam_core.model.weights import (
     DEFAULT_WEIGHTS,
@@ -42,11 +37,14 @@ from cam_core.model.weights import (
     save_weights,
     sha256_of,
 )
-from training import augment, card, datasets
-
-HELD_BACK = 5000  # last MNIST train images: calibration and OOD threshold, never trained on
-KEEP_DIGITS = 0.99  # the OOD threshold keeps this share of held-back real digits
-SCAN_SEED = 20261204  # the held-back digits' small scans for the threshold (fixed: refits replay)
+from training import card, datasets
+from training.batches import Batches, batch_stream
+from training.calibration import (
+    HELD_BACK,
+    fit_calibration,
+    logits_of,
+    recalibrate,
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -120,101 +118,6 @@ def learning_rate(step: int, total: int, peak: float) -> float:
         return peak * (0.04 + 0.96 * step / warm)
     progress = (step - warm) / max(1, total - warm)
     return peak * (1e-3 + (1 - 1e-3) * 0.5 * (1 + math.cos(math.pi * progress)))
-
-
-class Batches:
-    """Makes step ``k``'s batch from (seed, k) alone, so a resumed run sees the same data."""
-
-    def __init__(self, args: argparse.Namespace) -> None:
-        images, labels = datasets.load_mnist(args.data_root, train=True, download=args.download)
-        self.images, self.labels = images[:-HELD_BACK], labels[:-HELD_BACK]
-        if args.limit:
-            self.images, self.labels = self.images[: args.limit], self.labels[: args.limit]
-        try:
-            pen = [d for d in datasets.load_pendigits()
-                   if d.writer not in datasets.PENDIGITS_HELD_OUT_WRITERS]
-        except FileNotFoundError:
-            pen = []
-            print("pendigits not found: training on MNIST only", file=sys.stderr)
-        self.pen = pen
-        self.pen_strokes = [d.strokes for d in pen]  # crossed-out digits for outlier exposure
-        self.fashion = None
-        if args.outliers:
-            try:
-                self.fashion = datasets.load_fashion(train=True)
-            except FileNotFoundError as error:
-                print(f"{error} Outliers will be scribbles and letters only.", file=sys.stderr)
-        self.args = args
-        self.per_epoch = math.ceil(len(self.images) / args.batch_size)
-
-    def make(self, step: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(digits (B, 1, 28, 28), labels (B,), outliers (O, 1, 28, 28)), normalised float32."""
-        args = self.args
-        rng = np.random.default_rng([args.seed, step])
-        epoch, position = divmod(step, self.per_epoch)
-        order = np.random.default_rng([args.seed, 10_000 + epoch]).permutation(len(self.images))
-        picked = order[position * args.batch_size:(position + 1) * args.batch_size]
-        digits, labels = [], []
-        for index in picked:
-            if self.pen and rng.random() < args.pen_share:
-                pen = self.pen[rng.integers(len(self.pen))]
-                digits.append(augment.replay_pendigit(rng, pen, args.style_share,
-                                                      args.pen_bend_share))
-                labels.append(pen.label)
-            else:
-                # Drawn only when asked, so older recipes replay their exact random stream.
-                clean = args.clean_share > 0 and rng.random() < args.clean_share
-                image = self.images[index]
-                digits.append(image / np.float32(255) if clean
-                              else augment.augment_mnist(rng, image, args.low_res_share,
-                                                           args.scan_share))
-                labels.append(int(self.labels[index]))
-        outliers = [augment.random_outlier(rng, self.fashion, args.marks_share, self.pen_strokes)
-                    for _ in range(args.outliers)]
-        return (_stack(digits), torch.tensor(labels),
-                _stack(outliers) if outliers else torch.zeros(0, 1, MODEL_SIZE, MODEL_SIZE))
-
-
-class _Steps(torch.utils.data.Dataset):
-    """Item ``i`` is the batch of step ``start + i``: lets a DataLoader make batches ahead."""
-
-    def __init__(self, batches: Batches, start: int, total: int) -> None:
-        self.batches, self.start, self.total = batches, start, total
-
-    def __len__(self) -> int:
-        return self.total - self.start
-
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        return self.batches.make(self.start + index)
-
-
-def batch_stream(batches: Batches, start: int, total: int, workers: int,
-                 device: torch.device) -> Iterator[tuple[torch.Tensor, ...]]:
-    """The batches of steps ``start``…``total - 1`` in order, made by ``workers`` processes.
-
-    Each batch depends on (seed, step) alone, so any number of workers gives the same batches.
-    ``workers < 0`` picks: 0 on the CPU (the 2-core machine spends ~5 s per step in the model
-    and ~30 ms making a batch), else up to 8 (a GPU step takes a few ms).
-    """
-    if workers < 0:
-        workers = 0 if device.type == "cpu" else max(0, min(8, (os.cpu_count() or 1) - 1))
-    if workers == 0:
-        return (batches.make(step) for step in range(start, total))
-    loader = torch.utils.data.DataLoader(_Steps(batches, start, total), batch_size=None,
-                                         num_workers=workers, prefetch_factor=8,
-                                         pin_memory=device.type == "cuda")
-    return iter(loader)
-
-
-def _stack(images: list[np.ndarray]) -> torch.Tensor:
-    """28×28 images in [0, 1] → (B, 1, 28, 28) model inputs, normalised as the app does."""
-    return torch.from_numpy(np.stack([to_tensor(image) for image in images]))
-
-
-def logits_of(model: DigitResNet, images: np.ndarray, device: torch.device) -> np.ndarray:
-    """Logits (N, 10) float32 for images (N, 28, 28) float32 in [0, 1], white on black."""
-    model.eval()
-    return batched_logits(model, _stack(list(images)).numpy(), 250)
 
 
 def _save_checkpoint(prefix: Path, model: nn.Module, ema: nn.Module,
@@ -342,80 +245,6 @@ def steps_that_fit(step: int, total: int, began: float, trial_began: float,
     print(f"{per_step * 1000:.0f} ms per step: {min(total, fits)} steps fit in {minutes} min",
           file=sys.stderr)
     return max(step + 1, min(total, fits))
-
-
-def _pen_calibration_tensors(limit: int = 0) -> np.ndarray:
-    """Pendigits writers 1–25 replayed on the app's canvas through the app's path, (N, 1, 28, 28).
-
-    Real drawn digits for the OOD threshold; writers 26–30 stay held back for evaluation.
-    """
-    from cam_core.inputs.prepare import prepare_ink
-    from training.scribbles import pen_ink
-
-    try:
-        pen = [d for d in datasets.load_pendigits()
-               if d.writer not in datasets.PENDIGITS_HELD_OUT_WRITERS]
-    except FileNotFoundError:
-        return np.zeros((0, 1, MODEL_SIZE, MODEL_SIZE), np.float32)
-    picked = pen[:: max(1, len(pen) // 1000)][: limit or None]
-    return np.stack([prepare_ink(pen_ink(d.strokes)).tensor for d in picked])
-
-
-def _scan_calibration_tensors(images: np.ndarray) -> np.ndarray:
-    """Held-back MNIST pictures (N, 28, 28) uint8 as small size-normalised scans read by the
-    app's upload path (:func:`training.augment.small_scan`, seeded): (N, 1, 28, 28) float32."""
-    rng = np.random.default_rng(SCAN_SEED)
-    return np.stack([to_tensor(augment.small_scan(rng, image.astype(np.float32) / 255.0))
-                     for image in images])
-
-
-def fit_calibration(model: DigitResNet, device: torch.device, logits: np.ndarray,
-                    labels: np.ndarray, images: np.ndarray, limit: int = 0
-                    ) -> tuple[float, float]:
-    """Temperature (Guo et al., ICML 2017) from the held-back MNIST logits (N, 10); the energy
-    threshold (Liu et al., NeurIPS 2020) that keeps ``KEEP_DIGITS`` of the held-back digits in
-    each form the app meets them, whichever is loosest: ``images`` (N, 28, 28) uint8 uploaded
-    (:func:`~cam_core.inputs.prepare.prepare`), the same digits as small scans that fill their box
-    (:func:`_scan_calibration_tensors`) and replayed pen digits through the pad's path.
-
-    The app's path re-fits every digit, which raises the energy of some: a threshold fitted on
-    the digits as MNIST stores them flagged ~2% of real digits drawn or uploaded, not 1%; one
-    fitted without the small scans flagged 2.9% of USPS's real scanned digits."""
-    from cam_core.inputs.prepare import prepare
-
-    temperature = calibrate.fit_temperature(logits, labels)
-    forms = [np.stack([prepare(image).tensor for image in images]),
-             _scan_calibration_tensors(images), _pen_calibration_tensors(limit)]
-    threshold = max(calibrate.threshold_keeping(calibrate.energy_score(
-        batched_logits(model.eval(), inputs, 250) / temperature), KEEP_DIGITS)
-        for inputs in forms if len(inputs))
-    return temperature, threshold
-
-
-def recalibrate(args: argparse.Namespace) -> dict:
-    """Refit temperature and OOD threshold of existing weights; rewrite only the metadata.
-    Returns the metrics written beside the weights, with the held-back accuracy."""
-    from safetensors.torch import load_file as read_tensors
-
-    device = resolve_device(args.device)
-    model = load_model(args.out, device)
-    images, labels = datasets.load_mnist(args.data_root, train=True, download=args.download)
-    logits = logits_of(model, images[-HELD_BACK:].astype(np.float32) / 255.0, device)
-    temperature, threshold = fit_calibration(model, device, logits, labels[-HELD_BACK:],
-                                             images[-HELD_BACK:])
-    tensors = read_tensors(args.out)  # float16 as stored: the weights do not change
-    metadata = {**model.metadata, "temperature": f"{temperature:.6f}",
-                "ood_threshold": f"{threshold:.6f}"}
-    save_file(tensors, args.out, metadata=metadata)
-    metrics_path = Path(args.out).with_suffix(".metrics.json")
-    metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
-    metrics |= {"temperature": temperature, "ood_threshold": threshold,
-                "held_back_accuracy": float((logits.argmax(1) == labels[-HELD_BACK:]).mean()),
-                "sha256": sha256_of(args.out),
-                "recalibrated": datetime.now(UTC).isoformat(timespec="seconds")}
-    metrics_path.write_text(json.dumps(metrics, indent=2))
-    print(json.dumps(metrics, indent=2))
-    return metrics
 
 
 def finish(args: argparse.Namespace, model: DigitResNet, ema: DigitResNet, batches: Batches,

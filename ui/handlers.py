@@ -17,7 +17,7 @@ import numpy as np
 
 from cam_core.errors import PersonError
 from cam_core.explain.methods import METHODS, reporting_progress
-from cam_core.serve import catalog, sanity, teaching, trust, views
+from cam_core.serve import catalog, hiding, sanity, teaching, trust, views
 from cam_core.serve.service import (
     LOG,
     PREDICTION,
@@ -252,11 +252,11 @@ class Handlers:
         Controls' method and layer: the three curves, their words, what the network saw."""
         _, result = self.service.current(_source(source, pad, upload),
                                          Settings(PREDICTION, method, layer))
-        curves = trust.hide_evidence(self.service.explainer, result, percent / 100)
-        words = trust.hiding_words(curves, f"{METHODS[result.method].label} on "
+        curves = hiding.hide_evidence(self.service.explainer, result, percent / 100)
+        words = hiding.hiding_words(curves, f"{METHODS[result.method].label} on "
                                               f"{result.layer}", language)
-        return (trust.hiding_frame(curves), words.student, words.teachers,
-                trust.hiding_tiles(curves))
+        return (hiding.hiding_frame(curves), words.student, words.teachers,
+                hiding.hiding_tiles(curves))
 
     @_guarded(empty=(None, "", ""))
     def trust(self, source, pad, upload, method: str, layer: str, language="en") -> tuple:

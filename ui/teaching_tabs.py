@@ -10,7 +10,7 @@ from typing import Any
 
 import gradio as gr
 
-from cam_core.serve import trust
+from cam_core.serve import hiding, trust
 from cam_core.serve.catalog import say
 from cam_core.serve.service import PREDICTION
 
@@ -117,7 +117,7 @@ def teaching_section(controls: Controls, language: gr.State | None = None) -> Te
             gr.Markdown(label("views.hide_key"))
             with gr.Row(equal_height=False):
                 hide_plot = gr.LinePlot(x="hidden", y="sure", color="order",
-                                        color_map=trust.CURVE_COLOURS,
+                                        color_map=hiding.CURVE_COLOURS,
                                         x_title=say("en", "teaching.hide.x_title"),
                                         y_title=say("en", "teaching.hide.y_title"),
                                         x_lim=[0, 90], y_lim=[0, 100], height=320,

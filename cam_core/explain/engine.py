@@ -238,7 +238,7 @@ class Explainer:
                  method: str, layer: str, colormap: str, opacity: float) -> Explanation:
         """Model result + prepared input → Explanation (rendering only, no model call)."""
         if result is None:
-            return _blank_explanation(prepared, method, layer)
+            return blank_explanation(prepared, method, layer)
         scaled = result.logits / self.temperature
         probabilities = calibrate.softmax(scaled[None])[0]
         digit = int(np.argmax(result.logits))
@@ -266,7 +266,9 @@ def _cache_key(prepared: Prepared, method: str, layer: str) -> tuple[bytes, str,
     return hashlib.blake2b(prepared.tensor.tobytes(), digest_size=16).digest(), method, layer
 
 
-def _blank_explanation(prepared: Prepared, method: str, layer: str) -> Explanation:
+def blank_explanation(prepared: Prepared, method: str, layer: str) -> Explanation:
+    """The explanation of a blank input (nothing to explain, no model pass): no digit, zero
+    probabilities and maps, the person's picture unchanged and ``prepared.message``."""
     height, width = prepared.size
     return Explanation(
         digit=None, probabilities=np.zeros(10, np.float32), target=None,

@@ -5,12 +5,11 @@ when a map waits for it."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from browser import CHART_DRAWN, HEADLINE_DIGIT, finger_stroke, launch_chromium
+from conftest import ROOT
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+DOCS = ROOT / "docs"
 SEVEN = [(110, 80), (290, 80), (170, 330)]
 ONE = [(200, 70), (200, 330)]
 TEN_MAPS_SHOWN = "() => document.querySelectorAll('#ten-maps img').length === 10"

@@ -1,4 +1,4 @@
-"""The page in a German and an Arabic browser (headless Chromium, as tests/test_browser.py):
+"""The page in a German and an Arabic browser (headless Chromium, as tests/ui/test_browser.py):
 the page's labels and a drawn digit's answer in the browser's language, Arabic right to left
 with the drawing pad and the pictures left to right, and the chooser switching the language."""
 

@@ -13,7 +13,7 @@ from conftest import ROOT
 
 from cam_core.explain import methods, render
 from cam_core.inputs.prepare import prepare, prepare_from_model_input
-from cam_core.serve import teaching, trust, views
+from cam_core.serve import hiding, teaching, trust, views
 
 SEVEN = str(ROOT / "examples" / "pen_7.png")
 # Terms a student text may not use: their plain words are "score", "pattern detector",
@@ -32,7 +32,7 @@ def seven(explainer):
 
 @pytest.fixture(scope="module")
 def curves(explainer, seven):
-    return trust.hide_evidence(explainer, seven[1], shown=0.2)
+    return hiding.hide_evidence(explainer, seven[1], shown=0.2)
 
 
 def _colour(tile: np.ndarray, plain: np.ndarray) -> float:
@@ -133,9 +133,9 @@ def test_runner_up_is_the_second_most_probable(seven):
 
 
 def test_the_hiding_curves_start_at_the_untouched_drawing(curves):
-    frame = trust.hiding_frame(curves)
+    frame = hiding.hiding_frame(curves)
     assert list(frame.columns) == ["hidden", "sure", "order"]
-    assert set(frame["order"]) == set(trust.CURVE_COLOURS)
+    assert set(frame["order"]) == set(hiding.CURVE_COLOURS)
     for _, curve in frame.groupby("order"):
         assert curve["hidden"].tolist() == [0, 10, 20, 30, 40, 50, 60, 70, 80, 90]
         assert curve["sure"].iloc[0] == pytest.approx(100 * curves.before, abs=0.05)
@@ -149,28 +149,28 @@ def test_hiding_starts_from_the_probability_the_app_shows_even_for_faint_ink(exp
     faint = (drawn.model_input * 0.25).astype(np.uint8)  # at most 63 of 255
     result = explainer.explain(prepare_from_model_input(faint))
     assert result.digit is not None
-    hidden = trust.hide_evidence(explainer, result, shown=0.5)
+    hidden = hiding.hide_evidence(explainer, result, shown=0.5)
     assert hidden.before == pytest.approx(float(result.probabilities[result.target]),
                                           abs=1e-4)
 
 
 def test_the_hidden_pictures_are_large_sharp_and_captioned_whole(curves):
-    tiles = trust.hiding_tiles(curves)
+    tiles = hiding.hiding_tiles(curves)
     assert [caption.split(":")[0] for _, caption in tiles] == ["hot", "cold", "random"]
     for (tile, caption), name in zip(tiles, ("hottest", "coldest", "random"), strict=True):
-        assert tile.shape == (trust.HIDING_TILE, trust.HIDING_TILE, 3)
+        assert tile.shape == (hiding.HIDING_TILE, hiding.HIDING_TILE, 3)
         # "hottest: 15.7%" was cut to "hottest: 1…" in a gallery of three on a phone.
-        assert trust.HIDING_TILE >= 168 and len(caption) <= 11
+        assert hiding.HIDING_TILE >= 168 and len(caption) <= 11
         assert re.fullmatch(r"[a-z]+: \d{1,3}%", caption)
         # Nearest-neighbour enlargement: every 7×7 block is one model pixel, no blur.
-        step = trust.HIDING_TILE // 28
+        step = hiding.HIDING_TILE // 28
         blocks = tile[:, :, 0].reshape(28, step, 28, step)
         assert (blocks == blocks[:, :1, :, :1]).all()
         assert np.array_equal(blocks[:, 0, :, 0], render.on_paper(curves.tiles[name]))
 
 
 def test_the_curves_are_read_for_the_student_in_plain_words(curves):
-    words = trust.hiding_words(curves, "CAM on layer4")
+    words = hiding.hiding_words(curves, "CAM on layer4")
     step = int(np.argmin(np.abs(curves.hidden - 0.2)))
     for curve in (curves.hottest_first, curves.coldest_first, curves.random_order):
         assert views.percent(float(curve[step])) in words.student
@@ -203,7 +203,7 @@ def test_a_map_that_hurts_as_much_as_random_orders_is_no_better_than_chance(curv
     """The day's 7: random order 12.2%, hottest first 11.4%, and the words said "the map
     points at real evidence". Against the random runs' spread it did no better than chance."""
     made = _made(curves, 0.114, [0.122, 0.30, 0.08, 0.15, 0.20, 0.11, 0.05, 0.25])
-    student = trust.hiding_words(made, "CAM on layer4").student
+    student = hiding.hiding_words(made, "CAM on layer4").student
     assert made.verdict == 0
     assert "On your drawing this map did no better than chance" in student
     assert "real evidence" not in student
@@ -211,7 +211,7 @@ def test_a_map_that_hurts_as_much_as_random_orders_is_no_better_than_chance(curv
 
 def test_a_map_that_beats_every_random_order_clearly_points_at_real_evidence(curves):
     made = _made(curves, 0.02, [0.60, 0.55, 0.70, 0.65, 0.58, 0.62, 0.66, 0.61])
-    student = trust.hiding_words(made, "CAM on layer4").student
+    student = hiding.hiding_words(made, "CAM on layer4").student
     assert "hurt clearly more than all 8 random tries: the map points at real evidence" in student
     lucky = _made(curves, 0.50, [0.60, 0.55, 0.70, 0.65, 0.58, 0.62, 0.66, 0.52])
     assert lucky.verdict == 0  # beats them all, but by less than their spread
@@ -219,7 +219,7 @@ def test_a_map_that_beats_every_random_order_clearly_points_at_real_evidence(cur
 
 def test_a_map_that_hurts_less_than_random_points_at_the_wrong_places(curves):
     made = _made(curves, 0.95, [0.30, 0.35, 0.28, 0.40, 0.33, 0.31, 0.36, 0.29])
-    assert "points at the wrong places" in trust.hiding_words(made, "CAM on layer4").student
+    assert "points at the wrong places" in hiding.hiding_words(made, "CAM on layer4").student
 
 
 def test_the_verdict_needs_the_spread_of_several_random_runs():
@@ -239,16 +239,16 @@ def test_on_the_drawn_seven_the_map_beats_random_orders_and_a_map_of_empty_paper
     _, result = seven
     # Hottest far from the ink (no ties: a flat map would hide all the paper at once).
     paper = cv2.distanceTransform((result.model_input < 26).astype(np.uint8), cv2.DIST_L2, 5)
-    inside_out = trust.hide_evidence_of_map(explainer, result.model_input, paper, 7)
+    inside_out = hiding.hide_evidence_of_map(explainer, result.model_input, paper, 7)
     assert inside_out.verdict <= 0
-    assert "real evidence" not in trust.hiding_words(inside_out, "paper").student
+    assert "real evidence" not in hiding.hiding_words(inside_out, "paper").student
 
 
 def test_hiding_blank_is_refused(explainer):
     from cam_core.errors import PersonError
 
     with pytest.raises(PersonError, match="Draw a digit"):
-        trust.hide_evidence(explainer, explainer.explain(None), 0.2)
+        hiding.hide_evidence(explainer, explainer.explain(None), 0.2)
 
 
 # ----------------------------------------------------------------------------- trust

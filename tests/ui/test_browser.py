@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,7 +19,7 @@ from browser import (
     draw,
     launch_chromium,
 )
-from conftest import ARTIFACTS
+from conftest import ARTIFACTS, ROOT
 
 from cam_core.inputs.strokes import parse_drawing, render_drawing, render_strokes
 from cam_core.serve.service import Pad, Service
@@ -273,7 +272,7 @@ def test_browser_phone_and_tablet_show_digit_and_heatmap_on_the_first_screen(
             page.evaluate("() => window.scrollTo(0, 0)")
             page.get_by_role("tab", name="Upload").tap()
             page.locator("#upload input[type=file]").set_input_files(
-                str(Path(__file__).resolve().parents[1] / "examples" / "photo_4.png"))
+                str(ROOT / "examples" / "photo_4.png"))
             page.wait_for_function(f"() => ({HEADLINE_DIGIT})() === '4'", timeout=60_000)
             page.evaluate("() => window.scrollTo(0, 0)")
             digit = page.locator("#headline").bounding_box()

@@ -18,7 +18,7 @@ from cam_core.explain import zerogpu
 from cam_core.explain.batching import BatchedRunner
 from cam_core.explain.engine import Explainer, load_explainer
 from cam_core.explain.methods import METHODS
-from cam_core.serve import trust, views
+from cam_core.serve import hiding, trust, views
 from cam_core.serve.catalog import say
 from cam_core.serve.service import Pad, Request, Service, Settings
 
@@ -154,14 +154,14 @@ def test_a_refused_lease_gives_the_cpu_answer_and_a_note(spaces, on_zerogpu, exp
 def test_hide_the_evidence_borrows_the_gpu_once_and_falls_back_with_a_note(spaces,
                                                                            on_zerogpu):
     result = on_zerogpu.explain(Service(on_zerogpu).read(Pad(strokes(5))))
-    curves = trust.hide_evidence(on_zerogpu, result)
+    curves = hiding.hide_evidence(on_zerogpu, result)
     assert spaces.calls == [("_gpu_logits", zerogpu.VIEW_SECONDS)]  # the map: on the CPU
     assert not curves.gpu_refused
-    assert NOTE not in trust.hiding_words(curves, "CAM on layer4").student
+    assert NOTE not in hiding.hiding_words(curves, "CAM on layer4").student
     spaces.refuse = RuntimeError("ZeroGPU quota exceeded")
-    refused = trust.hide_evidence(on_zerogpu, result)
+    refused = hiding.hide_evidence(on_zerogpu, result)
     assert len(spaces.calls) == 2 and refused.gpu_refused
-    assert trust.hiding_words(refused, "CAM on layer4").student.startswith(NOTE)
+    assert hiding.hiding_words(refused, "CAM on layer4").student.startswith(NOTE)
     # The CPU's curves are the borrowed copy's (the same weights; on CUDA to float rounding).
     np.testing.assert_allclose(refused.hottest_first, curves.hottest_first, atol=1e-4)
     assert refused.trust == pytest.approx(curves.trust, abs=1e-4)

@@ -15,7 +15,7 @@ from pytorch_grad_cam.metrics.road import NoisyLinearImputer
 from cam_core.errors import PersonError
 from cam_core.explain import road
 from cam_core.inputs.prepare import prepare
-from cam_core.serve import trust
+from cam_core.serve import hiding, trust
 
 
 @pytest.mark.parametrize("percentile", [10, 50, 80, 90])
@@ -69,7 +69,7 @@ def test_road_refuses_mismatched_shapes():
 def test_hiding_the_evidence_of_a_drawing_gives_three_curves(explainer):
     result = explainer.explain(prepare(np.pad(np.eye(60, dtype=np.uint8) * 255, 20)))
     assert result.digit is not None
-    curves = trust.hide_evidence(explainer, result, shown=0.3)
+    curves = hiding.hide_evidence(explainer, result, shown=0.3)
     assert curves.hidden.tolist() == sorted(curves.hidden.tolist())
     for curve in (curves.hottest_first, curves.coldest_first, curves.random_order):
         assert curve.shape == (9,) and ((curve >= 0) & (curve <= 1)).all()
@@ -77,7 +77,7 @@ def test_hiding_the_evidence_of_a_drawing_gives_three_curves(explainer):
     for tile in curves.tiles.values():
         assert tile.shape == (28, 28) and tile.dtype == np.uint8
     with pytest.raises(PersonError, match="Draw a digit"):
-        trust.hide_evidence(explainer, explainer.explain(None))
+        hiding.hide_evidence(explainer, explainer.explain(None))
 
 
 def test_trust_table_lists_every_live_method_and_the_random_map(explainer, mnist_test):

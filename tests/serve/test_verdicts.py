@@ -11,7 +11,7 @@ import pytest
 
 from cam_core.explain import road
 from cam_core.inputs.prepare import prepare_ink
-from cam_core.serve import trust
+from cam_core.serve import hiding, trust
 from training.scribbles import pen_ink
 
 POSITIVE = "the map points at real evidence"
@@ -34,8 +34,8 @@ def test_a_map_that_hurts_as_much_as_a_random_order_is_never_said_to_point_at_ev
     said = []
     for result in drawn:
         same = road.random_smooth_maps(trust.RANDOM_MAPS, seed=0)[0]
-        curves = trust.hide_evidence_of_map(explainer, result.model_input, same, result.target)
-        student = trust.hiding_words(curves, "a random map").student
+        curves = hiding.hide_evidence_of_map(explainer, result.model_input, same, result.target)
+        student = hiding.hiding_words(curves, "a random map").student
         assert POSITIVE not in student
         said.append("no better than chance" in student)
     assert all(said), f"{sum(said)}/20 said no better than chance"
@@ -50,9 +50,9 @@ def test_hiding_the_ink_first_is_judged_better_than_chance_on_most_digits(explai
     verdicts = []
     for result in drawn:
         ink = cv2.GaussianBlur(result.model_input.astype(np.float32), (0, 0), 1)
-        curves = trust.hide_evidence_of_map(explainer, result.model_input, ink, result.target)
+        curves = hiding.hide_evidence_of_map(explainer, result.model_input, ink, result.target)
         verdicts.append(curves.verdict)
-        assert (POSITIVE in trust.hiding_words(curves, "the ink").student) == (
+        assert (POSITIVE in hiding.hiding_words(curves, "the ink").student) == (
             curves.verdict == 1)
     with capsys.disabled():
         print(f"\nink map on 20 pen digits: {verdicts.count(1)} real evidence, "

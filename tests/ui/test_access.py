@@ -18,7 +18,7 @@ DIGIT = "() => document.querySelector('#headline .big-digit')?.innerText.trim()"
 
 
 def launch(playwright):
-    """Debian's Chromium, headless (as tests/test_browser.py)."""
+    """Debian's Chromium, headless (as tests/ui/test_browser.py)."""
     if not CHROMIUM.exists():
         pytest.skip("needs Debian's chromium: apt-get install chromium")
     return playwright.chromium.launch(
