@@ -17,6 +17,22 @@ import app
 from ui import classroom
 
 
+class NoRoute:
+    """A UDP socket on a machine with no default route (a laptop's own hotspot, no internet):
+    connecting it fails, as the address probe meets it there."""
+
+    def __init__(self, *args):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *args):
+        return False
+
+    def connect(self, address):
+        raise OSError("Network is unreachable")
+
 def test_the_app_listens_beyond_this_machine_only_when_asked(monkeypatch):
     monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
     assert app.parse_args([]).host == "127.0.0.1"
@@ -38,20 +54,7 @@ def test_students_get_this_machines_network_address_found_offline(monkeypatch):
     address = ipaddress.ip_address(classroom.lan_address())  # whatever this machine has
     assert address.version == 4 and not address.is_unspecified
 
-    class NoNetwork:
-        def __init__(self, *args):
-            pass
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *args):
-            return False
-
-        def connect(self, address):
-            raise OSError("Network is unreachable")
-
-    monkeypatch.setattr(classroom.socket, "socket", NoNetwork)
+    monkeypatch.setattr(classroom.socket, "socket", NoRoute)
     # No default route (a laptop's own hotspot, no internet): the hotspot's address.
     monkeypatch.setattr(classroom, "interface_addresses", lambda: ["10.42.0.1"])
     assert classroom.lan_address() == "10.42.0.1"
@@ -96,19 +99,6 @@ def test_interfaces_are_read_the_same_way_on_windows_and_macos(monkeypatch, syst
     monkeypatch.setattr(sys, "platform", system)
     monkeypatch.setattr(ifaddr, "get_adapters", lambda: adapters)
     assert classroom.interface_addresses() == expected
-
-    class NoRoute:
-        def __init__(self, *args):
-            pass
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *args):
-            return False
-
-        def connect(self, address):
-            raise OSError("Network is unreachable")
 
     monkeypatch.setattr(classroom.socket, "socket", NoRoute)
     assert classroom.lan_address() == expected[0]
