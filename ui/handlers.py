@@ -218,7 +218,7 @@ class Handlers:
         """All ten class maps of the input on screen as gallery tiles."""
         _, result = self.service.current(_source(source, pad, upload))
         return teaching.class_map_tiles(result, scale,
-                                        "coolwarm" if scale == "signed" else colormap)
+                                        "coolwarm" if scale == "signed" else colormap, language)
 
     @_guarded(empty=(gr.update(), None, "", ""))
     def why_not(self, source, pad, upload, first: str, second: str, language="en") -> tuple:
@@ -230,8 +230,9 @@ class Handlers:
                         else int(second))
         if first_digit == second_digit:
             raise PersonError(key="answers.two_different_digits")
-        picture, words = teaching.contrast(result, prepared, first_digit, second_digit)
-        return (gr.update(label=teaching.why_title(first_digit, second_digit)), picture,
+        picture, words = teaching.contrast(result, prepared, first_digit, second_digit,
+                                           language=language)
+        return (gr.update(label=teaching.why_title(first_digit, second_digit, language)), picture,
                 words.student, words.teachers)
 
     def why_open(self, source, pad, upload, first: str, second: str, language="en") -> tuple:
@@ -256,7 +257,7 @@ class Handlers:
         words = hiding.hiding_words(curves, f"{METHODS[result.method].label} on "
                                               f"{result.layer}", language)
         return (hiding.hiding_frame(curves), words.student, words.teachers,
-                hiding.hiding_tiles(curves))
+                hiding.hiding_tiles(curves, language=language))
 
     @_guarded(empty=(None, "", ""))
     def trust(self, source, pad, upload, method: str, layer: str, language="en") -> tuple:
@@ -267,7 +268,7 @@ class Handlers:
         rows = trust.trust_by_method(self.service.explainer, prepared,
                                         include=(method, layer))
         words = trust.trust_words(rows, (METHODS[method].label, layer), language)
-        return trust.trust_frame(rows), words.student, words.teachers
+        return trust.trust_frame(rows, language), words.student, words.teachers
 
     @_guarded(empty=(None, "", "", []))
     def scramble(self, source, pad, upload, method: str, layer: str, language="en") -> tuple:
@@ -288,14 +289,14 @@ class Handlers:
         """The chosen method's maps of layer2, layer3 and layer4 side by side."""
         prepared, _ = self.service.current(_source(source, pad, upload))
         return teaching.layer_comparison(self.service.explainer, prepared, method,
-                                         colormap=colormap)
+                                         colormap=colormap, language=language)
 
     @_guarded(empty=lambda language: (catalog.say(language, "answers.draw_first"), ""))
     def numbers(self, source, pad, upload, target: str, language="en") -> tuple[str, str]:
         """How the heatmap is made, with the current drawing's own numbers (Markdown for
         students, and for teachers)."""
         _, result = self.service.current(_source(source, pad, upload), Settings(target))
-        words = teaching.how_it_works(self.service.explainer, result)
+        words = teaching.how_it_works(self.service.explainer, result, language=language)
         return words.student, words.teachers
 
     # ------------------------------------------------------------------ the API

@@ -91,7 +91,7 @@ def hide_evidence(explainer: Explainer, result: Explanation, shown: float = 0.2,
     with), against random smooth maps: the student's own version of the paper's experiment.
     See :func:`hide_evidence_of_map`. Raises PersonError for a blank explanation."""
     if result.digit is None or result.target is None:
-        raise PersonError("Draw a digit first: there is no evidence to hide.")
+        raise PersonError(key="teaching.hide.blank")
     return hide_evidence_of_map(explainer, result.model_input, map_over_input(result),
                                 result.target, shown, seed)
 

@@ -9,7 +9,8 @@
 
 Each view's words come as :class:`~cam_core.serve.views.Words`: a short text for students (no
 unexplained term: "score" for logit, "pattern detector" for feature map) and the precise
-version for teachers, which the app folds under it.
+version for teachers, which the app folds under it; in ``language`` (a code of
+:data:`cam_core.serve.catalog.LANGUAGES`, default English), from the catalog's ``teaching.*``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from cam_core.explain import render
 from cam_core.explain.engine import Explainer, Explanation
 from cam_core.inputs.prepare import Prepared
 from cam_core.serve import views
+from cam_core.serve.catalog import say
 from cam_core.serve.views import Words
 
 TILE = 168  # side of one small-multiple tile: the 28×28 input 6× enlarged
@@ -32,8 +34,9 @@ def _tile(model_input: np.ndarray, unit: np.ndarray, colormap: str) -> np.ndarra
 
 
 def class_map_tiles(result: Explanation, scale: str = "shared", colormap: str = "viridis",
-                    ) -> list[tuple[np.ndarray, str]]:
-    """Ten ``(TILE, TILE, 3)`` uint8 RGB tiles, one per class, with captions.
+                    language: str = "en") -> list[tuple[np.ndarray, str]]:
+    """Ten ``(TILE, TILE, 3)`` uint8 RGB tiles, one per class, with captions (``"3: 0.2%"``,
+    in ``language``).
 
     Args:
         result: an explanation (its ``class_cams`` are the raw layer4 CAMs of all classes).
@@ -53,7 +56,8 @@ def class_map_tiles(result: Explanation, scale: str = "shared", colormap: str = 
     else:
         units = [render.normalize_map(c, scale) for c in cams]
     return [(_tile(result.model_input, unit, colormap),
-             f"{digit}: {views.percent(float(result.probabilities[digit]))}")
+             say(language, "teaching.ten_maps.caption", digit=digit,
+                 p=views.shown(float(result.probabilities[digit]))))
             for digit, unit in enumerate(units)]
 
 
@@ -63,13 +67,13 @@ def runner_up(result: Explanation, first: int) -> int:
     return int(ranked[1] if ranked[0] == first else ranked[0])
 
 
-def why_title(first: int, second: int) -> str:
+def why_title(first: int, second: int, language: str = "en") -> str:
     """The contrast view's title with the real digits: ``"Why 7 and not 1?"``."""
-    return f"Why {first} and not {second}?"
+    return say(language, "teaching.contrast.title", first=first, second=second)
 
 
 def contrast(result: Explanation, prepared: Prepared, first: int, second: int,
-             opacity: float = 0.6) -> tuple[np.ndarray, Words]:
+             opacity: float = 0.6, language: str = "en") -> tuple[np.ndarray, Words]:
     """Overlay of ``CAM[first] − CAM[second]`` on the drawing, diverging colours.
 
     Red-ish where the evidence favours ``first``, blue-ish where it favours ``second``.
@@ -80,18 +84,17 @@ def contrast(result: Explanation, prepared: Prepared, first: int, second: int,
     canvas = render.feature_to_canvas(unit, prepared.to_model, prepared.size, fill=0.5)
     picture = render.overlay(prepared.picture, canvas, opacity, "coolwarm")
     gap = float(result.logits[first] - result.logits[second])
-    sure = [views.percent(float(result.probabilities[d])) for d in (first, second)]
-    student = (f"**{why_title(first, second)}** Red: here your drawing looks more like a "
-               f"{first}. Blue: here it looks more like a {second}. No colour: no difference. "
-               f"The network is {sure[0]} sure it is a {first}, and {sure[1]} sure it is a "
-               f"{second}.")
-    teachers = f"For this drawing, the logit gap z_{first} − z_{second} = {gap:+.2f}."
+    sure = [views.shown(float(result.probabilities[d])) for d in (first, second)]
+    student = say(language, "teaching.contrast.student", title=why_title(first, second, language),
+                  first=first, second=second, p_first=sure[0], p_second=sure[1])
+    teachers = say(language, "teaching.contrast.teachers", first=first, second=second,
+                   gap=f"{gap:+.2f}")
     return picture, Words(student, teachers)
 
 
 def layer_comparison(explainer: Explainer, prepared: Prepared, method: str = "gradcam",
                      target: int | None = None, colormap: str = "viridis",
-                     ) -> list[tuple[np.ndarray, str]]:
+                     language: str = "en") -> list[tuple[np.ndarray, str]]:
     """``method`` on layer2 (14×14), layer3 (7×7) and layer4 (7×7): overlays with captions.
 
     Returns three ``((H, W, 3) uint8 RGB overlay, caption)`` pairs. Raises ValueError for a
@@ -102,15 +105,17 @@ def layer_comparison(explainer: Explainer, prepared: Prepared, method: str = "gr
         result = explainer.explain(prepared, target=target, method=method, layer=layer,
                                    colormap=colormap, opacity=0.55)
         side = result.target_map.shape[0]
-        out.append((result.overlay, f"{layer}: {side}×{side} squares"))
+        out.append((result.overlay, say(language, "teaching.layers.caption", layer=layer,
+                                        side=side)))
     return out
 
 
-def how_it_works(explainer: Explainer, result: Explanation, top: int = 3) -> Words:
+def how_it_works(explainer: Explainer, result: Explanation, top: int = 3,
+                 language: str = "en") -> Words:
     """How the heatmap is made, with the current drawing's numbers: in plain words for the
     student ("pattern detectors", "score"), with the precise terms for teachers."""
     if result.digit is None or result.target is None:
-        return Words("Draw a digit to see the numbers behind its heatmap.", "")
+        return Words(say(language, "teaching.how.blank"), "")
     target = result.target
     weights = explainer.model.fc.weight[target].detach().cpu().numpy()  # (512,)
     pooled = result.pooled_features  # (512,) mean of each feature map
@@ -121,38 +126,18 @@ def how_it_works(explainer: Explainer, result: Explanation, top: int = 3) -> Wor
     others = np.argsort(-result.logits)
     rival = int(others[1] if others[0] == target else others[0])
     if target == result.digit:
-        ranking = (f"That is the highest score of the ten digits, so the network says "
-                   f"{target}. The next best, {rival}, scored {float(result.logits[rival]):.1f}.")
+        ranking = say(language, "teaching.how.ranking_answer", target=target, rival=rival,
+                      rival_score=f"{float(result.logits[rival]):.1f}")
     else:
-        ranking = (f"The network's answer, {result.digit}, scored higher: "
-                   f"{float(result.logits[result.digit]):.1f}.")
-    rows = "\n".join(f"| no. {k} | {pooled[k]:.2f} | {weights[k]:+.3f} | "
-                     f"{contributions[k]:+.2f} |" for k in order)
-    student = (
-        f"**How the heatmap for {target} is made**\n\n"
-        f"1. The last layer of the network has 512 **pattern detectors**. Each one lights up "
-        f"where it finds a pattern it has learned, like a curve or a corner. It looks at your "
-        f"drawing square by square, on a grid of 7×7 squares.\n"
-        f"2. For each digit, every detector has a **weight**: a number that says how much its "
-        f"pattern counts for that digit. Positive counts for the digit, negative against.\n"
-        f"3. The **score** of a digit: for every detector, how much it lit up (on average) × "
-        f"its weight; add all 512 together, plus a fixed number. Here {target} scored "
-        f"**{score:.1f}**. {ranking}\n"
-        f"4. The heatmap does the same sum square by square, before the squares are added "
-        f"up. So each square shows how much of {target}'s score comes from there.\n\n"
-        f"The {top} detectors that added most to {target} for your drawing:\n\n"
-        f"| detector | lit up (average) | weight for {target} | adds to the score |\n"
-        f"|---:|---:|---:|---:|\n{rows}\n\n"
-        f"All 512 together add {float(contributions.sum()):+.2f}; with the fixed number "
-        f"({bias:+.2f}) that makes {float(contributions.sum()) + bias:.2f}, the score of "
-        f"{target}. The bar chart turns the ten scores into how sure the network is: the "
-        f"highest score gets the highest percentage.")
-    teachers = (
-        f"The precise terms: the pattern detectors are the 512 *feature maps* A_k of layer4 "
-        f"(7×7 each); \"lit up on average\" is *global average pooling*; the score is the "
-        f"*logit* z_c = Σ_k w_(c,k) · mean(A_k) + b_c of the fc layer, here "
-        f"z_{target} = {score:.2f} with b_{target} = {bias:+.2f}. The class activation map is "
-        f"CAM_c = Σ_k w_(c,k) · A_k (Zhou et al., CVPR 2016), so mean(CAM_c) + b_c = z_c "
-        f"exactly (tested to 1e-4). Percentages: softmax(z / T) with the calibration "
-        f"temperature T = {explainer.temperature:.2f}.")
+        ranking = say(language, "teaching.how.ranking_other", digit=result.digit,
+                      digit_score=f"{float(result.logits[result.digit]):.1f}")
+    rows = "\n".join(say(language, "teaching.how.row", k=k, lit=f"{pooled[k]:.2f}",
+                         weight=f"{weights[k]:+.3f}", adds=f"{contributions[k]:+.2f}")
+                     for k in order)
+    total = float(contributions.sum())
+    student = say(language, "teaching.how.student", target=target, score=f"{score:.1f}",
+                  ranking=ranking, top=top, rows=rows, sum=f"{total:+.2f}", bias=f"{bias:+.2f}",
+                  total=f"{total + bias:.2f}")
+    teachers = say(language, "teaching.how.teachers", target=target, score=f"{score:.2f}",
+                   bias=f"{bias:+.2f}", temperature=f"{explainer.temperature:.2f}")
     return Words(student, teachers)

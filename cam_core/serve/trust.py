@@ -92,7 +92,7 @@ def trust_by_method(explainer: Explainer, prepared: Prepared, target: int | None
     for name, layer in wanted:
         result = explainer.explain(prepared, target=target, method=name, layer=layer)
         if result.target is None:
-            raise PersonError("Draw a digit first: there is no map to check.")
+            raise PersonError(key="teaching.trust.blank")
         rows.append((METHODS[name].label, layer, map_over_input(result), result.target))
     chosen = rows[0][3]
     rows += [(RANDOM_MAP, "—", unit, chosen)
