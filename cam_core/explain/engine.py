@@ -95,9 +95,7 @@ class Explainer:
             return self._fill(results, prepared, keys, method, layer, targets)
         with self._waiting_lock:
             if self._waiting >= SLOW_WAITING:
-                raise ServerBusy(f"{get_method(method, layer).label} is busy with other "
-                                 "drawings on this server; press Explain again in a minute, or "
-                                 "pick a faster method.")
+                raise ServerBusy(key="explain.busy", method=get_method(method, layer).label)
             self._waiting += 1
         try:
             with self._slow_gate:
