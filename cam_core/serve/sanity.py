@@ -33,7 +33,7 @@ def scramble(explainer: Explainer, result: Explanation, seed: int = 0) -> sanity
     """
     check_method(result.method)
     if result.digit is None or result.target is None:
-        raise PersonError(say("en", "teaching.scramble.blank"))
+        raise PersonError(key="teaching.scramble.blank")
     tensor = to_tensor(result.model_input / np.float32(255))  # (1, 28, 28)
     return sanity.cascade(explainer.model, result.model_input, tensor, result.target,
                           result.method, result.layer, seed)
