@@ -16,7 +16,7 @@ import gradio as gr
 import numpy as np
 
 from cam_core.errors import PersonError
-from cam_core.explain.methods import METHODS, reporting_progress
+from cam_core.explain.methods import METHODS, reporting_progress, reporting_waiting
 from cam_core.serve import catalog, hiding, sanity, teaching, trust, views
 from cam_core.serve.service import (
     LOG,
@@ -156,7 +156,11 @@ class Handlers:
                                                      method=label),
                      unit=catalog.say(language, "answers.progress_unit"))
 
-        with reporting_progress(report):
+        def waiting(place: int, seconds: float) -> None:
+            progress(0, desc=catalog.say(language, "answers.in_line", method=label,
+                                         place=place, seconds=max(1, round(seconds))))
+
+        with reporting_progress(report), reporting_waiting(waiting):
             panels = self.service.explain(Request(_source(source, pad, upload), settings,
                                                   language=language))
         return _row(panels, source, pad)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
@@ -33,7 +34,7 @@ from cam_core.errors import ServerBusy
 from cam_core.explain import render, zerogpu
 from cam_core.explain.batching import BatchedRunner, ModelResult, ModelRunner
 from cam_core.explain.explanation import CacheInfo, Explanation
-from cam_core.explain.methods import get_method
+from cam_core.explain.methods import get_method, report_waiting
 from cam_core.explain.settings import check_settings
 from cam_core.inputs.fit import MODEL_SIZE
 from cam_core.inputs.prepare import InputError, Prepared, prepare
@@ -52,6 +53,7 @@ SLOW_RUNS = 1
 # Cancelled requests keep their place (their threads wait on), so without a bound abandoned
 # runs could pile up without end.
 SLOW_WAITING = 4
+SLOW_SECONDS = 15.0  # a Score-CAM run on 2 CPU cores, until one has been timed here
 
 
 class Explainer:
@@ -82,6 +84,7 @@ class Explainer:
         self._lock = threading.Lock()
         self._slow_gate = threading.BoundedSemaphore(slow_runs)
         self._waiting, self._waiting_lock = 0, threading.Lock()
+        self._slow_seconds = SLOW_SECONDS  # how long a slow run took last (a guess at first)
 
     # ------------------------------------------------------------------ model side
 
@@ -96,12 +99,19 @@ class Explainer:
         with self._waiting_lock:
             if self._waiting >= SLOW_WAITING:
                 raise ServerBusy(key="explain.busy", method=get_method(method, layer).label)
+            ahead = self._waiting  # admitted before this one: computing or waiting
             self._waiting += 1
         try:
+            if ahead:  # the person sees their place in line and about how long it takes
+                report_waiting(ahead + 1, ahead * self._slow_seconds)
             with self._slow_gate:
+                started = time.monotonic()
                 # The run this one waited behind may have been for the same input.
-                return self._fill(self._lookup(keys, targets), prepared, keys, method, layer,
-                                  targets)
+                found = self._lookup(keys, targets)
+                answered = self._fill(found, prepared, keys, method, layer, targets)
+                if None in found:  # it computed: the next estimates use its duration
+                    self._slow_seconds = max(1.0, time.monotonic() - started)
+                return answered
         finally:
             with self._waiting_lock:
                 self._waiting -= 1

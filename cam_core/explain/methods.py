@@ -42,6 +42,30 @@ def reporting_progress(report: Progress | None) -> Iterator[None]:
         _PROGRESS.reset(token)
 
 
+Waiting = Callable[[int, float], None]  # (place in line, seconds to wait, estimated)
+_WAITING: contextvars.ContextVar[Waiting | None] = contextvars.ContextVar("cam_waiting",
+                                                                         default=None)
+
+
+@contextlib.contextmanager
+def reporting_waiting(report: Waiting | None) -> Iterator[None]:
+    """Within the block, a slow method's run (Score-CAM) that has to wait behind others calls
+    ``report(place, seconds)`` before it waits: its place in line (2 = one run ahead of it)
+    and an estimate of the wait in seconds (the runs ahead × the last runs' duration)."""
+    token = _WAITING.set(report)
+    try:
+        yield
+    finally:
+        _WAITING.reset(token)
+
+
+def report_waiting(place: int, seconds: float) -> None:
+    """Tell this thread's :func:`reporting_waiting` callback, if any, its place in line."""
+    report = _WAITING.get()
+    if report is not None:
+        report(place, seconds)
+
+
 class Method:
     """A CAM method. Subclasses set ``name``, ``label``, ``uses_gradients`` and ``layers`` and
     override :meth:`map` (or :meth:`channel_weights` for weighted sums of feature maps).

@@ -19,7 +19,7 @@ from cam_core.errors import SettingsError
 from cam_core.explain import engine, render
 from cam_core.explain.batching import BatchedRunner, Merger, model_pass
 from cam_core.explain.engine import Explainer
-from cam_core.explain.methods import CAM, METHODS, get_method, target_map
+from cam_core.explain.methods import CAM, METHODS, get_method, reporting_waiting, target_map
 from cam_core.inputs.fit import to_tensor
 from cam_core.inputs.prepare import prepare
 from cam_core.inputs.strokes import render_strokes
@@ -469,6 +469,33 @@ def test_a_cached_slow_map_never_waits_and_the_queue_is_bounded(untrained: Expla
             worker.join()
     assert fresh.slow_waiting == 0
     fresh.explain(drawings[-1], method="scorecam")  # room again once they are done
+
+
+def test_a_slow_run_waiting_in_line_is_told_its_place_and_the_wait(untrained: Explainer):
+    """Several students press Explain for Score-CAM at once: each run that has to wait is told
+    its place in line and an estimate of the wait before it waits; the first is not."""
+    release = threading.Event()
+    runner = FakeRunner(untrained.model, hold=release, as_cam=True)
+    fresh = Explainer(untrained.model, untrained.device, runner=runner)
+    drawings, told = _drawings(3), []
+
+    def explain(drawing, i: int) -> None:
+        with reporting_waiting(lambda place, seconds: told.append((i, place, seconds))):
+            fresh.explain(drawing, method="scorecam")
+
+    workers = []
+    for i, drawing in enumerate(drawings):
+        workers.append(threading.Thread(target=explain, args=(drawing, i)))
+        workers[-1].start()
+        deadline = time.time() + 5
+        while fresh.slow_waiting < i + 1 and time.time() < deadline:
+            time.sleep(0.01)
+    release.set()
+    for worker in workers:
+        worker.join()
+    assert [(i, place) for i, place, _ in told] == [(1, 2), (2, 3)]
+    assert all(seconds > 0 for _, _, seconds in told)
+    assert told[1][2] > told[0][2]  # two runs ahead: a longer wait than one
 
 
 def test_overlay_leaves_paper_clear_where_there_is_no_evidence():
