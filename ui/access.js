@@ -10,7 +10,8 @@
 //   beside it (its own name was its axis numbers); empty boxes lose a name ARIA forbids;
 // - each part of the page starts with a heading (for screen readers only).
 (() => {
-  const WORDS = ACCESS_WORDS;
+  const ALL_WORDS = ACCESS_WORDS;  // language → words; the page's language is <html lang>
+  let WORDS = ALL_WORDS.en;
   const HEADINGS = [  // [selector, word key, where]: 'in' = first child, 'before' = sibling
     ['#input-column', 'draw_heading', 'in'], ['#result-column', 'answer_heading', 'in'],
     ['#map-column', 'maps_heading', 'in'], ['#controls', 'controls_heading', 'before'],
@@ -99,15 +100,41 @@
     }
   }
 
+  // The drawing pad's buttons in the page's language (their text, and the names screen
+  // readers say); set only when they differ, so this makes no change of its own to react to.
+  function pad() {
+    const set = (selector, text, name) => {
+      const button = document.querySelector(`#sketch ${selector}`);
+      if (!button) return;
+      if (button.textContent !== text) button.textContent = text;
+      if (name && button.getAttribute('aria-label') !== name) {
+        button.setAttribute('aria-label', name);
+      }
+    };
+    set('[data-tool="pen"]', WORDS.pad_pen);
+    set('[data-tool="eraser"]', WORDS.pad_eraser);
+    set('[data-action="undo"]', WORDS.pad_undo, WORDS.pad_undo_name);
+    set('[data-action="clear"]', WORDS.pad_clear, WORDS.pad_clear_name);
+    const toggle = document.querySelector('#sketch .pen-heat-toggle');
+    const words = toggle?.lastChild;
+    const wanted = ` ${WORDS.pad_heat_toggle}`;
+    if (words?.nodeType === Node.TEXT_NODE && words.textContent !== wanted) {
+      words.textContent = wanted;
+    }
+  }
+
   let queued = false;
   function apply() {
     queued = false;
+    WORDS = ALL_WORDS[document.documentElement.lang] || ALL_WORDS.en;
+    pad();
     liveRegion(); pictures(); radioGroups(); examples(); emptyBoxes(); chart(); headings();
   }
   new MutationObserver(() => {
     if (!queued) { queued = true; requestAnimationFrame(apply); }
   }).observe(document.documentElement, {childList: true, subtree: true, attributes: true,
-                                        attributeFilter: ['src', 'aria-label'], characterData: true});
+                                        attributeFilter: ['src', 'aria-label', 'lang'],
+                                        characterData: true});
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', apply);
   else apply();
 })();

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cam_core.serve.catalog import REFERENCE, catalog
+from cam_core.serve.catalog import LANGUAGES, REFERENCE, catalog
 
 HERE = Path(__file__).resolve().parent
 
@@ -22,9 +22,11 @@ def words(language: str = REFERENCE) -> dict[str, str]:
             for key, text in english.items() if key.startswith("access.")}
 
 
-def head(language: str = REFERENCE) -> str:
-    """The ``<script>`` element for the page's ``<head>``."""
+def head() -> str:
+    """The ``<script>`` element for the page's ``<head>``, with every language's words: the
+    script speaks the page's language (``<html lang>``, set by ui/language.py)."""
     script = (HERE / "access.js").read_text(encoding="utf-8")
     # JSON is a JavaScript literal; "<" escaped so no word can end the <script> element.
-    literal = json.dumps(words(language)).replace("<", "\\u003c")
+    literal = json.dumps({language: words(language) for language in LANGUAGES}).replace(
+        "<", "\\u003c")
     return f"<script>\n{script.replace('ACCESS_WORDS', literal)}</script>"

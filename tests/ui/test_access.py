@@ -189,6 +189,7 @@ def test_the_pages_script_carries_the_catalogs_words_safely():
     assert head.startswith("<script>") and head.count("</script>") == 1
     assert json.dumps(catalog("en")["access.overlay"]) in head  # "{described}" left for the page
     assert "ACCESS_WORDS" not in head
+    assert json.dumps(catalog("de")["access.pad_clear"]) in head  # every language's words
     assert access.words()["example"] == "Example: the digit {digit}"
 
 
