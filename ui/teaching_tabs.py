@@ -140,7 +140,7 @@ def teaching_section(controls: Controls, language: gr.State | None = None) -> Te
                                     label=label("trust_plot"))
             trust_text = gr.Markdown()
             trust_teachers = for_teachers("trust")
-        with gr.Tab(label("teaching.scramble.title")):
+        with gr.Tab(label("scramble_tab")):
             gr.Markdown(label("teaching.scramble.intro"), elem_classes=["view-words"])
             scramble_button = gr.Button(label("teaching.scramble.button"),
                                         elem_classes=["view-run"])

@@ -234,9 +234,9 @@ def test_browser_phone_and_tablet_show_digit_and_heatmap_on_the_first_screen(
         # Every teaching view is one tap away: the tabs wrap, none hides behind a menu.
         tabs = page.locator("#teaching [role='tab']")
         tabs.first.wait_for(timeout=30_000)
-        assert tabs.count() == 6 and all(tabs.nth(i).is_visible() for i in range(6))
+        assert tabs.count() == 7 and all(tabs.nth(i).is_visible() for i in range(7))
         assert not page.locator("#teaching button[aria-label='More tabs']").is_visible()
-        tabs.nth(5).tap()  # the last: How it is made
+        tabs.nth(6).tap()  # the last: How it is made
         page.get_by_role("button", name="Show the numbers for my drawing").wait_for(
             timeout=30_000)
         assert page.evaluate("() => document.documentElement.scrollWidth") <= width
