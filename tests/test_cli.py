@@ -64,6 +64,7 @@ def test_cam_on_layer2_is_a_usage_error(photos):
     assert done.returncode == 2 and "layer4" in done.stderr
 
 
+@pytest.mark.slow  # over 4 s on 2 cores: keeps the fast tier under two minutes
 def test_ordinary_mistakes_give_one_line_not_a_traceback(tmp_path):
     photo = str(ROOT / "examples" / "pen_7.png")
     a_file = tmp_path / "notes.txt"
@@ -75,6 +76,7 @@ def test_ordinary_mistakes_give_one_line_not_a_traceback(tmp_path):
         assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow  # over 4 s on 2 cores: keeps the fast tier under two minutes
 def test_text_names_the_explained_class_and_blank_gets_no_overlay(photos, tmp_path):
     blank = tmp_path / "blank.png"
     Image.new("L", (200, 200), 255).save(blank)

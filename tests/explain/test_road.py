@@ -80,6 +80,7 @@ def test_hiding_the_evidence_of_a_drawing_gives_three_curves(explainer):
         hiding.hide_evidence(explainer, explainer.explain(None))
 
 
+@pytest.mark.slow  # over 4 s on 2 cores: keeps the fast tier under two minutes
 def test_trust_table_lists_every_live_method_and_the_random_map(explainer, mnist_test):
     rows = trust.trust_by_method(explainer, prepare(mnist_test[0][0]))
     labels = {label for label, _, _ in rows}

@@ -82,6 +82,7 @@ class Counting:
         return self.inner.logits(tensors)
 
 
+@pytest.mark.slow  # over 4 s on 2 cores: keeps the fast tier under two minutes
 def test_a_hundred_live_pen_ups_borrow_the_gpu_zero_times(spaces, explainer):
     """A hundred pen-ups, CAM and Grad-CAM as the pad asks: each runs the model (no cache
     here), none borrows the GPU."""
@@ -151,6 +152,7 @@ def test_a_refused_lease_gives_the_cpu_answer_and_a_note(spaces, on_zerogpu, exp
     assert len(spaces.calls) == 1 and NOTE not in again.headline
 
 
+@pytest.mark.slow  # over 4 s on 2 cores: keeps the fast tier under two minutes
 def test_hide_the_evidence_borrows_the_gpu_once_and_falls_back_with_a_note(spaces,
                                                                            on_zerogpu):
     result = on_zerogpu.explain(Service(on_zerogpu).read(Pad(strokes(5))))

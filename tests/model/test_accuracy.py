@@ -21,6 +21,7 @@ def test_every_photo_is_read_right(explainer, photos):
     assert not wrong, wrong
 
 
+@pytest.mark.slow  # over 4 s on 2 cores: keeps the fast tier under two minutes
 def test_pen_digit_same_top1_at_3_sizes_and_4_positions(explainer, pendigits):
     held_back = [d for d in pendigits if d.writer >= 26]
     rng = np.random.default_rng(0)

@@ -287,6 +287,7 @@ def test_the_trust_scores_are_read_in_plain_words_against_the_random_maps():
     assert "Clearly better" not in lucky.student
 
 
+@pytest.mark.slow  # over 4 s on 2 cores: keeps the fast tier under two minutes
 def test_the_trust_table_includes_the_map_chosen_in_the_controls(explainer, seven,
                                                                 monkeypatch):
     live = {name: methods.METHODS[name] for name in ("cam", "gradcam", "scorecam")}

@@ -204,6 +204,7 @@ def test_the_heatmap_offers_its_grid_and_says_why_blank_paper_can_be_evidence(se
 # ----------------------------------------------------------------------------- the handlers
 
 
+@pytest.mark.slow  # over 4 s on 2 cores: keeps the fast tier under two minutes
 def test_importing_the_app_loads_no_model():
     """Importing ``app`` (tests, tools, a Space's loader) builds nothing heavy."""
     done = subprocess.run(
@@ -298,6 +299,7 @@ def test_teaching_views_answer_the_drawing_on_screen_or_say_why_not(handlers):
         assert handlers.why_open("draw", None, None, "prediction", "runner-up")[1] is None
 
 
+@pytest.mark.slow  # over 4 s on 2 cores: keeps the fast tier under two minutes
 def test_hide_the_evidence_follows_the_map_chosen_in_the_controls(handlers):
     """The curves, their words and the three pictures, for the Controls' method and layer
     (CAM's layer rule applied), following the predicted digit."""
@@ -323,6 +325,7 @@ def test_scramble_the_network_checks_the_map_chosen_in_the_controls(handlers):
             None, "", "", [])
 
 
+@pytest.mark.slow  # over 4 s on 2 cores: keeps the fast tier under two minutes
 def test_the_trust_view_names_the_map_chosen_in_the_controls(handlers, monkeypatch):
     from cam_core.explain import methods
     from cam_core.serve import trust

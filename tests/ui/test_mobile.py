@@ -97,6 +97,7 @@ def test_the_pads_short_answer_says_digit_guess_or_too_small(handlers):
     assert heat[2]["answer"] == ""
 
 
+@pytest.mark.slow  # over 4 s on 2 cores: keeps the fast tier under two minutes
 def test_explain_on_a_live_map_says_it_is_already_up_to_date(handlers, monkeypatch):
     """Explain with CAM changes nothing on screen (the map follows each stroke): a note says
     so; with Score-CAM (not live) Explain makes the map and says nothing of the kind."""
