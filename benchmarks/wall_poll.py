@@ -23,7 +23,8 @@ def _event(session, name: str) -> int:
 
 def start_class(session) -> tuple[str, str]:
     """A new class through the page's "Start a class" button: its code and teacher key."""
-    shown = session.call([], _event(session, "class_start"))[0]
+    # Its one input is the page's language, a State the server keeps (None: English).
+    shown = session.call([None], _event(session, "class_start"))[0]
     found = LINK.search(shown or "")
     if not found:
         raise RuntimeError(f"no class was started: {str(shown)[:200]}")

@@ -14,24 +14,20 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 import gradio as gr
+from gradio.i18n import I18nData
 
-from cam_core.serve.catalog import language_of, say
+from cam_core.serve.catalog import say
 from cam_core.serve.classes import ClassError, Classes
 
+from . import language as page_language
 from .wall_view import qr_svg
 
 STUDENT_TICK_S = 5.0  # how often a student's page asks for the round (cheap, no model)
 
 
-def _en(key: str, **values: object) -> str:
-    return say("en", f"wall.{key}", **values)
-
-
-def language(request: gr.Request | None) -> str:
-    """The person's language: ``?lang=``, else the browser's, else English."""
-    if request is None:
-        return "en"
-    return language_of(request.query_params.get("lang"), request.headers.get("accept-language"))
+def _label(key: str) -> I18nData:
+    """The class label ``wall.<key>``, in the page's language (see ui/language.py)."""
+    return page_language.label(f"wall.{key}")
 
 
 def page_url(request: gr.Request | None, fixed: str | None = None) -> str:
@@ -100,12 +96,12 @@ def class_bar() -> ClassBar:
         line = gr.Markdown(elem_id="class-line")
         prompt = gr.Markdown(elem_id="class-prompt")
         # Folded: on a phone the pad stays on the first screen.
-        with gr.Accordion(f"{_en('nickname_label')} · {_en('leave')}", open=False,
+        with gr.Accordion(_label("nickname_label") + " · " + _label("leave"), open=False,
                           elem_id="class-more"), gr.Row(equal_height=True):
-            nickname = gr.Textbox(label=_en("nickname_label"), max_lines=1, max_length=24,
+            nickname = gr.Textbox(label=_label("nickname_label"), max_lines=1, max_length=24,
                                   scale=3, min_width=160, elem_id="class-nickname")
-            rename = gr.Button(_en("rename"), scale=1, min_width=90, elem_id="class-rename")
-            leave = gr.Button(_en("leave"), scale=1, min_width=120, variant="secondary",
+            rename = gr.Button(_label("rename"), scale=1, min_width=90, elem_id="class-rename")
+            leave = gr.Button(_label("leave"), scale=1, min_width=120, variant="secondary",
                               elem_id="class-leave")
     tick = gr.Timer(STUDENT_TICK_S, active=False)
     return ClassBar(member, saved, box, line, nickname, rename, leave, prompt, notice, tick)
@@ -121,9 +117,9 @@ class TeacherFold:
 
 def teacher_fold() -> TeacherFold:
     """The fold for teachers; build it at the bottom of the page."""
-    with gr.Accordion(_en("teachers_title"), open=False, elem_id="class-teachers"):
-        gr.Markdown(_en("teachers_text"))
-        start = gr.Button(_en("start_class"), elem_id="class-start")
+    with gr.Accordion(_label("teachers_title"), open=False, elem_id="class-teachers"):
+        gr.Markdown(_label("teachers_text"))
+        start = gr.Button(_label("start_class"), elem_id="class-start")
         started = gr.HTML(elem_id="class-started")
     return TeacherFold(start, started)
 
@@ -152,7 +148,7 @@ class ClassPage:
         """Page opened: with ``?class=CODE``, rejoin as the saved student of that class, or
         join; a wrong or ended code says so. Also hides the classroom banner (teacher's)."""
         asked = request.query_params.get("class") if request else None
-        said = language(request)
+        said = page_language.language_of(request)
         if not asked:
             return tuple(gr.update() for _ in range(9))
         hide_banner = gr.update(visible=False)
@@ -172,9 +168,8 @@ class ClassPage:
         member = {"code": joined.code, "student": joined.id, "nickname": joined.nickname}
         return (*self._shown(member, joined.nickname, said), hide_banner)
 
-    def on_rename(self, member: dict | None, nickname: str, request: gr.Request) -> tuple:
-        """The nickname changed."""
-        said = language(request)
+    def on_rename(self, member: dict | None, nickname: str, said: str) -> tuple:
+        """The nickname changed; ``said``: the page's language."""
         if not member:
             return self._out(say(said, "wall.not_in_class"))
         try:
@@ -185,11 +180,11 @@ class ClassPage:
         gr.Info(say(said, "wall.renamed", nickname=renamed.nickname))
         return self._shown({**member, "nickname": renamed.nickname}, renamed.nickname, said)
 
-    def on_leave(self, member: dict | None, request: gr.Request) -> tuple:
+    def on_leave(self, member: dict | None, said: str) -> tuple:
         """Leave the class: the tile and nickname are gone; drawings stay on this page."""
         if member:
             self.classes.leave(member["code"], member["student"])
-        return self._out(say(language(request), "wall.left"))
+        return self._out(say(said, "wall.left"))
 
     def prompt(self, member: dict | None, language_code: str = "en") -> str:
         """The round the student should draw for, or "" (also when the class has ended)."""
@@ -206,13 +201,12 @@ class ClassPage:
         key = "wall.fool_prompt" if current.fool else "wall.round_prompt"
         return "**" + say(language_code, key, number=current.number, digit=current.digit) + "**"
 
-    def on_tick(self, member: dict | None, request: gr.Request) -> str:
-        """Every few seconds in a class: the round's prompt."""
-        return self.prompt(member, language(request))
+    def on_tick(self, member: dict | None, said: str) -> str:
+        """Every few seconds in a class: the round's prompt, in the page's language."""
+        return self.prompt(member, said)
 
-    def on_start(self, request: gr.Request) -> str:
+    def on_start(self, said: str, request: gr.Request) -> str:
         """"Start a class" pressed: the links, the key shown this once."""
-        said = language(request)
         try:
             started = self.classes.start()
         except ClassError as error:
@@ -221,16 +215,19 @@ class ClassPage:
 
 
 def wire(page: ClassPage, bar: ClassBar, fold: TeacherFold, demo: gr.Blocks,
-         banner: gr.HTML | None = None) -> None:
-    """Connect the class line and the teachers' fold; call inside the page's ``gr.Blocks``."""
+         language: gr.State, banner: gr.HTML | None = None) -> None:
+    """Connect the class line and the teachers' fold; call inside the page's ``gr.Blocks``.
+    ``language``: the page's language (``ui.language.chooser``), for the sentences written
+    after the page has loaded."""
     private = dict(api_visibility="private")
     shown = [bar.member, bar.saved, bar.box, bar.line, bar.nickname, bar.prompt, bar.notice,
              bar.tick]
     banner_out = banner if banner is not None else gr.State()
     hidden = dict(api_visibility="undocumented")  # by name for benchmarks/classroom.py --wall
     demo.load(page.on_load, [bar.saved], [*shown, banner_out], api_name="class_join", **hidden)
-    bar.rename.click(page.on_rename, [bar.member, bar.nickname], shown, **private)
-    bar.nickname.submit(page.on_rename, [bar.member, bar.nickname], shown, **private)
-    bar.leave.click(page.on_leave, [bar.member], shown, **private)
-    bar.tick.tick(page.on_tick, [bar.member], bar.prompt, show_progress="hidden", **private)
-    fold.start.click(page.on_start, None, fold.started, api_name="class_start", **hidden)
+    bar.rename.click(page.on_rename, [bar.member, bar.nickname, language], shown, **private)
+    bar.nickname.submit(page.on_rename, [bar.member, bar.nickname, language], shown, **private)
+    bar.leave.click(page.on_leave, [bar.member, language], shown, **private)
+    bar.tick.tick(page.on_tick, [bar.member, language], bar.prompt, show_progress="hidden",
+                  **private)
+    fold.start.click(page.on_start, language, fold.started, api_name="class_start", **hidden)

@@ -68,7 +68,7 @@ def build(handlers: Handlers, banner: str | None = None, classes: Classes | None
         demo.load(None, js=APP_READY_JS)
         if classes is not None and bar is not None:
             class_bar.wire(class_bar.ClassPage(classes, fixed_url), bar,
-                           class_bar.teacher_fold(), demo, shown_banner)
+                           class_bar.teacher_fold(), demo, chosen, shown_banner)
     if classes is not None:
         add_wall_page(demo, classes, fixed_url)
     return demo.queue(max_size=128, default_concurrency_limit=4)

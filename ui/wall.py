@@ -10,12 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import gradio as gr
+from gradio.i18n import I18nData
 
 from cam_core.serve.catalog import say
 from cam_core.serve.classes import ClassError, Classes
 
+from . import language as page_language
 from . import wall_view
-from .class_bar import language, page_url, student_link
+from .class_bar import page_url, student_link
 
 TICK_S = 1.0
 GONE = -2  # the version shown once the class has ended
@@ -24,8 +26,9 @@ PRIVATE = dict(api_visibility="private")
 DONE = {"hide": "hidden", "clear": "cleared", "reject": "rejected"}  # the action's notice
 
 
-def _en(key: str, **values: object) -> str:
-    return say("en", f"wall.{key}", **values)
+def _label(key: str) -> I18nData:
+    """The wall's label ``wall.<key>``, in the page's language (see ui/language.py)."""
+    return page_language.label(f"wall.{key}")
 
 
 @dataclass(frozen=True)
@@ -72,34 +75,34 @@ def wall_section() -> WallPage:
         header = gr.HTML(css_template=wall_view.CSS, js_on_load=None, elem_id="wall-header")
         summary = gr.HTML(css_template=wall_view.CSS, js_on_load=wall_view.ON_CLICK,
                           elem_id="wall-summary")
-        with gr.Accordion(_en("rounds_title"), open=False, elem_id="wall-rounds"):
+        with gr.Accordion(_label("rounds_title"), open=False, elem_id="wall-rounds"):
             with gr.Row(equal_height=True):
                 digit = gr.Radio([str(d) for d in range(10)], value="4",
-                                 label=_en("round_digit"), scale=3, elem_id="wall-digit")
-                fool = gr.Checkbox(False, label=_en("fool_label"), scale=2, elem_id="wall-fool")
-                timer = gr.Radio([(_en("timer_off") if s == 0 else f"{s} s", s)
-                                  for s in TIMER_CHOICES], value=0, label=_en("timer_label"),
+                                 label=_label("round_digit"), scale=3, elem_id="wall-digit")
+                fool = gr.Checkbox(False, label=_label("fool_label"), scale=2, elem_id="wall-fool")
+                timer = gr.Radio([(_label("timer_off") if s == 0 else str(s), s)
+                                  for s in TIMER_CHOICES], value=0, label=_label("timer_label"),
                                  scale=2, elem_id="wall-timer")
             with gr.Row():
-                start_round = gr.Button(_en("start_round"), variant="primary",
+                start_round = gr.Button(_label("start_round"), variant="primary",
                                         elem_id="wall-start-round")
-                end_round = gr.Button(_en("end_round"), elem_id="wall-end-round")
+                end_round = gr.Button(_label("end_round"), elem_id="wall-end-round")
         with gr.Row(equal_height=True):
-            group = gr.Radio([(_en("by_answer"), wall_view.BY_ANSWER),
-                              (_en("by_round"), wall_view.BY_ROUND)],
-                             value=wall_view.BY_ANSWER, label=_en("group_by"), scale=2)
-            photos = gr.Checkbox(False, label=_en("show_photos"), scale=1)
-            qr_button = gr.Button(_en("big_qr"), scale=1, elem_id="wall-qr-button")
-            clear = gr.Button(_en("clear"), scale=1, elem_id="wall-clear")
-            end = gr.Button(_en("end_class"), variant="stop", scale=1, elem_id="wall-end")
+            group = gr.Radio([(_label("by_answer"), wall_view.BY_ANSWER),
+                              (_label("by_round"), wall_view.BY_ROUND)],
+                             value=wall_view.BY_ANSWER, label=_label("group_by"), scale=2)
+            photos = gr.Checkbox(False, label=_label("show_photos"), scale=1)
+            qr_button = gr.Button(_label("big_qr"), scale=1, elem_id="wall-qr-button")
+            clear = gr.Button(_label("clear"), scale=1, elem_id="wall-clear")
+            end = gr.Button(_label("end_class"), variant="stop", scale=1, elem_id="wall-end")
         with gr.Row(visible=False) as confirm:
-            gr.Markdown(_en("end_confirm"))
-            sure = gr.Button(_en("end_class"), variant="stop", elem_id="wall-end-sure")
-            keep = gr.Button(_en("close"), elem_id="wall-end-keep")
+            gr.Markdown(_label("end_confirm"))
+            sure = gr.Button(_label("end_class"), variant="stop", elem_id="wall-end-sure")
+            keep = gr.Button(_label("close"), elem_id="wall-end-keep")
         qr = gr.HTML(visible=False, css_template=wall_view.CSS, elem_id="wall-qr")
         large = gr.HTML(visible=False, css_template=wall_view.CSS, js_on_load=None,
                         elem_id="wall-large")
-        close = gr.Button(_en("close"), visible=False, elem_id="wall-close")
+        close = gr.Button(_label("close"), visible=False, elem_id="wall-close")
         grid = gr.HTML(css_template=wall_view.CSS, js_on_load=wall_view.ON_CLICK,
                        elem_id="wall-grid")
     tick = gr.Timer(TICK_S, active=False)
@@ -132,7 +135,7 @@ class WallHandlers:
 
     def on_load(self, by: str, request: gr.Request) -> tuple:
         """Page opened: the key checked; the wall, or a sentence."""
-        said = language(request)
+        said = page_language.language_of(request)
         code = request.query_params.get("class")
         key = request.query_params.get("key")
         try:
@@ -227,7 +230,8 @@ class WallHandlers:
 def add_wall_page(demo: gr.Blocks, classes: Classes, fixed_url: str | None = None) -> None:
     """Add the wall's page (``/wall``, not in the navigation bar) to ``demo``."""
     handlers = WallHandlers(classes, fixed_url)
-    with demo.route(_en("page_name"), "/wall", show_in_navbar=False):
+    # The route's name is a plain string: Gradio formats it before its i18n is ready.
+    with demo.route(say("en", "wall.page_name"), "/wall", show_in_navbar=False):
         wall = wall_section()
         gone = [wall.where, wall.shown, wall.refused, wall.board, wall.tick]
         # Callable by name but not in the API docs: benchmarks/classroom.py --wall polls the
@@ -235,6 +239,11 @@ def add_wall_page(demo: gr.Blocks, classes: Classes, fixed_url: str | None = Non
         hidden = dict(api_visibility="undocumented")
         demo.load(handlers.on_load, [wall.group], [*gone, wall.header, wall.grid, wall.summary],
                   api_name="wall_open", **hidden)
+        # The page's lang (and dir) and Gradio's labels in the language asked for (?lang=).
+        # A hidden textbox, not a State: the browser's script needs the value.
+        said = gr.Textbox(visible=False)
+        demo.load(page_language.language_of, None, said, queue=False, **PRIVATE)
+        said.change(None, said, None, js=page_language.SET_LANGUAGE, **PRIVATE)
         inputs = [wall.where, wall.shown, wall.group]
         wall.tick.tick(handlers.on_tick, inputs, wall.screen, show_progress="hidden",
                        api_name="wall_tick", **hidden)

@@ -6,48 +6,24 @@ from __future__ import annotations
 
 import collections
 import json
-from pathlib import Path
 
 import pytest
+from browser import draw, launch_chromium
 from conftest import ARTIFACTS
 
-CHROMIUM = Path("/usr/bin/chromium")
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 SEVEN = [(110, 80), (290, 80), (170, 330)]  # canvas pixels (400×400): across, then down
 DIGIT = "() => document.querySelector('#headline .big-digit')?.innerText.trim()"
 
 
-def launch(playwright):
-    """Debian's Chromium, headless (as tests/ui/test_browser.py)."""
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian's chromium: apt-get install chromium")
-    return playwright.chromium.launch(
-        executable_path=str(CHROMIUM),
-        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-              "--disable-component-update", "--disable-sync", "--no-first-run"])
-
-
-def mouse_seven(page) -> None:
-    """A 7 in one mouse stroke on the pad."""
-    canvas = page.locator("#sketch canvas")
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    scale = box["width"] / 400
-    page.mouse.move(box["x"] + SEVEN[0][0] * scale, box["y"] + SEVEN[0][1] * scale)
-    page.mouse.down()
-    for x, y in SEVEN[1:]:
-        page.mouse.move(box["x"] + x * scale, box["y"] + y * scale, steps=20)
-    page.mouse.up()
-
-
-def audit(page) -> dict[str, int]:
+def audit(page, name: str = "") -> dict[str, int]:
     """axe-core's violations on the page: rule → number of elements."""
     from axe_playwright_python.sync_playwright import Axe
 
     result = Axe().run(page, options={"runOnly": {"type": "tag", "values": TAGS}})
     found = result.response["violations"]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / f"axe_{page.viewport_size['width']}.json").write_text(
+    (ARTIFACTS / f"axe_{name or page.viewport_size['width']}.json").write_text(
         json.dumps([{"id": v["id"], "impact": v["impact"],
                      "nodes": [n["target"] for n in v["nodes"]],
                      "summary": [n["failureSummary"] for n in v["nodes"]]} for v in found],
@@ -61,7 +37,7 @@ def audit(page) -> dict[str, int]:
 def test_axe_finds_no_wcag_violation_after_drawing_a_seven(server, device, width, height):
     playwright_api = pytest.importorskip("playwright.sync_api")
     with playwright_api.sync_playwright() as playwright:
-        browser = launch(playwright)
+        browser = launch_chromium(playwright)
         phone = device == "phone"
         context = browser.new_context(viewport={"width": width, "height": height},
                                       is_mobile=phone, has_touch=phone,
@@ -69,7 +45,8 @@ def test_axe_finds_no_wcag_violation_after_drawing_a_seven(server, device, width
         page = context.new_page()
         page.goto(server)
         page.wait_for_selector("#sketch canvas[data-ready]", timeout=60_000)
-        mouse_seven(page)
+        page.locator("#sketch canvas").scroll_into_view_if_needed()
+        draw(page, SEVEN)
         page.wait_for_function(f"() => ({DIGIT})() === '7'", timeout=60_000)
         page.wait_for_timeout(1_000)  # the chart's and pictures' own re-render
         violations = audit(page)
@@ -141,7 +118,7 @@ def test_a_seven_drawn_with_the_keyboard_alone_is_answered_in_the_live_region(se
     a radio group is one Tab stop whose choice the arrow keys change."""
     playwright_api = pytest.importorskip("playwright.sync_api")
     with playwright_api.sync_playwright() as playwright:
-        browser = launch(playwright)
+        browser = launch_chromium(playwright)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(server)
         page.wait_for_selector("#sketch canvas[data-ready]", timeout=60_000)

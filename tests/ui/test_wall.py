@@ -47,7 +47,7 @@ def test_a_student_link_joins_and_a_reload_keeps_the_same_student():
     again = page.on_load(saved, request({"class": started.code}))
     assert again[0]["student"] == member["student"] and again[4] == nickname
     assert classes.wall(started.code, started.key).students == 1
-    left = page.on_leave(member, request())
+    left = page.on_leave(member, "en")
     assert left[0] is None and left[6]["value"] == say("en", "wall.left")
     assert classes.wall(started.code, started.key).students == 0
 
