@@ -25,10 +25,11 @@ CSS = """
 .wall-tile { position: relative; margin: 0; width: 124px; cursor: pointer; }
 .wall-tile img { width: 124px; height: 124px; display: block; border-radius: 6px;
   border: 1px solid #ccc; }
+.wall-tile button.open { display: block; padding: 0; border: 0; background: none; }
 .wall-tile figcaption { font-size: 0.95em; line-height: 1.2; overflow: hidden;
   white-space: nowrap; text-overflow: ellipsis; }
 .wall-tile.fooled img { outline: 4px solid #d1495b; }
-.wall-tile button { position: absolute; top: 3px; right: 3px; width: 26px; height: 26px;
+.wall-tile button.hide { position: absolute; top: 3px; right: 3px; width: 26px; height: 26px;
   padding: 0; border-radius: 13px; border: 1px solid #999; background: rgba(255,255,255,0.85);
   font-size: 15px; line-height: 1; }
 .wall-empty { font-size: 1.4em; padding: 1em; }
@@ -69,14 +70,18 @@ def _shown_probability(probability: float) -> float:
 
 
 def _tile(tile: Tile, language: str, fooled: set[int], hide_label: str) -> str:
+    # The picture is a button (a teacher without a mouse opens a tile with Tab and Enter).
     probability = _shown_probability(float(tile.probabilities[tile.answer]))
     answer = (say(language, "wall.group_not_digit") if tile.not_a_digit
               else say(language, "answers.sure", digit=tile.answer, p=probability))
     classes = "wall-tile fooled" if tile.number in fooled else "wall-tile"
-    return (f"<figure class='{classes}' data-tile='{tile.number}' data-action='open'>"
-            f"<img src='{tiles.data_url(tile.picture)}' alt='{_escape(tile.nickname)}'>"
+    open_label = say(language, "wall.open_maps", nickname=tile.nickname)
+    return (f"<figure class='{classes}'><button class='open' data-tile='{tile.number}' "
+            f"data-action='open' aria-label='{_escape(open_label)}'>"
+            f"<img src='{tiles.data_url(tile.picture)}' alt='{_escape(tile.nickname)}'></button>"
             f"<figcaption><b>{_escape(answer)}</b><br>{_escape(tile.nickname)}</figcaption>"
-            f"<button data-tile='{tile.number}' data-action='hide' title='{_escape(hide_label)}'"
+            f"<button class='hide' data-tile='{tile.number}' data-action='hide' "
+            f"title='{_escape(hide_label)}'"
             f" aria-label='{_escape(hide_label)} {_escape(tile.nickname)}'>×</button></figure>")
 
 

@@ -243,7 +243,7 @@ def test_a_class_on_three_phones_and_a_projector(server):
 
         # Hide one tile, then clear the wall.
         hidden = phones[1].nickname
-        wall.locator(f"#wall-grid .wall-tile:has(img[alt='{hidden}']) button").click()
+        wall.locator(f"#wall-grid .wall-tile:has(img[alt='{hidden}']) button.hide").click()
         wall.wait_for_function(f"(n) => !({TILE_OF})(n)", arg=hidden, timeout=30_000)
         assert wall.locator("#wall-grid .wall-tile").count() == 2
         wall.locator("#wall-clear").click()
