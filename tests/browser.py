@@ -71,3 +71,16 @@ CHART_DRAWN = ("() => document.querySelectorAll('#chart .mark-rect path, #chart 
                " #chart g.mark-rect > path').length >= 10")
 HEAT_SHOWN = """() => { const heat = document.querySelector('#sketch .pen-heat');
   return heat && !heat.hidden && heat.complete && heat.naturalWidth > 0; }"""
+
+
+def start_class(context, server: str) -> tuple[str, str, str]:
+    """A teacher starts a class on the page's "For teachers" fold (a new page of
+    ``context``): (the class code, the students' link, the teacher's wall link)."""
+    teacher = context.new_page()
+    teacher.goto(server)
+    teacher.locator("#class-teachers").click()
+    teacher.locator("#class-start").click()
+    teacher.wait_for_selector("#class-teacher-link", timeout=30_000)
+    student_link = teacher.locator("#class-student-link").get_attribute("href")
+    wall_link = teacher.locator("#class-teacher-link").get_attribute("href")
+    return student_link.rsplit("=", 1)[1], student_link, wall_link

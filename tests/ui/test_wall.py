@@ -8,11 +8,11 @@ from __future__ import annotations
 import itertools
 import statistics
 import time
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from browser import launch_chromium, start_class
 from conftest import ARTIFACTS, ROOT
 
 import app
@@ -21,7 +21,6 @@ from cam_core.serve.classes import Classes
 from ui.class_bar import ClassPage
 from ui.wall import WallHandlers
 
-CHROMIUM = Path("/usr/bin/chromium")
 SEVEN = [[(110, 80), (290, 80), (170, 330)]]
 ONE = [[(200, 60), (200, 340)]]
 ZERO = [[(200 + 90 * np.sin(t), 200 - 140 * np.cos(t)) for t in np.linspace(0, 2 * np.pi, 40)]]
@@ -134,13 +133,6 @@ def test_the_app_has_a_wall_page_and_a_students_drawing_becomes_a_tile(untrained
     assert [t.nickname for t in tiles] == [ann.nickname]  # the untagged drawing made none
 
 
-def _launch(playwright):
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian's chromium: apt-get install chromium")
-    return playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                      args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
-
-
 class Phone:
     """A student's phone (390×664, touch) on the class link."""
 
@@ -189,16 +181,9 @@ TILE_OF = ("(nick) => [...document.querySelectorAll('#wall-grid .wall-tile img')
 def test_a_class_on_three_phones_and_a_projector(server):
     playwright_api = pytest.importorskip("playwright.sync_api")
     with playwright_api.sync_playwright() as playwright:
-        browser = _launch(playwright)
+        browser = launch_chromium(playwright)
         projector = browser.new_context(viewport={"width": 1366, "height": 768})
-        teacher = projector.new_page()
-        teacher.goto(server)
-        teacher.locator("#class-teachers").click()
-        teacher.locator("#class-start").click()
-        teacher.wait_for_selector("#class-teacher-link", timeout=30_000)
-        student_link = teacher.locator("#class-student-link").get_attribute("href")
-        wall_link = teacher.locator("#class-teacher-link").get_attribute("href")
-        code = student_link.rsplit("=", 1)[1]
+        code, student_link, wall_link = start_class(projector, server)
         assert wall_link.startswith(f"{server}wall?class={code}&key=")
         wall = projector.new_page()
         wall.goto(wall_link)

@@ -6,7 +6,7 @@ the language asked for, the wall right to left in Arabic."""
 from __future__ import annotations
 
 import pytest
-from browser import draw, launch_chromium
+from browser import draw, launch_chromium, start_class
 from test_access import SEVEN, audit
 
 from cam_core.serve.catalog import say
@@ -20,14 +20,7 @@ def test_the_class_wall_passes_axe_and_speaks_arabic_right_to_left(server):
     with playwright_api.sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         projector = browser.new_context(viewport={"width": 1366, "height": 768})
-        teacher = projector.new_page()
-        teacher.goto(server)
-        teacher.locator("#class-teachers").click()
-        teacher.locator("#class-start").click()
-        teacher.wait_for_selector("#class-teacher-link", timeout=30_000)
-        student_link = teacher.locator("#class-student-link").get_attribute("href")
-        wall_link = teacher.locator("#class-teacher-link").get_attribute("href")
-        code = student_link.rsplit("=", 1)[1]
+        code, student_link, wall_link = start_class(projector, server)
 
         # A German student: the class line in German.
         student = browser.new_page(viewport={"width": 1280, "height": 800})
