@@ -79,15 +79,15 @@ def test_the_chooser_and_the_address_switch_every_sentence(server):
     with playwright_api.sync_playwright() as playwright:
         browser, page = _page(playwright, server, "en-US", "?lang=it")
         page.wait_for_function("() => document.documentElement.lang === 'it'", timeout=30_000)
-        page.get_by_role("tab", name="Nascondi gli indizi").wait_for(timeout=30_000)
+        page.get_by_role("tab", name="Copri gli indizi").wait_for(timeout=30_000)
         headline = _answer_in(page, "it")
-        assert "sicuro" in headline
+        assert "certezza" in headline
         page.locator("#language input").click()
         page.get_by_role("option", name="Español").click()
         page.wait_for_function("() => location.search.includes('lang=es')", timeout=30_000)
-        page.get_by_role("tab", name="Tapa las pistas").wait_for(timeout=30_000)
+        page.get_by_role("tab", name="Tapar las pistas").wait_for(timeout=30_000)
         page.wait_for_function(
-            "() => document.querySelector('#headline .prob')?.innerText.includes('seguro')",
+            "() => document.querySelector('#headline .prob')?.innerText.includes('certeza')",
             timeout=30_000)
         assert page.get_by_role("tab", name="Dibujar").is_visible()
         browser.close()
