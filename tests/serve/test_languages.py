@@ -51,7 +51,7 @@ def test_the_answer_to_a_drawing_is_written_in_german_and_arabic(service):
     assert ">7<" in english.headline and "sure" in english.answer
     assert german.answer.startswith("7 · zu ") and german.answer.endswith("\xa0% sicher")
     assert "sicher" in german.headline and "sure" not in german.headline
-    assert arabic.answer.startswith("7 · متأكد بنسبة")
+    assert arabic.answer.startswith("7 · متأكدة بنسبة")
     assert "متأكد" in arabic.headline and "sure" not in arabic.headline
 
 
