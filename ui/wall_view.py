@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 
 from cam_core.serve import tiles
-from cam_core.serve.catalog import say
+from cam_core.serve.catalog import say, say_list
 from cam_core.serve.classes import Tile, Wall
 from cam_core.serve.rounds import Summary
 
@@ -165,8 +165,8 @@ def summary_html(summary: Summary | None, language: str, reject_label: str = "Re
         parts.append(line("fooled_none"))
     if not summary.running:
         if summary.hardest:
-            digits = ", ".join(say(language, "wall.hardest_one", digit=d, right=r, total=n)
-                               for d, r, n in summary.hardest)
+            digits = say_list(language, [say(language, "wall.hardest_one", digit=d, right=r,
+                                                 total=n) for d, r, n in summary.hardest])
             parts.append(line("hardest", digits=digits))
         else:
             parts.append(line("hardest_none"))

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale
+from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
 
 LOCALES = Path(__file__).resolve().parent / "locales"
@@ -122,6 +123,13 @@ class _Formatter(string.Formatter):
 def plural_form(language: str, count: float) -> str:
     """The CLDR plural form (``one``, ``few``, ``other``, …) of ``count`` in ``language``."""
     return Locale.parse(language).plural_form(abs(count))
+
+
+def say_list(language: str, items: list[str]) -> str:
+    """``items`` as a list in ``language`` ("4, 7 and 9"; "4、7和9"; "4 و7 و9"): CLDR's list
+    patterns through Babel. ``""`` for no items."""
+    return format_list(list(items), locale=language if language in LANGUAGES else REFERENCE) \
+        if items else ""
 
 
 def say(language: str, key: str, /, **values: Any) -> str:

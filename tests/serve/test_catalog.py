@@ -44,3 +44,12 @@ def test_a_missing_translation_falls_back_to_english_and_an_unknown_key_is_a_bug
 def test_plural_forms_follow_the_language_rules():
     assert catalog.plural_form("en", 1) == "one" and catalog.plural_form("en", 2) == "other"
     assert catalog.plural_form("ar", 3) == "few" and catalog.plural_form("ar", 0) == "zero"
+
+
+def test_lists_are_joined_the_languages_way():
+    digits = ["4", "7", "9"]
+    assert catalog.say_list("en", digits) == "4, 7, and 9"
+    assert catalog.say_list("de", digits) == "4, 7 und 9"
+    assert catalog.say_list("zh", digits) == "4、7和9"
+    assert catalog.say_list("ar", digits).count("و") == 2
+    assert catalog.say_list("fr", ["4"]) == "4" and catalog.say_list("fr", []) == ""
