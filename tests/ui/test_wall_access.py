@@ -44,6 +44,8 @@ def test_the_class_wall_passes_axe_and_speaks_arabic_right_to_left(server):
         wall.locator("#wall-grid .wall-tile button.open").first.focus()  # no mouse needed
         wall.keyboard.press("Enter")
         wall.wait_for_selector("#wall-large .maps figure", timeout=30_000)
+        wall.locator("#wall-close").wait_for(state="visible", timeout=30_000)
+        wall.wait_for_timeout(1_000)  # Gradio's "updating" fade ends after the event
         found["large view"] = audit(wall, "wall_large")
         wall.locator("#wall-close").click()
         wall.locator("#wall-start-round").click()
