@@ -7,6 +7,7 @@ hands them a list per input (one item per person) and takes a list per output.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 from collections.abc import Callable, Sequence
@@ -18,6 +19,7 @@ import numpy as np
 from cam_core.errors import PersonError
 from cam_core.explain.methods import METHODS, reporting_progress, reporting_waiting
 from cam_core.serve import catalog, hiding, sanity, teaching, trust, views
+from cam_core.serve.charts import map_name
 from cam_core.serve.service import (
     LOG,
     PREDICTION,
@@ -31,6 +33,7 @@ from cam_core.serve.service import (
 )
 
 from . import language as page_language
+from .charts import plotted
 from .pad import PadHeat
 
 WHY_TAB = page_language.label("why_tab")  # the contrast tab's title before it has digits
@@ -193,11 +196,13 @@ class Handlers:
     def on_language(self, language, source, pad, upload, target, method, layer, opacity,
                     colormap, grid=False) -> tuple:
         """A language chosen (or found when the page loaded): kept for this page, and what
-        the server wrote on it said again in that language (the answer, the Layer note)."""
+        the server wrote on it said again in that language (the answer, its chart's axis titles
+        and bar names, the Layer note)."""
         language = language if language in catalog.LANGUAGES else catalog.REFERENCE
-        shown = self.on_setting(source, pad, upload, target, method, layer, opacity,
-                                colormap, grid, language)
-        return (language, *shown, self.layer_rule(method, layer, language))
+        headline, chart, *shown = self.on_setting(source, pad, upload, target, method, layer,
+                                                  opacity, colormap, grid, language)
+        chart = plotted(dataclasses.replace(views.answer_chart(language), frame=chart))
+        return (language, headline, chart, *shown, self.layer_rule(method, layer, language))
 
     @staticmethod
     def explain_shown(method: str) -> dict:
@@ -258,9 +263,9 @@ class Handlers:
         _, result = self.service.current(_source(source, pad, upload),
                                          Settings(PREDICTION, method, layer))
         curves = hiding.hide_evidence(self.service.explainer, result, percent / 100)
-        words = hiding.hiding_words(curves, f"{METHODS[result.method].label} on "
-                                              f"{result.layer}", language)
-        return (hiding.hiding_frame(curves), words.student, words.teachers,
+        words = hiding.hiding_words(
+            curves, map_name(METHODS[result.method].label, result.layer, language), language)
+        return (plotted(hiding.hiding_chart(curves, language)), words.student, words.teachers,
                 hiding.hiding_tiles(curves, language=language))
 
     @_guarded(empty=(None, "", ""))
@@ -272,7 +277,7 @@ class Handlers:
         rows = trust.trust_by_method(self.service.explainer, prepared,
                                         include=(method, layer))
         words = trust.trust_words(rows, (METHODS[method].label, layer), language)
-        return trust.trust_frame(rows, language), words.student, words.teachers
+        return plotted(trust.trust_chart(rows, language)), words.student, words.teachers
 
     @_guarded(empty=(None, "", "", []))
     def scramble(self, source, pad, upload, method: str, layer: str, language="en") -> tuple:
@@ -283,10 +288,11 @@ class Handlers:
         _, result = self.service.current(_source(source, pad, upload),
                                          Settings(PREDICTION, method, layer))
         checked = sanity.scramble(self.service.explainer, result)
-        words = sanity.scramble_words(checked, f"{METHODS[result.method].label} on "
-                                               f"{result.layer}", language)
-        return (sanity.scramble_frame(checked), words.student, words.teachers,
-                sanity.scramble_tiles(checked, result.model_input))
+        words = sanity.scramble_words(
+            checked, map_name(METHODS[result.method].label, result.layer, language), language)
+        return (plotted(sanity.scramble_chart(checked, language)), words.student,
+                words.teachers, sanity.scramble_tiles(checked, result.model_input,
+                                                      language=language))
 
     @_guarded(empty=[])
     def layers(self, source, pad, upload, method: str, colormap: str, language="en") -> list:

@@ -14,6 +14,7 @@ from cam_core.explain.methods import METHODS
 from cam_core.explain.render import COLORMAPS
 from cam_core.model.network import FEATURE_LAYERS
 from cam_core.serve import views
+from cam_core.serve.catalog import say
 from cam_core.serve.service import PREDICTION
 
 from . import images
@@ -28,6 +29,8 @@ EXAMPLES = sorted(str(p) for p in (HERE.parent / "examples").glob("*.png"))
 METHOD_CHOICES = [(m.label, m.name) for m in METHODS.values()]
 TARGET_CHOICES = [(label("the_prediction"), PREDICTION)] + [(str(d), str(d)) for d in range(10)]
 LAYER_CHOICES = list(FEATURE_LAYERS[1:])
+# The colour maps in plain words first, the engine's name after (the value it takes).
+COLORMAP_CHOICES = [(label(f"charts.colormap.{name}"), name) for name in COLORMAPS]
 GRID_INFO = label("grid_info")
 
 
@@ -91,7 +94,10 @@ def answer_section(start: views.Panels) -> AnswerSection:
     headline = gr.HTML(start.headline, elem_id="headline")
     chart = gr.BarPlot(start.chart, x="digit", y="probability", color="kind",
                        color_map=views.BAR_COLOURS, y_lim=[0, 1], sort=views.DIGITS,
-                       x_title="digit", y_title="probability",
+                       # in English until the page's language is known: then in it
+                       # (Handlers.on_language, ui/charts.py)
+                       x_title=say("en", "charts.answer.x_title"),
+                       y_title=say("en", "charts.answer.y_title"),
                        label=label("chart_label"),
                        # No legend: at this height Vega cuts its labels off, and the label
                        # above says what the red bar means.
@@ -163,7 +169,7 @@ def controls_section() -> Controls:
                          info=LAYER_INFO, elem_id="layer")
         opacity = gr.Slider(0, 1, value=0.5, step=0.05,
                             label=label("opacity_label"))
-        colormap = gr.Radio(list(COLORMAPS), value="viridis", label=label("colormap_label"),
+        colormap = gr.Radio(COLORMAP_CHOICES, value="viridis", label=label("colormap_label"),
                             elem_id="colormap")
         grid = gr.Checkbox(False, label=label("grid_label"), info=GRID_INFO)
     return Controls(target, method, layer, opacity, colormap, grid)

@@ -134,8 +134,12 @@ def teaching_section(controls: Controls, language: gr.State | None = None) -> Te
             gr.Markdown(label("views.trust.student"), elem_classes=["view-words"])
             trust_button = gr.Button(label("trust_button"), elem_classes=["view-run"])
             trust_plot = gr.BarPlot(x="map", y="points", color="kind",
-                                    color_map=trust.TRUST_COLOURS, sort="-y", x_title="map",
-                                    y_title="score (points)", x_label_angle=-90, height=420,
+                                    color_map=trust.TRUST_COLOURS, sort="-y",
+                                    # English until the first result brings the reader's
+                                    # (ui/charts.py); the plot shows no axes before it.
+                                    x_title=say("en", "charts.trust.x_title"),
+                                    y_title=say("en", "charts.trust.y_title"),
+                                    x_label_angle=-90, height=420,
                                     colors_in_legend=[],
                                     label=label("trust_plot"))
             trust_text = gr.Markdown()

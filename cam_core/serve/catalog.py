@@ -188,9 +188,9 @@ def placeholders(text: str | dict[str, str]) -> set[str]:
     return {name for t in texts for _, name, _, _ in string.Formatter().parse(t) if name}
 
 
-# Besides ``page.*``, the fixed Markdown blocks the page shows from the start and the class
-# pages' labels (by full key).
-PAGE_BLOCKS = ("views.", "answers.blank_paper", "teaching.scramble.", "wall.")
+# Besides ``page.*``, the fixed Markdown blocks the page shows from the start, the class
+# pages' labels and the colour-map choices (by full key).
+PAGE_BLOCKS = ("views.", "answers.blank_paper", "teaching.scramble.", "wall.", "charts.colormap.")
 # The codes Gradio's front end may pick for a browser (its own language list) → ours.
 GRADIO_CODES = {"zh-CN": "zh", "pt-BR": "pt"}
 

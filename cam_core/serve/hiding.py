@@ -20,13 +20,16 @@ from cam_core.explain import render, road
 from cam_core.explain.engine import Explainer, Explanation
 from cam_core.inputs.fit import MNIST_MEAN, MNIST_STD, to_tensor
 from cam_core.serve.catalog import say
+from cam_core.serve.charts import Chart, kinds
 from cam_core.serve.trust import CLEAR_GAP, RANDOM_MAPS, map_over_input, road_scores
 from cam_core.serve.views import Words, gpu_note
 
 HIDING_TILE = 196  # a hide-the-evidence tile: the 28×28 input 7× enlarged, nearest neighbour
-# Colours of the three hiding curves (red / blue as in the contrast map; grey as other digits).
-HOTTEST, COLDEST, RANDOM = "hottest hidden first", "coldest hidden first", "random order"
-CURVE_COLOURS = {HOTTEST: "#d1495b", COLDEST: "#2e6fb0", RANDOM: "#8d99ae"}
+# Colours of the three hiding curves (red / blue as in the contrast map; grey as other digits),
+# by their names' catalog keys (``charts.hide.*``); the English names and colours below.
+CURVES = {"hide.hottest": "#d1495b", "hide.coldest": "#2e6fb0", "hide.random": "#8d99ae"}
+HOTTEST, COLDEST, RANDOM = (say("en", f"charts.{key}") for key in CURVES)
+CURVE_COLOURS = kinds("en", CURVES)
 
 
 @dataclass(frozen=True)
@@ -145,21 +148,29 @@ def _step(curves: HidingCurves, share: float) -> int:
     return int(np.argmin(np.abs(curves.hidden - share)))
 
 
-def hiding_frame(curves: HidingCurves) -> pd.DataFrame:
+def hiding_frame(curves: HidingCurves, language: str = "en") -> pd.DataFrame:
     """The three curves for a line plot, from the untouched drawing (0% hidden) on.
 
     Columns: ``hidden`` (% of the picture hidden, 0–90), ``sure`` (% probability of the
-    target, 0–100) and ``order`` (:data:`HOTTEST`, :data:`COLDEST`, :data:`RANDOM`: the mean
-    of the random runs).
+    target, 0–100) and ``order``: the curve's name in ``language`` (in English
+    :data:`HOTTEST`, :data:`COLDEST`, :data:`RANDOM`: the mean of the random runs).
     """
     hidden = np.concatenate([[0.0], curves.hidden]) * 100
     parts = []
-    for order, curve in ((HOTTEST, curves.hottest_first), (COLDEST, curves.coldest_first),
-                         (RANDOM, curves.random_order)):
+    names = (say(language, f"charts.{key}") for key in CURVES)
+    for order, curve in zip(names, (curves.hottest_first, curves.coldest_first,
+                                    curves.random_order), strict=True):
         sure = np.concatenate([[curves.before], curve]) * 100
         parts.append(pd.DataFrame({"hidden": hidden.round(1), "sure": sure.round(1),
                                    "order": order}))
     return pd.concat(parts, ignore_index=True)
+
+
+def hiding_chart(curves: HidingCurves, language: str = "en") -> Chart:
+    """The curves' line chart for a reader of ``language``: :func:`hiding_frame`, the axis
+    titles ("hidden (%)", "sure (%)") and the three curves' colours by their names."""
+    return Chart(hiding_frame(curves, language), say(language, "teaching.hide.x_title"),
+                 say(language, "teaching.hide.y_title"), kinds(language, CURVES))
 
 
 def hiding_tiles(curves: HidingCurves, side: int = HIDING_TILE, language: str = "en"

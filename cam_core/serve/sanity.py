@@ -18,6 +18,7 @@ from cam_core.explain.engine import Explainer, Explanation
 from cam_core.explain.methods import METHODS
 from cam_core.inputs.fit import to_tensor
 from cam_core.serve.catalog import say
+from cam_core.serve.charts import Chart
 from cam_core.serve.views import Words
 
 TILE = 168  # side of one tile: the 28×28 input 6× enlarged
@@ -82,6 +83,13 @@ def scramble_frame(checked: sanity.Cascade, language: str = "en") -> pd.DataFram
                       "map": this}),
         pd.DataFrame({"scrambled": steps, "alike": round(checked.edge_similarity, 2),
                       "map": edges})], ignore_index=True)
+
+
+def scramble_chart(checked: sanity.Cascade, language: str = "en") -> Chart:
+    """The line chart for a reader of ``language``: :func:`scramble_frame` and the axis
+    titles ("steps of scrambling", "how alike (1 = same)"); the plot picks the colours."""
+    return Chart(scramble_frame(checked, language), say(language, "teaching.scramble.x_title"),
+                 say(language, "teaching.scramble.y_title"))
 
 
 def scramble_words(checked: sanity.Cascade, map_name: str, language: str = "en") -> Words:

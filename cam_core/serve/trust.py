@@ -24,10 +24,14 @@ from cam_core.inputs.prepare import Prepared
 from cam_core.model import calibrate
 from cam_core.model.logits import BATCH_SIZE, logits_of
 from cam_core.serve.catalog import say
+from cam_core.serve.charts import Chart, kinds, map_name
 from cam_core.serve.views import Words, gpu_note
 
-METHOD_MAP, RANDOM_MAP = "a way to make the map", "random map"  # the trust chart's two kinds
-TRUST_COLOURS = {METHOD_MAP: "#2e6fb0", RANDOM_MAP: "#8d99ae"}
+# The trust chart's two kinds of bar by their names' catalog keys (``charts.trust.*``), and
+# their English names (RANDOM_MAP also marks the random maps' rows) and colours.
+KINDS = {"trust.method_map": "#2e6fb0", "trust.random_map": "#8d99ae"}
+METHOD_MAP, RANDOM_MAP = (say("en", f"charts.{key}") for key in KINDS)
+TRUST_COLOURS = kinds("en", KINDS)
 RANDOM_MAPS = 6  # seeded random smooth maps a map is judged against (2 random orders each)
 CLEAR_GAP = 0.05  # the smallest gap from the random runs' mean that counts (5 points of "sure")
 
@@ -106,10 +110,6 @@ def trust_by_method(explainer: Explainer, prepared: Prepared, target: int | None
     return table
 
 
-def _map_name(label: str, layer: str, joiner: str = " on ") -> str:
-    return label if label == RANDOM_MAP else f"{label}{joiner}{layer}"
-
-
 def _split(rows: Sequence[tuple[str, str, float]]) -> tuple[list, np.ndarray]:
     """The methods' rows (order kept) and the random maps' scores."""
     return ([row for row in rows if row[0] != RANDOM_MAP],
@@ -118,14 +118,16 @@ def _split(rows: Sequence[tuple[str, str, float]]) -> tuple[list, np.ndarray]:
 
 def trust_frame(rows: Sequence[tuple[str, str, float]], language: str = "en") -> pd.DataFrame:
     """:func:`trust_by_method`'s rows for a bar chart, best first: ``map`` (e.g. "CAM
-    layer4"; the random maps as one bar, the best of them: the score to beat), ``points``
-    (200 × the score: the mean gap between the coldest-first and the hottest-first curves,
-    in points of "how sure") and ``kind`` (:data:`METHOD_MAP` or :data:`RANDOM_MAP`)."""
+    layer4": two names, no words; the random maps as one bar, the best of them: the score to
+    beat), ``points`` (200 × the score: the mean gap between the coldest-first and the
+    hottest-first curves, in points of "how sure") and ``kind`` (in English
+    :data:`METHOD_MAP` or :data:`RANDOM_MAP`; in ``language`` as everything else)."""
     methods, chance = _split(rows)
-    table = [(_map_name(label, layer, " "), score, METHOD_MAP) for label, layer, score in methods]
+    method_kind, random_kind = kinds(language, KINDS)
+    table = [(f"{label} {layer}", score, method_kind) for label, layer, score in methods]
     if chance.size:
         table.append((say(language, "teaching.trust.random_bar", count=chance.size),
-                      float(chance.max()), RANDOM_MAP))
+                      float(chance.max()), random_kind))
     table.sort(key=lambda row: -row[1])
     # Short names ("Grad-CAM++ layer2"), upright under the bars: a phone has no room for more.
     return pd.DataFrame({"map": [name for name, _, _ in table],
@@ -133,13 +135,21 @@ def trust_frame(rows: Sequence[tuple[str, str, float]], language: str = "en") ->
                          "kind": [kind for _, _, kind in table]})
 
 
-def trust_verdicts(rows: Sequence[tuple[str, str, float]]) -> dict[str, int]:
-    """Each method's map (``"CAM on layer4"``) → +1 clearly better than the random maps,
-    −1 clearly worse, 0 no different (:func:`cam_core.explain.road.beyond_chance`, with a
-    clear gap of 200 × :data:`CLEAR_GAP` points). Raises ValueError with under two random
-    maps."""
+def trust_chart(rows: Sequence[tuple[str, str, float]], language: str = "en") -> Chart:
+    """The bar chart for a reader of ``language``: :func:`trust_frame`, the axis titles
+    ("map", "score (points)") and the two kinds' colours by their names."""
+    return Chart(trust_frame(rows, language), say(language, "charts.trust.x_title"),
+                 say(language, "charts.trust.y_title"), kinds(language, KINDS))
+
+
+def trust_verdicts(rows: Sequence[tuple[str, str, float]], language: str = "en"
+                   ) -> dict[str, int]:
+    """Each method's map (``"CAM on layer4"``, in ``language``) → +1 clearly better than the
+    random maps, −1 clearly worse, 0 no different (:func:`cam_core.explain.road.beyond_chance`,
+    with a clear gap of 200 × :data:`CLEAR_GAP` points). Raises ValueError with under two
+    random maps."""
     methods, chance = _split(rows)
-    return {_map_name(label, layer): road.beyond_chance(score, chance, CLEAR_GAP / 2)
+    return {map_name(label, layer, language): road.beyond_chance(score, chance, CLEAR_GAP / 2)
             for label, layer, score in methods}
 
 
@@ -149,12 +159,13 @@ def trust_words(rows: Sequence[tuple[str, str, float]],
     of the random maps (:func:`trust_verdicts`), and the raw scores for teachers.
     ``chosen``: the Controls' ``(method label, layer)``."""
     methods, chance = _split(rows)
-    verdicts = trust_verdicts(rows)
-    points = {_map_name(label, layer): round(200 * score) for label, layer, score in methods}
-    best = _map_name(*methods[0][:2])
+    verdicts = trust_verdicts(rows, language)
+    points = {map_name(label, layer, language): round(200 * score)
+              for label, layer, score in methods}
+    best = map_name(*methods[0][:2], language)
     lines = [say(language, "teaching.trust.best", map=best, points=points[best])]
     if chosen is not None:
-        mine = _map_name(*chosen)
+        mine = map_name(*chosen, language)
         if mine in points and mine != best:
             lines.append(say(language, "teaching.trust.chosen", map=mine, points=points[mine]))
         elif mine not in points:
@@ -172,7 +183,7 @@ def trust_words(rows: Sequence[tuple[str, str, float]],
     lines.append(say(language, "teaching.trust.small"))
     if getattr(rows, "gpu_refused", False):
         lines.insert(0, gpu_note(True, language))
-    table = "\n".join(f"| {_map_name(label, layer)} | {score:+.3f} |"
+    table = "\n".join(f"| {map_name(label, layer, language)} | {score:+.3f} |"
                       for label, layer, score in methods)
     teachers = say(language, "teaching.trust.teachers", table=table, count=chance.size,
                    mean=f"{float(chance.mean()):+.3f}", sd=f"{float(chance.std(ddof=1)):.3f}",

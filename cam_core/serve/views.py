@@ -27,9 +27,12 @@ from cam_core.inputs.count import digit_count
 from cam_core.inputs.prepare import TOO_SMALL_MESSAGE, Prepared
 from cam_core.serve import describe
 from cam_core.serve.catalog import say, told
+from cam_core.serve.charts import Chart, kinds
 
-PREDICTED, OTHER = "prediction", "other digits"
-BAR_COLOURS = {PREDICTED: "#d1495b", OTHER: "#8d99ae"}
+# The answer chart's two kinds of bar by their names' catalog keys, their English names, colours.
+BARS = {"answer.prediction": "#d1495b", "answer.other": "#8d99ae"}
+PREDICTED, OTHER = (say("en", f"charts.{key}") for key in BARS)
+BAR_COLOURS = kinds("en", BARS)
 DIGITS = [str(d) for d in range(10)]
 MODEL_VIEW_SIDE = 168  # the 28×28 model input shown 6× enlarged
 PAD_HEAT_SIDE = 128  # the heatmap sent to the drawing pad: ~2 KB of JPEG, under 1 ms
@@ -83,19 +86,31 @@ def shown(probability: float) -> float:
     return min(probability, 0.999 if probability < 1 else 1.0)
 
 
-def probability_frame(probabilities: np.ndarray, digit: int | None) -> pd.DataFrame:
-    """Ten bars in fixed order 0–9; the predicted one marked for highlighting.
+def probability_frame(probabilities: np.ndarray, digit: int | None, language: str = "en"
+                      ) -> pd.DataFrame:
+    """Ten bars in fixed order 0–9; the predicted one marked for highlighting (``kind``: the
+    prediction / other digits, in ``language``).
 
     Both kinds are always present (when blank, the zero-height bar 0 carries the "prediction"
     kind): the chart fixes its colour domain from the values it first sees, so a frame
     without a "prediction" row would leave later predicted bars without a colour.
     """
     marked = 0 if digit is None else digit
+    predicted, other = kinds(language, BARS)
     return pd.DataFrame({
         "digit": DIGITS,
         "probability": [float(p) for p in probabilities],
-        "kind": [PREDICTED if d == marked else OTHER for d in range(10)],
+        "kind": [predicted if d == marked else other for d in range(10)],
     })
+
+
+def answer_chart(language: str = "en") -> Chart:
+    """The answer chart's words in ``language`` (its axis titles and its bars' colours by
+    their names), with no data: the page sets them when the language changes, and each
+    answer's :attr:`Panels.chart` brings its bars (:func:`probability_frame`)."""
+    return Chart(probability_frame(np.zeros(10), None, language),
+                 say(language, "charts.answer.x_title"), say(language, "charts.answer.y_title"),
+                 kinds(language, BARS))
 
 
 def gpu_note(gpu_refused: bool, language: str = "en") -> str:
@@ -240,7 +255,7 @@ def panels(result: Explanation, opacity: float = 0.5, colormap: str = "viridis",
     if grid is not None and result.digit is not None:
         overlay = render.draw_grid(overlay, grid, result.target_map.shape, GRID_COLOUR)
     return Panels(headline=headline(result, note, language, said),
-                  chart=probability_frame(result.probabilities, result.digit),
+                  chart=probability_frame(result.probabilities, result.digit, language),
                   overlay=overlay, model_view=model_view(result, opacity, colormap,
                                                          grid is not None),
                   heat=pad_heat(result, opacity, colormap) if heat else "",
@@ -255,7 +270,7 @@ def prediction_only(result: Explanation, picture: np.ndarray, note: str,
     and its chart, ``note`` (and ``said``) in the headline (in ``language``), the person's
     ``picture`` ``(H, W, 3)`` uint8 and the model input as they are."""
     return Panels(headline=headline(result, note, language, said),
-                  chart=probability_frame(result.probabilities, result.digit),
+                  chart=probability_frame(result.probabilities, result.digit, language),
                   overlay=picture,
                   model_view=render.enlarge(np.dstack([render.on_paper(result.model_input)] * 3),
                                             MODEL_VIEW_SIDE),
@@ -270,7 +285,8 @@ def error_panels(message: str, language: str = "en") -> Panels:
     blank = np.full((MODEL_VIEW_SIDE, MODEL_VIEW_SIDE, 3), 255, np.uint8)
     return Panels(headline=f"<div class='digit-card'><p class='warn'>"
                            f"{html.escape(told(language, message))}</p></div>",
-                  chart=probability_frame(np.zeros(10), None), overlay=blank, model_view=blank,
+                  chart=probability_frame(np.zeros(10), None, language),
+                  overlay=blank, model_view=blank,
                   described=told(language, message),
                   words=words_html("", told(language, message), None, language))
 

@@ -303,11 +303,11 @@ def test_teaching_views_answer_the_drawing_on_screen_or_say_why_not(handlers):
 def test_hide_the_evidence_follows_the_map_chosen_in_the_controls(handlers):
     """The curves, their words and the three pictures, for the Controls' method and layer
     (CAM's layer rule applied), following the predicted digit."""
-    frame, student, teachers, tiles = handlers.hide("draw", SEVEN_STROKES, None, 30, "cam",
-                                                    "layer2")
+    plot, student, teachers, tiles = handlers.hide("draw", SEVEN_STROKES, None, 30, "cam",
+                                                   "layer2")
     assert "map of **7** made with CAM on layer4" in student
     assert "After hiding 30% of the picture" in student and "ROAD" in teachers
-    assert len(frame) == 30 and len(tiles) == 3
+    assert len(plot["value"]) == 30 and len(tiles) == 3
     assert [caption.split(":")[0] for _, caption in tiles] == ["hot", "cold", "random"]
     _, student, _, _ = handlers.hide("draw", SEVEN_STROKES, None, 20, "layercam", "layer2")
     assert "made with LayerCAM on layer2" in student
@@ -316,10 +316,10 @@ def test_hide_the_evidence_follows_the_map_chosen_in_the_controls(handlers):
 def test_scramble_the_network_checks_the_map_chosen_in_the_controls(handlers):
     """The sanity check's chart, words and seven pictures for the Controls' method and layer;
     Score-CAM (too slow to make six times) is refused with what to choose instead."""
-    frame, student, teachers, tiles = handlers.scramble("draw", SEVEN_STROKES, None, "cam",
-                                                        "layer2")
+    plot, student, teachers, tiles = handlers.scramble("draw", SEVEN_STROKES, None, "cam",
+                                                       "layer2")
     assert "The map tested: CAM on layer4." in student and "Spearman" in teachers
-    assert len(frame) == 12 and len(tiles) == 7
+    assert len(plot["value"]) == 12 and len(tiles) == 7
     with pytest.warns(UserWarning, match="Score-CAM is too slow"):
         assert handlers.scramble("draw", SEVEN_STROKES, None, "scorecam", "layer4") == (
             None, "", "", [])
@@ -332,8 +332,8 @@ def test_the_trust_view_names_the_map_chosen_in_the_controls(handlers, monkeypat
 
     live = {name: methods.METHODS[name] for name in ("cam", "gradcam")}
     monkeypatch.setattr(trust, "METHODS", live)  # fewer maps: the same code, faster
-    frame, student, teachers = handlers.trust("draw", SEVEN_STROKES, None, "gradcam", "layer3")
-    assert "Grad-CAM layer3" in frame["map"].tolist() and "random map" in student
+    plot, student, teachers = handlers.trust("draw", SEVEN_STROKES, None, "gradcam", "layer3")
+    assert "Grad-CAM layer3" in plot["value"]["map"].tolist() and "random map" in student
     assert "Grad-CAM on layer3" in student and "ROAD combined" in teachers
 
 
