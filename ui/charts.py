@@ -15,8 +15,9 @@ from cam_core.serve.charts import Chart
 
 def plotted(chart: Chart) -> dict:
     """The update that shows ``chart`` on a ``gr.LinePlot`` / ``gr.BarPlot``: its frame, its
-    axis titles and (where it names them) its colours."""
-    props = {"value": chart.frame, "x_title": chart.x_title, "y_title": chart.y_title}
+    axis titles, its colour column's name and (where it names them) its colours."""
+    props = {"value": chart.frame, "x_title": chart.x_title, "y_title": chart.y_title,
+             "color": chart.colour}
     if chart.colours:
         props["color_map"] = chart.colours
     return gr.update(**props)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import gradio as gr
@@ -120,16 +121,21 @@ def _wire_teaching(handlers: Handlers, on_screen: list,
 
 def wire_language(handlers: Handlers, demo: gr.Blocks, language: gr.State,
                   chooser: gr.Dropdown, given: InputSection, answer: AnswerSection,
-                  maps: MapSection, controls: Controls) -> None:
+                  maps: MapSection, controls: Controls,
+                  plots: Sequence[gr.components.Component] = ()) -> None:
     """The page's language (:mod:`ui.language`): found when the page loads (``?lang=``, the
     browser's), changed by the chooser; each change sets the page's ``lang``/``dir`` and
     Gradio's labels in the browser, keeps the language and says the answer again in it (and
-    the tabs' labels, which Gradio's front end does not re-label off screen)."""
+    the tabs' labels, which Gradio's front end does not re-label off screen). ``plots``: the
+    teaching views' charts, emptied when the language changes."""
     tabs = page_language.tab_labels(demo)
 
     def on_language(*values: Any) -> tuple:
         said = handlers.on_language(*values)
         return (*said, *(gr.update(label=page_language.text(said[0], key)) for _, key in tabs))
+
+    def redrawn(*values: Any) -> tuple:
+        return (handlers.answer_chart(*values), *(None for _ in plots))
 
     demo.load(handlers.on_load, None, chooser, queue=False, **PRIVATE)
     chooser.change(on_language, [chooser, *given.on_screen, *controls.all],
@@ -137,4 +143,10 @@ def wire_language(handlers: Handlers, demo: gr.Blocks, language: gr.State,
                     maps.words, answer.table, given.pad_heat, controls.layer,
                     *(tab for tab, _ in tabs)],
                    js=page_language.SET_LANGUAGE, show_progress="hidden",
-                   trigger_mode="always_last", **PRIVATE)
+                   trigger_mode="always_last", **PRIVATE
+                   # Gradio's front end redraws a plot whose axis titles change with the data
+                   # it had (dropping the data sent with them), but draws an empty plot afresh:
+                   # the answer's chart is emptied, then drawn with the new words; the teaching
+                   # views' charts are emptied (their next result draws them afresh).
+                   ).then(redrawn, [*given.on_screen, *controls.all, language],
+                          [answer.chart, *plots], show_progress="hidden", **PRIVATE)

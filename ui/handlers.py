@@ -196,13 +196,19 @@ class Handlers:
     def on_language(self, language, source, pad, upload, target, method, layer, opacity,
                     colormap, grid=False) -> tuple:
         """A language chosen (or found when the page loaded): kept for this page, and what
-        the server wrote on it said again in that language (the answer, its chart's axis titles
-        and bar names, the Layer note)."""
+        the server wrote on it said again in that language (the answer, the Layer note); the
+        answer's chart emptied, for :meth:`answer_chart` to draw afresh."""
         language = language if language in catalog.LANGUAGES else catalog.REFERENCE
-        headline, chart, *shown = self.on_setting(source, pad, upload, target, method, layer,
-                                                  opacity, colormap, grid, language)
-        chart = plotted(dataclasses.replace(views.answer_chart(language), frame=chart))
-        return (language, headline, chart, *shown, self.layer_rule(method, layer, language))
+        headline, _, *shown = self.on_setting(source, pad, upload, target, method, layer,
+                                              opacity, colormap, grid, language)
+        return (language, headline, None, *shown, self.layer_rule(method, layer, language))
+
+    def answer_chart(self, source, pad, upload, target, method, layer, opacity, colormap,
+                     grid=False, language="en") -> dict:
+        """The answer's chart in ``language``: its bars, axis titles and bar names."""
+        chart = self.on_setting(source, pad, upload, target, method, layer, opacity, colormap,
+                                grid, language)[1]
+        return plotted(dataclasses.replace(views.answer_chart(language), frame=chart))
 
     @staticmethod
     def explain_shown(method: str) -> dict:

@@ -68,7 +68,8 @@ PAGE_CSS = """
 [dir="rtl"] #sketch, [dir="rtl"] #sketch *, [dir="rtl"] #pad-heat, [dir="rtl"] #pad-heat *,
 [dir="rtl"] #overlay, [dir="rtl"] #overlay *, [dir="rtl"] #model-view,
 [dir="rtl"] #model-view *, [dir="rtl"] #chart, [dir="rtl"] #chart *,
-[dir="rtl"] .whole-gallery, [dir="rtl"] .whole-gallery * { direction: ltr; }
+[dir="rtl"] .whole-gallery, [dir="rtl"] .whole-gallery *, [dir="rtl"] .chart,
+[dir="rtl"] .chart * { direction: ltr; }
 """
 
 

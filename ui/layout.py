@@ -64,7 +64,9 @@ def build(handlers: Handlers, banner: str | None = None, classes: Classes | None
         api = api_section()
         events.wire(handlers, given, answer, maps, controls, teaching, api, chosen,
                     member=bar.member if bar else None)
-        events.wire_language(handlers, demo, chosen, chooser, given, answer, maps, controls)
+        plots = [c for c in teaching.outputs if isinstance(c, gr.LinePlot | gr.BarPlot)]
+        events.wire_language(handlers, demo, chosen, chooser, given, answer, maps, controls,
+                             plots)
         demo.load(None, js=APP_READY_JS)
         if classes is not None and bar is not None:
             class_bar.wire(class_bar.ClassPage(classes, fixed_url), bar,

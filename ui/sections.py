@@ -15,6 +15,7 @@ from cam_core.explain.render import COLORMAPS
 from cam_core.model.network import FEATURE_LAYERS
 from cam_core.serve import views
 from cam_core.serve.catalog import say
+from cam_core.serve.charts import bar
 from cam_core.serve.service import PREDICTION
 
 from . import images
@@ -92,7 +93,7 @@ def answer_section(start: views.Panels) -> AnswerSection:
     """The headline, the bar chart and its text equivalent (a table only screen readers
     read), showing ``start`` (the blank page's panels)."""
     headline = gr.HTML(start.headline, elem_id="headline")
-    chart = gr.BarPlot(start.chart, x="digit", y="probability", color="kind",
+    chart = gr.BarPlot(start.chart, x="digit", y="probability", color=bar(),
                        color_map=views.BAR_COLOURS, y_lim=[0, 1], sort=views.DIGITS,
                        # in English until the page's language is known: then in it
                        # (Handlers.on_language, ui/charts.py)

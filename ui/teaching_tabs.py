@@ -12,6 +12,7 @@ import gradio as gr
 
 from cam_core.serve import hiding, trust
 from cam_core.serve.catalog import say
+from cam_core.serve.charts import bar, line
 from cam_core.serve.service import PREDICTION
 
 from .handlers import RUNNER_UP, WHY_TAB, Handlers
@@ -116,7 +117,7 @@ def teaching_section(controls: Controls, language: gr.State | None = None) -> Te
             hide_button = gr.Button(label("hide_button"), elem_classes=["view-run"])
             gr.Markdown(label("views.hide_key"))
             with gr.Row(equal_height=False):
-                hide_plot = gr.LinePlot(x="hidden", y="sure", color="order",
+                hide_plot = gr.LinePlot(x="hidden", y="sure", color=line(),
                                         color_map=hiding.CURVE_COLOURS,
                                         x_title=say("en", "teaching.hide.x_title"),
                                         y_title=say("en", "teaching.hide.y_title"),
@@ -124,7 +125,8 @@ def teaching_section(controls: Controls, language: gr.State | None = None) -> Te
                                         min_width=300,
                                         # No legend (Vega drops its entries here): the key
                                         # above the chart says what each line is.
-                                        colors_in_legend=[], label=label("hide_plot"))
+                                        colors_in_legend=[], label=label("hide_plot"),
+                                        elem_classes=["chart"])
                 hide_text = gr.Markdown()
             hide_gallery = gr.Gallery(columns=3, height="auto", object_fit="scale-down",
                                       label=label("hide_gallery"),
@@ -133,7 +135,7 @@ def teaching_section(controls: Controls, language: gr.State | None = None) -> Te
         with gr.Tab(label("trust_tab")):
             gr.Markdown(label("views.trust.student"), elem_classes=["view-words"])
             trust_button = gr.Button(label("trust_button"), elem_classes=["view-run"])
-            trust_plot = gr.BarPlot(x="map", y="points", color="kind",
+            trust_plot = gr.BarPlot(x="map", y="points", color=bar(),
                                     color_map=trust.TRUST_COLOURS, sort="-y",
                                     # English until the first result brings the reader's
                                     # (ui/charts.py); the plot shows no axes before it.
@@ -141,7 +143,7 @@ def teaching_section(controls: Controls, language: gr.State | None = None) -> Te
                                     y_title=say("en", "charts.trust.y_title"),
                                     x_label_angle=-90, height=420,
                                     colors_in_legend=[],
-                                    label=label("trust_plot"))
+                                    label=label("trust_plot"), elem_classes=["chart"])
             trust_text = gr.Markdown()
             trust_teachers = for_teachers("trust")
         with gr.Tab(label("scramble_tab")):
@@ -149,12 +151,13 @@ def teaching_section(controls: Controls, language: gr.State | None = None) -> Te
             scramble_button = gr.Button(label("teaching.scramble.button"),
                                         elem_classes=["view-run"])
             with gr.Row(equal_height=False):
-                scramble_plot = gr.LinePlot(x="scrambled", y="alike", color="map",
+                scramble_plot = gr.LinePlot(x="scrambled", y="alike", color=line(),
                                             x_title=say("en", "teaching.scramble.x_title"),
                                             y_title=say("en", "teaching.scramble.y_title"),
                                             x_lim=[0, 5], y_lim=[-1, 1], height=320,
                                             min_width=300,
-                                            label=label("teaching.scramble.title"))
+                                            label=label("teaching.scramble.title"),
+                                            elem_classes=["chart"])
                 scramble_text = gr.Markdown()
             scramble_gallery = gr.Gallery(columns=4, height="auto", object_fit="scale-down",
                                           label=label("teaching.scramble.gallery"),

@@ -25,6 +25,8 @@ class Chart:
             ``color`` fixed when the page is built; their *values* are in the reader's
             language where a person reads them).
         x_title, y_title: the axis titles, in the reader's language.
+        colour: the name of the colour column (what the tooltips and the legend call it:
+            ``charts.line`` or ``charts.bar``, in the reader's language).
         colours: each value of the plot's colour column → its colour (``"#d1495b"``), keyed
             by the translated names; empty when the plot picks its own colours.
     """
@@ -32,6 +34,7 @@ class Chart:
     frame: pd.DataFrame
     x_title: str
     y_title: str
+    colour: str
     colours: dict[str, str] = field(default_factory=dict)
 
 
@@ -40,6 +43,16 @@ def map_name(method: str, layer: str, language: str = "en") -> str:
     layer4"`` (``"Grad-CAM auf layer4"`` in German). Method and layer names are proper names
     and stay as they are."""
     return say(language, "charts.map_name", method=method, layer=layer)
+
+
+def line(language: str = "en") -> str:
+    """The colour column's name in a line chart ("line"), in ``language``."""
+    return say(language, "charts.line")
+
+
+def bar(language: str = "en") -> str:
+    """The colour column's name in a bar chart ("bar"), in ``language``."""
+    return say(language, "charts.bar")
 
 
 def kinds(language: str, keys: dict[str, str]) -> dict[str, str]:

@@ -20,7 +20,7 @@ from cam_core.explain import render, road
 from cam_core.explain.engine import Explainer, Explanation
 from cam_core.inputs.fit import MNIST_MEAN, MNIST_STD, to_tensor
 from cam_core.serve.catalog import say
-from cam_core.serve.charts import Chart, kinds
+from cam_core.serve.charts import Chart, kinds, line
 from cam_core.serve.trust import CLEAR_GAP, RANDOM_MAPS, map_over_input, road_scores
 from cam_core.serve.views import Words, gpu_note
 
@@ -152,7 +152,8 @@ def hiding_frame(curves: HidingCurves, language: str = "en") -> pd.DataFrame:
     """The three curves for a line plot, from the untouched drawing (0% hidden) on.
 
     Columns: ``hidden`` (% of the picture hidden, 0–90), ``sure`` (% probability of the
-    target, 0–100) and ``order``: the curve's name in ``language`` (in English
+    target, 0–100) and :func:`~cam_core.serve.charts.line` ("line" in English): the curve's
+    name in ``language`` (in English
     :data:`HOTTEST`, :data:`COLDEST`, :data:`RANDOM`: the mean of the random runs).
     """
     hidden = np.concatenate([[0.0], curves.hidden]) * 100
@@ -162,7 +163,7 @@ def hiding_frame(curves: HidingCurves, language: str = "en") -> pd.DataFrame:
                                     curves.random_order), strict=True):
         sure = np.concatenate([[curves.before], curve]) * 100
         parts.append(pd.DataFrame({"hidden": hidden.round(1), "sure": sure.round(1),
-                                   "order": order}))
+                                   line(language): order}))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -170,7 +171,8 @@ def hiding_chart(curves: HidingCurves, language: str = "en") -> Chart:
     """The curves' line chart for a reader of ``language``: :func:`hiding_frame`, the axis
     titles ("hidden (%)", "sure (%)") and the three curves' colours by their names."""
     return Chart(hiding_frame(curves, language), say(language, "teaching.hide.x_title"),
-                 say(language, "teaching.hide.y_title"), kinds(language, CURVES))
+                 say(language, "teaching.hide.y_title"), line(language),
+                 kinds(language, CURVES))
 
 
 def hiding_tiles(curves: HidingCurves, side: int = HIDING_TILE, language: str = "en"

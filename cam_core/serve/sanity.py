@@ -18,7 +18,7 @@ from cam_core.explain.engine import Explainer, Explanation
 from cam_core.explain.methods import METHODS
 from cam_core.inputs.fit import to_tensor
 from cam_core.serve.catalog import say
-from cam_core.serve.charts import Chart
+from cam_core.serve.charts import Chart, line
 from cam_core.serve.views import Words
 
 TILE = 168  # side of one tile: the 28×28 input 6× enlarged
@@ -73,23 +73,24 @@ def scramble_tiles(checked: sanity.Cascade, model_input: np.ndarray,
 
 def scramble_frame(checked: sanity.Cascade, language: str = "en") -> pd.DataFrame:
     """For a line plot: ``scrambled`` (how many steps of scrambling, 0–5; 0 = trained),
-    ``alike`` (rank correlation with the trained map, −1 to 1) and ``map`` (this map, or the
-    edge map's level as a flat line to compare)."""
+    ``alike`` (rank correlation with the trained map, −1 to 1) and
+    :func:`~cam_core.serve.charts.line` ("line" in English: this map, or the edge map's level
+    as a flat line to compare), in ``language``."""
     steps = np.arange(len(checked.similarity) + 1)
     this = say(language, "teaching.scramble.line_map")
     edges = say(language, "teaching.scramble.line_edges")
     return pd.concat([
         pd.DataFrame({"scrambled": steps, "alike": np.round([1.0, *checked.similarity], 2),
-                      "map": this}),
+                      line(language): this}),
         pd.DataFrame({"scrambled": steps, "alike": round(checked.edge_similarity, 2),
-                      "map": edges})], ignore_index=True)
+                      line(language): edges})], ignore_index=True)
 
 
 def scramble_chart(checked: sanity.Cascade, language: str = "en") -> Chart:
     """The line chart for a reader of ``language``: :func:`scramble_frame` and the axis
     titles ("steps of scrambling", "how alike (1 = same)"); the plot picks the colours."""
     return Chart(scramble_frame(checked, language), say(language, "teaching.scramble.x_title"),
-                 say(language, "teaching.scramble.y_title"))
+                 say(language, "teaching.scramble.y_title"), line(language))
 
 
 def scramble_words(checked: sanity.Cascade, map_name: str, language: str = "en") -> Words:

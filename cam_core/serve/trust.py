@@ -24,7 +24,7 @@ from cam_core.inputs.prepare import Prepared
 from cam_core.model import calibrate
 from cam_core.model.logits import BATCH_SIZE, logits_of
 from cam_core.serve.catalog import say
-from cam_core.serve.charts import Chart, kinds, map_name
+from cam_core.serve.charts import Chart, bar, kinds, map_name
 from cam_core.serve.views import Words, gpu_note
 
 # The trust chart's two kinds of bar by their names' catalog keys (``charts.trust.*``), and
@@ -120,7 +120,8 @@ def trust_frame(rows: Sequence[tuple[str, str, float]], language: str = "en") ->
     """:func:`trust_by_method`'s rows for a bar chart, best first: ``map`` (e.g. "CAM
     layer4": two names, no words; the random maps as one bar, the best of them: the score to
     beat), ``points`` (200 × the score: the mean gap between the coldest-first and the
-    hottest-first curves, in points of "how sure") and ``kind`` (in English
+    hottest-first curves, in points of "how sure") and :func:`~cam_core.serve.charts.bar`
+    ("bar" in English: the kind of bar, in English
     :data:`METHOD_MAP` or :data:`RANDOM_MAP`; in ``language`` as everything else)."""
     methods, chance = _split(rows)
     method_kind, random_kind = kinds(language, KINDS)
@@ -132,14 +133,15 @@ def trust_frame(rows: Sequence[tuple[str, str, float]], language: str = "en") ->
     # Short names ("Grad-CAM++ layer2"), upright under the bars: a phone has no room for more.
     return pd.DataFrame({"map": [name for name, _, _ in table],
                          "points": [round(200 * score, 1) for _, score, _ in table],
-                         "kind": [kind for _, _, kind in table]})
+                         bar(language): [kind for _, _, kind in table]})
 
 
 def trust_chart(rows: Sequence[tuple[str, str, float]], language: str = "en") -> Chart:
     """The bar chart for a reader of ``language``: :func:`trust_frame`, the axis titles
     ("map", "score (points)") and the two kinds' colours by their names."""
     return Chart(trust_frame(rows, language), say(language, "charts.trust.x_title"),
-                 say(language, "charts.trust.y_title"), kinds(language, KINDS))
+                 say(language, "charts.trust.y_title"), bar(language),
+                 kinds(language, KINDS))
 
 
 def trust_verdicts(rows: Sequence[tuple[str, str, float]], language: str = "en"

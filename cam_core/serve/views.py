@@ -27,7 +27,7 @@ from cam_core.inputs.count import digit_count
 from cam_core.inputs.prepare import TOO_SMALL_MESSAGE, Prepared
 from cam_core.serve import describe
 from cam_core.serve.catalog import say, told
-from cam_core.serve.charts import Chart, kinds
+from cam_core.serve.charts import Chart, bar, kinds
 
 # The answer chart's two kinds of bar by their names' catalog keys, their English names, colours.
 BARS = {"answer.prediction": "#d1495b", "answer.other": "#8d99ae"}
@@ -88,8 +88,8 @@ def shown(probability: float) -> float:
 
 def probability_frame(probabilities: np.ndarray, digit: int | None, language: str = "en"
                       ) -> pd.DataFrame:
-    """Ten bars in fixed order 0–9; the predicted one marked for highlighting (``kind``: the
-    prediction / other digits, in ``language``).
+    """Ten bars in fixed order 0–9; the predicted one marked for highlighting (column
+    :func:`~cam_core.serve.charts.bar`, "bar": the prediction / other digits, in ``language``).
 
     Both kinds are always present (when blank, the zero-height bar 0 carries the "prediction"
     kind): the chart fixes its colour domain from the values it first sees, so a frame
@@ -100,7 +100,7 @@ def probability_frame(probabilities: np.ndarray, digit: int | None, language: st
     return pd.DataFrame({
         "digit": DIGITS,
         "probability": [float(p) for p in probabilities],
-        "kind": [predicted if d == marked else other for d in range(10)],
+        bar(language): [predicted if d == marked else other for d in range(10)],
     })
 
 
@@ -110,7 +110,7 @@ def answer_chart(language: str = "en") -> Chart:
     answer's :attr:`Panels.chart` brings its bars (:func:`probability_frame`)."""
     return Chart(probability_frame(np.zeros(10), None, language),
                  say(language, "charts.answer.x_title"), say(language, "charts.answer.y_title"),
-                 kinds(language, BARS))
+                 bar(language), kinds(language, BARS))
 
 
 def gpu_note(gpu_refused: bool, language: str = "en") -> str:

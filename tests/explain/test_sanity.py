@@ -95,7 +95,7 @@ def test_the_pictures_captions_and_chart_of_the_check(checked, seven):
     assert all(tile.shape == (sanity.TILE, sanity.TILE, 3) and len(caption) <= 13
                for tile, caption in tiles)
     frame = sanity.scramble_frame(checked)
-    assert list(frame.columns) == ["scrambled", "alike", "map"]
+    assert list(frame.columns) == ["scrambled", "alike", "line"]
     assert frame["scrambled"].tolist() == list(range(6)) * 2
     assert frame["alike"].iloc[0] == 1.0  # the trained map is the same as itself
 

@@ -9,7 +9,7 @@ import pytest
 
 from cam_core.explain import sanity as maths
 from cam_core.serve import catalog, hiding, sanity, trust, views
-from cam_core.serve.charts import Chart, map_name
+from cam_core.serve.charts import Chart, bar, map_name
 
 READERS = ("de", "ar")
 RANDOM_ROWS = [(trust.RANDOM_MAP, "—", score) for score in (0.07, 0.02, -0.03, 0.0, 0.04, -0.01)]
@@ -35,11 +35,12 @@ def _cascade() -> maths.Cascade:
                          edge_similarity=0.3)
 
 
-def _assert_not_english(chart: Chart, english: Chart, names: str) -> None:
-    """Axis titles and every name in column ``names`` differ from English; the colours (if
-    any) are keyed by exactly the names the chart shows."""
+def _assert_not_english(chart: Chart, english: Chart) -> None:
+    """Axis titles, the colour column's name (tooltips, legend) and every name in it differ
+    from English; the colours (if any) are keyed by exactly the names the chart shows."""
     assert chart.x_title != english.x_title and chart.y_title != english.y_title
-    shown, english_names = set(chart.frame[names]), set(english.frame[names])
+    assert chart.colour in chart.frame.columns and chart.colour != english.colour
+    shown, english_names = set(chart.frame[chart.colour]), set(english.frame[english.colour])
     assert shown.isdisjoint(english_names), shown & english_names
     if english.colours:
         assert set(chart.colours) == shown
@@ -49,10 +50,10 @@ def _assert_not_english(chart: Chart, english: Chart, names: str) -> None:
 @pytest.mark.parametrize("language", READERS)
 def test_the_hiding_chart_speaks_the_readers_language(language):
     chart, english = hiding.hiding_chart(_curves(), language), hiding.hiding_chart(_curves())
-    assert english.x_title == "hidden (%)" and set(english.frame["order"]) == {
+    assert english.x_title == "hidden (%)" and set(english.frame["line"]) == {
         hiding.HOTTEST, hiding.COLDEST, hiding.RANDOM}
     assert english.colours == hiding.CURVE_COLOURS
-    _assert_not_english(chart, english, "order")
+    _assert_not_english(chart, english)
     assert chart.x_title == catalog.say(language, "teaching.hide.x_title")
     hottest = catalog.say(language, "charts.hide.hottest")
     assert chart.colours[hottest] == hiding.CURVE_COLOURS[hiding.HOTTEST]  # red stays red
@@ -63,7 +64,7 @@ def test_the_trust_chart_speaks_the_readers_language(language):
     chart, english = trust.trust_chart(ROWS, language), trust.trust_chart(ROWS)
     assert (english.x_title, english.y_title) == ("map", "score (points)")
     assert english.colours == trust.TRUST_COLOURS
-    _assert_not_english(chart, english, "kind")
+    _assert_not_english(chart, english)
     bars = chart.frame["map"].tolist()
     assert bars[:2] == ["LayerCAM layer2", "CAM layer4"]  # names only: no English word
     assert catalog.say(language, "teaching.trust.random_bar", count=6) in bars
@@ -73,18 +74,18 @@ def test_the_trust_chart_speaks_the_readers_language(language):
 def test_the_scramble_chart_speaks_the_readers_language(language):
     chart, english = sanity.scramble_chart(_cascade(), language), sanity.scramble_chart(_cascade())
     assert english.x_title == "steps of scrambling"
-    assert set(english.frame["map"]) == {"this map", "edge finder"}
-    _assert_not_english(chart, english, "map")
+    assert set(english.frame["line"]) == {"this map", "edge finder"}
+    _assert_not_english(chart, english)
 
 
 @pytest.mark.parametrize("language", READERS)
 def test_the_answer_chart_speaks_the_readers_language(language):
     chart, english = views.answer_chart(language), views.answer_chart()
     assert (english.x_title, english.colours) == ("digit", views.BAR_COLOURS)
-    _assert_not_english(chart, english, "kind")
+    _assert_not_english(chart, english)
     frame = views.probability_frame(np.full(10, 0.1), 3, language)
-    assert frame["kind"][3] == catalog.say(language, "charts.answer.prediction")
-    assert set(frame["kind"]) == set(chart.colours)
+    assert frame[bar(language)][3] == catalog.say(language, "charts.answer.prediction")
+    assert set(frame[bar(language)]) == set(chart.colours)
 
 
 @pytest.mark.parametrize("language", READERS)

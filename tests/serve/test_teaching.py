@@ -134,9 +134,9 @@ def test_runner_up_is_the_second_most_probable(seven):
 
 def test_the_hiding_curves_start_at_the_untouched_drawing(curves):
     frame = hiding.hiding_frame(curves)
-    assert list(frame.columns) == ["hidden", "sure", "order"]
-    assert set(frame["order"]) == set(hiding.CURVE_COLOURS)
-    for _, curve in frame.groupby("order"):
+    assert list(frame.columns) == ["hidden", "sure", "line"]
+    assert set(frame["line"]) == set(hiding.CURVE_COLOURS)
+    for _, curve in frame.groupby("line"):
         assert curve["hidden"].tolist() == [0, 10, 20, 30, 40, 50, 60, 70, 80, 90]
         assert curve["sure"].iloc[0] == pytest.approx(100 * curves.before, abs=0.05)
         assert ((curve["sure"] >= 0) & (curve["sure"] <= 100)).all()
@@ -264,7 +264,7 @@ def test_the_trust_chart_shows_points_best_first_and_the_best_random_map_to_beat
     assert frame["map"].tolist() == ["LayerCAM layer2", "CAM layer4", "Grad-CAM layer4",
                                      "random (best of 6)", "Grad-CAM layer2"]
     assert frame["points"].tolist() == [50.0, 32.0, 16.0, 14.0, -40.0]  # 200 × the score
-    assert frame["kind"].tolist() == [trust.METHOD_MAP] * 3 + [trust.RANDOM_MAP,
+    assert frame["bar"].tolist() == [trust.METHOD_MAP] * 3 + [trust.RANDOM_MAP,
                                                                   trust.METHOD_MAP]
 
 

@@ -31,8 +31,9 @@ def test_the_scramble_plot_comes_with_the_readers_axis_titles_and_line_names(han
     assert plot["x_title"] == catalog.say(language, "teaching.scramble.x_title")
     assert plot["y_title"] == catalog.say(language, "teaching.scramble.y_title")
     assert plot["x_title"] != catalog.say("en", "teaching.scramble.x_title")
-    assert set(plot["value"]["map"]) == {catalog.say(language, "teaching.scramble.line_map"),
-                                         catalog.say(language, "teaching.scramble.line_edges")}
+    assert plot["color"] == catalog.say(language, "charts.line") in plot["value"].columns
+    lines = {catalog.say(language, f"teaching.scramble.line_{name}") for name in ("map", "edges")}
+    assert set(plot["value"][plot["color"]]) == lines
     assert catalog.say(language, "charts.map_name", method="CAM", layer="layer4") in student
     assert tiles[0][1] == catalog.say(language, "teaching.scramble.caption_trained")
 
@@ -40,11 +41,12 @@ def test_the_scramble_plot_comes_with_the_readers_axis_titles_and_line_names(han
 @pytest.mark.parametrize("language", ["de", "ar"])
 def test_a_chosen_language_gives_the_answer_chart_its_titles_and_bar_names(handlers, language):
     said = handlers.on_language(language, "draw", SEVEN_STROKES, None, *CONTROLS)
-    assert said[0] == language
-    chart = said[2]
+    assert said[0] == language and said[2] is None  # emptied, to be drawn afresh
+    chart = handlers.answer_chart("draw", SEVEN_STROKES, None, *CONTROLS, language)
     assert chart["x_title"] == catalog.say(language, "charts.answer.x_title") != "digit"
     assert chart["y_title"] == catalog.say(language, "charts.answer.y_title")
-    kinds = set(chart["value"]["kind"])
+    assert chart["color"] == catalog.say(language, "charts.bar")
+    kinds = set(chart["value"][chart["color"]])
     assert kinds == set(chart["color_map"])
     assert catalog.say(language, "charts.answer.prediction") in kinds
 
