@@ -31,6 +31,13 @@ from gradio.i18n import I18nData
 from cam_core.serve import catalog
 
 I18N = gr.I18n(**catalog.page_labels())
+
+
+def title(language: str) -> str:
+    """The page's title (the browser's tab) in ``language``: the intro's heading."""
+    return text(language, "intro").split("\n")[0].lstrip("# ").strip()
+
+
 CHOICES = [(name, code) for code, name in catalog.LANGUAGES.items()]
 
 # Runs in the browser when the language is set (page load, the chooser): the page's lang and
@@ -40,6 +47,7 @@ SET_LANGUAGE = """(language, ...rest) => {
   const root = document.documentElement;
   root.lang = language;
   root.dir = rtl.includes(language) ? "rtl" : "ltr";
+  document.title = TITLES[language] || document.title;
   const address = new URL(window.location.href);
   if (address.searchParams.get("lang") !== language) {
     address.searchParams.set("lang", language);
@@ -113,3 +121,8 @@ def language_of(request: gr.Request | None) -> str:
         return catalog.REFERENCE
     return catalog.language_of(request.query_params.get("lang"),
                                request.headers.get("accept-language"))
+
+
+# The browser tab's title in every language, for SET_LANGUAGE.
+SET_LANGUAGE = SET_LANGUAGE.replace(
+    "TITLES", json.dumps({code: title(code) for code in catalog.LANGUAGES}, ensure_ascii=False))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from cam_core.serve import catalog
 from cam_core.serve.classes import Classes
 
 from . import class_bar, events, language
@@ -42,7 +43,7 @@ def build(handlers: Handlers, banner: str | None = None, classes: Classes | None
     not to students who came with a class link). ``classes``: the server's classes (the
     student's class line, the teachers' fold and the wall page, :mod:`ui.class_bar`,
     :mod:`ui.wall`); ``fixed_url``: the address students open (classroom mode)."""
-    with gr.Blocks(title="What does the network look at?") as demo:
+    with gr.Blocks(title=language.title(catalog.REFERENCE)) as demo:
         gr.Navbar(visible=False)  # the wall's page is reached by its link only
         shown_banner = gr.HTML(banner, elem_id="classroom") if banner else None
         with gr.Row(elem_id="language-row"):

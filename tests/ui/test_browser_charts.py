@@ -10,6 +10,7 @@ import pytest
 from browser import HEADLINE_DIGIT, draw, launch_chromium
 
 from cam_core.serve.catalog import say
+from ui.language import title
 
 SEVEN = [(120, 100), (280, 100), (180, 320)]
 # True once some chart's SVG (Vega draws the plots as SVG) shows the text ``arg``.
@@ -27,10 +28,12 @@ def test_the_charts_and_the_colour_maps_follow_the_chosen_language(server):
         page.goto(server + "?lang=de")
         page.wait_for_selector("#sketch canvas[data-ready]", timeout=60_000)
         page.wait_for_function("() => document.documentElement.lang === 'de'", timeout=30_000)
+        page.wait_for_function("(title) => document.title === title", arg=title("de"),
+                               timeout=30_000)  # the browser tab's title too
         draw(page, SEVEN)
         page.wait_for_function(HEADLINE_DIGIT, timeout=60_000)
-        for title in ("charts.answer.x_title", "charts.answer.y_title"):
-            page.wait_for_function(CHART_SAYS, arg=say("de", title), timeout=30_000)
+        for key in ("charts.answer.x_title", "charts.answer.y_title"):
+            page.wait_for_function(CHART_SAYS, arg=say("de", key), timeout=30_000)
         assert "digit" not in page.evaluate(CHART_TEXT)
 
         page.get_by_role("tab", name=say("de", "page.scramble_tab")).click()

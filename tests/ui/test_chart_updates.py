@@ -11,6 +11,7 @@ from cam_core.explain.render import COLORMAPS
 from cam_core.serve import catalog
 from cam_core.serve.service import Service
 from ui.handlers import Handlers
+from ui.language import SET_LANGUAGE, title
 from ui.sections import COLORMAP_CHOICES
 
 SEVEN_STROKES = json.dumps({"width": 400, "height": 400, "strokes": [
@@ -55,3 +56,9 @@ def test_the_colour_maps_are_offered_by_plain_words_and_passed_on_by_name():
     assert [value for _, value in COLORMAP_CHOICES] == list(COLORMAPS)
     assert [shown.key for shown, _ in COLORMAP_CHOICES] == [
         f"charts.colormap.{name}" for name in COLORMAPS]
+
+
+@pytest.mark.parametrize("language", ["de", "ar"])
+def test_the_browser_tab_is_titled_in_the_readers_language(language):
+    assert title("en") == "What does the network look at?"
+    assert title(language) != title("en") and title(language) in SET_LANGUAGE
