@@ -23,7 +23,7 @@ from cam_core.explain.methods import METHODS
 from cam_core.inputs.prepare import Prepared
 from cam_core.model import calibrate
 from cam_core.model.logits import BATCH_SIZE, logits_of
-from cam_core.serve.catalog import say
+from cam_core.serve.catalog import say, say_list
 from cam_core.serve.charts import Chart, bar, kinds, map_name
 from cam_core.serve.views import Words, gpu_note
 
@@ -176,12 +176,12 @@ def trust_words(rows: Sequence[tuple[str, str, float]],
                      low=round(200 * float(chance.min())), high=round(200 * float(chance.max()))))
     beat = [name for name, verdict in verdicts.items() if verdict > 0]
     if beat:
-        lines.append(say(language, "teaching.trust.beat", maps=", ".join(beat)))
+        lines.append(say(language, "teaching.trust.beat", maps=say_list(language, beat)))
     else:
         lines.append(say(language, "teaching.trust.none_beat"))
     same = [name for name, verdict in verdicts.items() if verdict <= 0]
     if beat and same:
-        lines.append(say(language, "teaching.trust.chance", maps=", ".join(same)))
+        lines.append(say(language, "teaching.trust.chance", maps=say_list(language, same)))
     lines.append(say(language, "teaching.trust.small"))
     if getattr(rows, "gpu_refused", False):
         lines.insert(0, gpu_note(True, language))

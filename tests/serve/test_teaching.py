@@ -273,10 +273,10 @@ def test_the_trust_scores_are_read_in_plain_words_against_the_random_maps():
     assert "Best on your drawing: **LayerCAM on layer2**, 50 points." in words.student
     assert "The map chosen in Controls, CAM on layer4: 32 points." in words.student
     assert "6 random maps got -6 to 14 points." in words.student
-    assert "Clearly better than every random map: LayerCAM on layer2, CAM on layer4." in (
+    assert "Clearly better than every random map: LayerCAM on layer2 and CAM on layer4." in (
         words.student)
     # 16 points beats the best random map (14) but not by 5 points: chance, like −40.
-    assert ("No better than chance on your drawing: Grad-CAM on layer4, Grad-CAM on layer2."
+    assert ("No better than chance on your drawing: Grad-CAM on layer4 and Grad-CAM on layer2."
             in words.student)
     assert not JARGON.search(words.student)
     assert "| CAM on layer4 | +0.160 |" in words.teachers
