@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -168,14 +169,14 @@ def test_the_live_handlers_and_the_api_are_batched_across_people(server):
 
 def english(prop):
     """A label as an English browser shows it: the page's labels travel as catalog keys
-    (``gr.I18n``), which the browser translates."""
+    (``gr.I18n``; within a string as ``__i18n__{...}``), which the browser translates."""
+    labels = catalog.page_labels()["en"]
     if isinstance(prop, dict) and prop.get("__type__") == "translation_metadata":
-        prop = prop["key"]
-    elif isinstance(prop, str) and prop.startswith("__i18n__"):
-        prop = json.loads(prop.removeprefix("__i18n__"))["key"]
-    else:
-        return prop
-    return catalog.page_labels()["en"][prop]
+        return labels[prop["key"]]
+    if isinstance(prop, str) and "__i18n__" in prop:
+        return re.sub(r"__i18n__(\{[^{}]*\})",
+                      lambda found: labels[json.loads(found.group(1))["key"]], prop)
+    return prop
 
 
 def test_the_heatmap_offers_its_grid_and_says_why_blank_paper_can_be_evidence(server):
