@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 import pytest
+from conftest import ROOT
 
 from cam_core.serve.service import Service
 from ui import layout
@@ -130,6 +131,10 @@ def test_the_open_experiment_runs_again_on_each_new_drawing_and_on_that_only(pag
     assert all(not calls[name] for name in VIEWS if name != "ten_maps")
     shown.fire(shown.find("sketch"), "change")  # the same drawing sent again: runs again
     assert len(calls["ten_maps"]) == 3
+    upload = shown.find("upload")  # an upload: the experiment runs on it, not on the drawing
+    shown.values[upload] = str(ROOT / "examples" / "pen_7.png")
+    shown.fire(upload, "change")
+    assert calls["ten_maps"][3][:3] == ("upload", None, shown.values[upload])
 
 
 def test_a_pen_up_queues_the_answer_only_and_sends_no_upload(explainer):
