@@ -22,14 +22,14 @@ digits (synthetic ones without ``../shared/data``) with 1–3 strokes, a pen-up 
 of several pen-ups made meanwhile only the last is sent; latency is pen-up → answer (images
 fetched), counted from that pen-up (the pen-up's later events not included).
 
-Printed for each: the server events a request sent (a pen-up's all together), the server's
-CPU per request (its ``/proc/<pid>/stat``, so the load generator's own CPU does not count),
-the ratio to the trivial app, the capacity this implies
-on ``--cores`` cores (cores / CPU per request), p50/p95 latency, errors, and whether every
-answer was that student's own (probabilities equal, to 1e-4, to the library's for the same
-drawing); also the generator's CPU and how busy the whole machine was (``/proc/stat``), so a
-reader sees whether something starved the server. Ends with a Markdown table and JSON.
-Bounded: loopback only, fixed durations.
+Printed for each: the server events a request sent (a pen-up's all together; those the server
+failed, which the page does not show, in brackets), the server's CPU per request (its
+``/proc/<pid>/stat``, so the load generator's own CPU does not count), the ratio to the trivial
+app, the capacity this implies on ``--cores`` cores (cores / CPU per request), p50/p95 latency,
+errors, and whether every answer was that student's own (probabilities equal, to 1e-4, to the
+library's for the same drawing); also the generator's CPU and how busy the whole machine was
+(``/proc/stat``), so a reader sees whether something starved the server. Ends with a Markdown
+table and JSON. Bounded: loopback only, fixed durations.
 
 ``--wall``: the app's live classroom phase once more with the students in a class (started and
 joined as the page does, so each answer also becomes a tile) and the class wall polled once a
@@ -68,7 +68,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import wall_poll  # noqa: E402
 from drawings import Digit, expected_answers, make_digits  # noqa: E402
-from queue_session import Session  # noqa: E402
+from queue_session import Session, events_sent  # noqa: E402
 from serve import running_app  # noqa: E402
 from stand_ins import gpu_calls, serve_trivial, serve_zerogpu  # noqa: E402
 
@@ -239,10 +239,12 @@ def run_app(label: str, server, url: str, path: str, digits: list[Digit], answer
     rows = []
     for phase, run, sessions in (("sequential", sequential, [warm]),
                                  (f"{args.students} students", classroom, callers)):
-        before = _calls(sessions)
-        rows.append(measure(f"{label} {path} {phase}", server.pid, run, args.cores))
-        rows[-1]["server_events_per_request"] = round(
-            (_calls(sessions) - before) / max(rows[-1]["requests"], 1), 2)
+        (sent, failed), row = events_sent(sessions), measure(f"{label} {path} {phase}",
+                                                             server.pid, run, args.cores)
+        (sent_now, failed_now) = events_sent(sessions)
+        row["server_events_per_request"] = round((sent_now - sent) / max(row["requests"], 1), 2)
+        row["failed_events"] = failed_now - failed  # the page shows nothing of them
+        rows.append(row)
     if args.wall and label == "app" and path == "live":  # again, the class on a wall
         callers[:] = [Session(url, path, answers) for _ in range(args.students)]
         walled, stats = wall_poll.with_wall(functools.partial(classroom, phase=1), callers,
@@ -253,15 +255,10 @@ def run_app(label: str, server, url: str, path: str, digits: list[Digit], answer
     return rows
 
 
-def _calls(sessions: list[Session]) -> int:
-    """Server events the sessions have sent so far (queued and unqueued)."""
-    return sum(sum(session.sent.values()) for session in sessions)
-
-
 def table(rows: list[dict], students: int) -> str:
     trivial = {r["phase"].split(" ", 1)[1]: r for r in rows if r["phase"].startswith("trivial")}
     lines = ["| app | path | phase | server CPU ms/request | × trivial | capacity/s | p50 ms | "
-             "p95 ms | requests | events/request | errors | wrong | GPU calls | "
+             "p95 ms | requests | events/request (failed) | errors | wrong | GPU calls | "
              "generator cores | machine busy cores |",
              "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
              "| ---: | ---: | ---: |"]
@@ -272,7 +269,8 @@ def table(rows: list[dict], students: int) -> str:
                  if base and app != "trivial" else "—")
         lines.append(f"| {app} | {path} | {phase} | {r['server_cpu_ms_per_request']} | {ratio} | "
                      f"{r['capacity_per_s']} | {r['p50_ms']} | {r['p95_ms']} | {r['requests']} | "
-                     f"{r.get('server_events_per_request', '—')} | {r['errors']} | "
+                     f"{r.get('server_events_per_request', '—')} ({r.get('failed_events', '—')}) | "
+                     f"{r['errors']} | "
                      f"{r['wrong_answers'] if app != 'trivial' else '—'} | "
                      f"{r.get('gpu_calls', '—')} | {r['generator_cores_used']} | "
                      f"{r['machine_cores_busy']} |")

@@ -8,9 +8,11 @@ A pen-up on the pad (``path`` "live") is every server event of the pad's ``chang
 Gradio's front end (6.31) dispatches them: one after another in the order they were wired,
 each queued one awaited to its end before the next (its ``dispatch`` loop), unqueued ones
 posted to ``/run/predict``; and, as the page does, the ``change`` events of any component an
-answer gave a new value. Each input is sent as the page sends it: the drawing for the pad,
-``None`` for a session ``State`` (kept on the server), each other component's value on the
-page (its default: a student who changed nothing and opened no experiment).
+answer gave a new value. A later event the server fails is counted (:attr:`Session.failed`),
+not raised: the page shows nothing for it either. Each input is sent as the page sends it:
+the drawing for the pad, ``None`` for a session ``State`` (kept on the server), each other
+component's value on the page (its default: a student who changed nothing and opened no
+experiment).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import os
 import time
 from pathlib import Path
 
+import httpx
 import numpy as np
 
 CONTROLS = ("prediction", "cam", "layer4", 0.5, "viridis", False)  # the page's defaults
@@ -51,8 +54,6 @@ class Session:
     the answer and its pictures had arrived (``time.perf_counter``)."""
 
     def __init__(self, url: str, path: str, answers: dict | None) -> None:
-        import httpx
-
         self.url, self.path, self.answers = url, path, answers
         self.http = httpx.Client(timeout=300)
         self.session = os.urandom(8).hex()
@@ -75,6 +76,7 @@ class Session:
                     if kind == "change":
                         self.changes.setdefault(target, []).append(dependency)
         self.sent: dict[int, int] = {}  # events sent, by id (what a pen-up costs, in calls)
+        self.failed: dict[int, int] = {}  # a pen-up's later events the server failed, by id
 
     def _body(self, fn_index: int, data: list, trigger: int | None) -> dict:
         return {"data": data, "event_data": None, "fn_index": fn_index,
@@ -119,10 +121,14 @@ class Session:
         then the change events of each output they gave a new value."""
         for dependency in dependencies:
             data = [self.values.get(i) for i in dependency["inputs"]]
-            if dependency.get("queue") is False:
-                out = self._post(dependency["id"], data, trigger)
-            else:
-                out = self.call(data, dependency["id"], trigger=trigger)
+            try:
+                if dependency.get("queue") is False:
+                    out = self._post(dependency["id"], data, trigger)
+                else:
+                    out = self.call(data, dependency["id"], trigger=trigger)
+            except (RuntimeError, httpx.HTTPStatusError):  # the page says nothing: counted
+                self.failed[dependency["id"]] = self.failed.get(dependency["id"], 0) + 1
+                continue
             changed = [target for target, value in zip(dependency["outputs"], out, strict=False)
                        if not _unchanged(value) and value != self.values.get(target)]
             for target, value in zip(dependency["outputs"], out, strict=False):
@@ -165,3 +171,10 @@ class Session:
         self.answered_at = time.perf_counter()
         got = record["probabilities"] if record["digit"] is not None else None
         return None if self.answers is None else check(got, self.answers[png])
+
+
+def events_sent(sessions: list[Session]) -> tuple[int, int]:
+    """Server events ``sessions`` have sent so far (queued and unqueued), and how many of them
+    the server failed."""
+    return (sum(sum(session.sent.values()) for session in sessions),
+            sum(sum(session.failed.values()) for session in sessions))

@@ -107,8 +107,8 @@ def _wire_new_input(handlers: Handlers, given: InputSection, controls: Controls,
         def rerun(last: str | None, value: str | None, *values: Any, name: str = name) -> dict:
             """The last experiment again, on the new input (nothing if none is open)."""
             view = views.get(last)
-            if view is None:
-                return {}
+            if view is None:  # every view as it is ({} would be one output's value)
+                return {component: gr.skip() for component in teaching.outputs}
             chosen = dict(zip(settings, values, strict=True))
             on_screen = [name, value, None] if name == "draw" else [name, None, value]
             results = view.run(handlers, [*on_screen, *(chosen[c] for c in view.inputs)])
