@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import gradio as gr
@@ -73,33 +74,54 @@ def _wire_new_input(handlers: Handlers, given: InputSection, controls: Controls,
                     teaching: TeachingViews, cancels: list) -> None:
     """A new drawing, upload or tab: the experiment the student opened last runs again on the
     new input (so a student can draw, look, draw again); every other view empties, so none
-    shows the previous input's result."""
+    shows the previous input's result.
+
+    One pen-up costs the answer and one unqueued call that empties the views; only while an
+    experiment is open does that call also set the input's hidden signal
+    (``teaching.again``), whose change queues the experiment's run with the new input and the
+    views' settings (the drawing alone on a pen-up, the upload alone on an upload)."""
     emptied = teaching.emptied()
     asked, views = teaching.asked, teaching.by_name()
+    serial = itertools.count(1)  # each run its own signal value: a change every time
 
-    def clear_teaching(last: str | None = None) -> dict:
-        """Every view emptied, by name, but the one that will run again on the new input."""
-        keep = set(views[last].outputs) if last in views else set()
-        return {component: value for component, value in emptied.items()
-                if component not in keep}
+    def emptier(signal: gr.Textbox | None = None) -> Callable[..., dict]:
+        """The function a new input (``signal``: its hidden signal) or a tab calls."""
 
-    def rerun(data: dict) -> dict:
-        """The last experiment again, on the input now on screen (nothing if none asked)."""
-        view = views.get(data[asked])
-        if view is None:
-            return {}
-        values = view.run(handlers, [data[c] for c in [*given.on_screen, *view.inputs]])
-        return dict(zip(view.outputs, values, strict=True))
+        def clear_teaching(last: str | None = None) -> dict:
+            """Every view emptied, by name, but the one that runs again on the new input; and
+            the input's signal set anew when one does (nothing more is sent when none is
+            open)."""
+            keep = set(views[last].outputs) if last in views else set()
+            cleared = {component: value for component, value in emptied.items()
+                       if component not in keep}
+            if keep and signal is not None:
+                cleared[signal] = str(next(serial))
+            return cleared
 
-    every_input = {asked, *given.on_screen, *teaching.inputs}
-    for changed in (given.pad.change, given.upload.change):
-        changed(clear_teaching, asked, list(emptied), queue=False, show_progress="hidden",
-                **PRIVATE)
-        changed(rerun, every_input, teaching.outputs, trigger_mode="always_last",
-                show_progress="hidden", cancels=cancels, **PRIVATE)
+        return clear_teaching
+
+    settings = list(dict.fromkeys(c for view in views.values() for c in view.inputs))
+    for name, given_input in (("draw", given.pad), ("upload", given.upload)):
+        signal = teaching.again[name]
+
+        def rerun(last: str | None, value: str | None, *values: Any, name: str = name) -> dict:
+            """The last experiment again, on the new input (nothing if none is open)."""
+            view = views.get(last)
+            if view is None:  # every view as it is ({} would be one output's value)
+                return {component: gr.skip() for component in teaching.outputs}
+            chosen = dict(zip(settings, values, strict=True))
+            on_screen = [name, value, None] if name == "draw" else [name, None, value]
+            results = view.run(handlers, [*on_screen, *(chosen[c] for c in view.inputs)])
+            return dict(zip(view.outputs, results, strict=True))
+
+        given_input.change(emptier(signal), asked, [*emptied, signal], queue=False,
+                           show_progress="hidden", **PRIVATE)
+        signal.change(rerun, [asked, given_input, *settings], teaching.outputs,
+                      trigger_mode="always_last", show_progress="hidden", cancels=cancels,
+                      **PRIVATE)
     # A tab switch: the other input's answer comes back, the experiments start empty.
     for tab in (given.draw_tab, given.upload_tab):
-        tab.select(clear_teaching, None, list(emptied), queue=False, show_progress="hidden",
+        tab.select(emptier(), None, list(emptied), queue=False, show_progress="hidden",
                    **PRIVATE)
 
 

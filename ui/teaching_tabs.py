@@ -48,12 +48,15 @@ class View:
 
 @dataclass(frozen=True)
 class TeachingViews:
-    """Every experiment by name, the contrast tab (titled with the digits it compares) and
-    ``asked``: the experiment the student ran last, which runs again on each new input."""
+    """Every experiment by name, the contrast tab (titled with the digits it compares),
+    ``asked``: the experiment the student ran last, which runs again on each new input, and
+    ``again``: per input ("draw", "upload"), a hidden signal whose change runs it again (set
+    only while an experiment is open, so a new input with none open sends nothing more)."""
 
     views: tuple[View, ...]
     why_tab: gr.Tab
     asked: gr.State
+    again: dict[str, gr.Textbox]
 
     def by_name(self) -> dict[str, View]:
         return {view.name: view for view in self.views}
@@ -191,4 +194,8 @@ def teaching_section(controls: Controls, language: gr.State | None = None) -> Te
          View("numbers", numbers_button, [controls.target], [numbers_text, numbers_teachers]))
     if language is not None:  # the page's language, last: each handler's ``language``
         views = tuple(replace(view, inputs=[*view.inputs, language]) for view in views)
-    return TeachingViews(views, why_tab, gr.State(None))
+    # Hidden, yet in the page: a change of their value in the browser is what fires the run.
+    again = {name: gr.Textbox("", visible="hidden", elem_id=f"again-{name}",
+                              elem_classes=["again-signal"])
+             for name in ("draw", "upload")}
+    return TeachingViews(views, why_tab, gr.State(None), again)
