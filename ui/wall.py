@@ -259,7 +259,9 @@ def add_wall_page(demo: gr.Blocks, classes: Classes, fixed_url: str | None = Non
             [*both, wall.digit, wall.fool, wall.timer], wall.screen, **PRIVATE)
         wall.end_round.click(lambda w, b: handlers.act(w, b, "end_round"), both, wall.screen,
                              **PRIVATE)
-        clicked = dict(inputs=both, outputs=[*wall.screen, wall.large, wall.close], **PRIVATE)
+        # No fade over the projected wall while a click's answer comes (a fraction of a second).
+        clicked = dict(inputs=both, outputs=[*wall.screen, wall.large, wall.close],
+                       show_progress="hidden", **PRIVATE)
         wall.grid.click(handlers.on_click, **clicked)
         wall.summary.click(handlers.on_click, **clicked)
         wall.close.click(lambda: (gr.update(visible=False), gr.update(visible=False)), None,
