@@ -34,7 +34,7 @@ import copy
 import functools
 import string
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +123,27 @@ class _Formatter(string.Formatter):
 def plural_form(language: str, count: float) -> str:
     """The CLDR plural form (``one``, ``few``, ``other``, …) of ``count`` in ``language``."""
     return Locale.parse(language).plural_form(abs(count))
+
+
+def decimal(language: str, value: float, places: int, signed: bool = False) -> str:
+    """``value`` rounded to ``places`` decimals as ``language`` writes it ("0,35" in German,
+    "0.35" in English), with the language's minus sign; ``signed``: its plus sign before a
+    positive value too ("+0,35"), for a score that can fall either side of zero."""
+    locale = Locale.parse(language if language in LANGUAGES else REFERENCE)
+    rounded = round(float(value), places)
+    digits = format_decimal(abs(rounded), format="0." + "0" * places if places else "0",
+                            locale=locale)
+    symbols = locale.number_symbols["latn"]
+    if rounded < 0:
+        return symbols["minusSign"] + digits
+    return symbols["plusSign"] + digits if signed else digits
+
+
+def decimals(language: str) -> tuple[Callable[[float, int], str], Callable[[float, int], str]]:
+    """``(number, signed)``: :func:`decimal` in ``language``, without and with the plus sign
+    (``number(0.346, 2)`` → "0,35" in German; ``signed(0.346, 2)`` → "+0,35")."""
+    return (lambda value, places: decimal(language, value, places),
+            lambda value, places: decimal(language, value, places, signed=True))
 
 
 def say_list(language: str, items: list[str]) -> str:

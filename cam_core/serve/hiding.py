@@ -19,7 +19,7 @@ from cam_core.errors import PersonError
 from cam_core.explain import render, road
 from cam_core.explain.engine import Explainer, Explanation
 from cam_core.inputs.fit import MNIST_MEAN, MNIST_STD, to_tensor
-from cam_core.serve.catalog import say
+from cam_core.serve.catalog import decimals, say
 from cam_core.serve.charts import Chart, kinds, line
 from cam_core.serve.trust import CLEAR_GAP, RANDOM_MAPS, map_over_input, road_scores
 from cam_core.serve.views import Words, gpu_note
@@ -217,11 +217,12 @@ def hiding_words(curves: HidingCurves, map_name: str, language: str = "en") -> W
         say(language, f"teaching.hide.{key}", count=runs) + " " + say(
             language, "teaching.hide.whole", drop=round(100 * curves.drop), count=runs,
             low=round(100 * float(drops.min())), high=round(100 * float(drops.max())))])
-    teachers = say(language, "teaching.hide.teachers", score=f"{curves.trust:.3f}", map=map_name,
-                   digit=digit, random=f"{curves.random_trust:+.3f}", maps=len(trusts),
-                   low=f"{float(trusts.min()):+.3f}", high=f"{float(trusts.max()):+.3f}",
-                   count=runs, drop=f"{curves.drop:.3f}", mean=f"{float(drops.mean()):.3f}",
-                   sd=f"{float(drops.std(ddof=1)):.3f}", gap=f"{CLEAR_GAP:.2f}")
+    number, signed = decimals(language)
+    teachers = say(language, "teaching.hide.teachers", score=number(curves.trust, 3), map=map_name,
+                   digit=digit, random=signed(curves.random_trust, 3), maps=len(trusts),
+                   low=signed(float(trusts.min()), 3), high=signed(float(trusts.max()), 3),
+                   count=runs, drop=number(curves.drop, 3), mean=number(float(drops.mean()), 3),
+                   sd=number(float(drops.std(ddof=1)), 3), gap=number(CLEAR_GAP, 2))
     if curves.gpu_refused:
         student = f"{gpu_note(True, language)}\n\n{student}"
     return Words(student, teachers)

@@ -17,7 +17,7 @@ from cam_core.explain import render, sanity
 from cam_core.explain.engine import Explainer, Explanation
 from cam_core.explain.methods import METHODS
 from cam_core.inputs.fit import to_tensor
-from cam_core.serve.catalog import say
+from cam_core.serve.catalog import decimals, say
 from cam_core.serve.charts import Chart, line
 from cam_core.serve.views import Words
 
@@ -60,14 +60,15 @@ def scramble_tiles(checked: sanity.Cascade, model_input: np.ndarray,
     (``"step 3: 0.12"``: how alike to the trained map, −1 to 1; at most 13 characters)."""
     tiles = [(_tile(model_input, checked.trained, colormap),
               say(language, "teaching.scramble.caption_trained"))]
+    _, signed = decimals(language)
     for step, (raw, alike) in enumerate(zip(checked.scrambled, checked.similarity,
                                             strict=True), start=1):
         tiles.append((_tile(model_input, raw, colormap),
                       say(language, "teaching.scramble.caption_step", step=step,
-                          alike=f"{alike:+.2f}")))
+                          alike=signed(alike, 2))))
     tiles.append((_tile(model_input, checked.edges, colormap),
                   say(language, "teaching.scramble.caption_edges",
-                      alike=f"{checked.edge_similarity:+.2f}")))
+                      alike=signed(checked.edge_similarity, 2))))
     return tiles
 
 
@@ -99,16 +100,17 @@ def scramble_words(checked: sanity.Cascade, map_name: str, language: str = "en")
     teachers. ``map_name``: e.g. ``"CAM on layer4"``."""
     last = float(checked.similarity[-1])
     verdict = "passes" if last < sanity.PASSES else "fails"
+    number, signed = decimals(language)
     student = " ".join([
         say(language, "teaching.scramble.tested", map=map_name),
-        say(language, f"teaching.scramble.{verdict}", alike=f"{last:+.2f}"),
-        say(language, "teaching.scramble.edges", alike=f"{checked.edge_similarity:+.2f}")])
-    table = "\n".join(f"| {step} | {' + '.join(blocks)} | {alike:+.3f} |"
+        say(language, f"teaching.scramble.{verdict}", alike=signed(last, 2)),
+        say(language, "teaching.scramble.edges", alike=signed(checked.edge_similarity, 2))])
+    table = "\n".join(f"| {step} | {' + '.join(blocks)} | {signed(alike, 3)} |"
                       for step, (blocks, alike) in enumerate(zip(sanity.STEPS,
                                                                  checked.similarity,
                                                                  strict=True), start=1))
     teachers = say(language, "teaching.scramble.teachers", map=map_name, table=table,
-                   edges=f"{checked.edge_similarity:+.3f}", passes=sanity.PASSES)
+                   edges=signed(checked.edge_similarity, 3), passes=number(sanity.PASSES, 1))
     return Words(student, teachers)
 
 

@@ -21,7 +21,7 @@ from cam_core.explain import render
 from cam_core.explain.engine import Explainer, Explanation
 from cam_core.inputs.prepare import Prepared
 from cam_core.serve import views
-from cam_core.serve.catalog import say
+from cam_core.serve.catalog import decimals, say
 from cam_core.serve.views import Words
 
 TILE = 168  # side of one small-multiple tile: the 28×28 input 6× enlarged
@@ -87,8 +87,9 @@ def contrast(result: Explanation, prepared: Prepared, first: int, second: int,
     sure = [views.shown(float(result.probabilities[d])) for d in (first, second)]
     student = say(language, "teaching.contrast.student", title=why_title(first, second, language),
                   first=first, second=second, p_first=sure[0], p_second=sure[1])
+    _, signed = decimals(language)
     teachers = say(language, "teaching.contrast.teachers", first=first, second=second,
-                   gap=f"{gap:+.2f}")
+                   gap=signed(gap, 2))
     return picture, Words(student, teachers)
 
 
@@ -125,19 +126,20 @@ def how_it_works(explainer: Explainer, result: Explanation, top: int = 3,
     score = float(result.logits[target])
     others = np.argsort(-result.logits)
     rival = int(others[1] if others[0] == target else others[0])
+    number, signed = decimals(language)
     if target == result.digit:
         ranking = say(language, "teaching.how.ranking_answer", target=target, rival=rival,
-                      rival_score=f"{float(result.logits[rival]):.1f}")
+                      rival_score=number(float(result.logits[rival]), 1))
     else:
         ranking = say(language, "teaching.how.ranking_other", digit=result.digit,
-                      digit_score=f"{float(result.logits[result.digit]):.1f}")
-    rows = "\n".join(say(language, "teaching.how.row", k=k, lit=f"{pooled[k]:.2f}",
-                         weight=f"{weights[k]:+.3f}", adds=f"{contributions[k]:+.2f}")
+                      digit_score=number(float(result.logits[result.digit]), 1))
+    rows = "\n".join(say(language, "teaching.how.row", k=k, lit=number(pooled[k], 2),
+                         weight=signed(weights[k], 3), adds=signed(contributions[k], 2))
                      for k in order)
     total = float(contributions.sum())
-    student = say(language, "teaching.how.student", target=target, score=f"{score:.1f}",
-                  ranking=ranking, top=top, rows=rows, sum=f"{total:+.2f}", bias=f"{bias:+.2f}",
-                  total=f"{total + bias:.2f}")
-    teachers = say(language, "teaching.how.teachers", target=target, score=f"{score:.2f}",
-                   bias=f"{bias:+.2f}", temperature=f"{explainer.temperature:.2f}")
+    student = say(language, "teaching.how.student", target=target, score=number(score, 1),
+                  ranking=ranking, top=top, rows=rows, sum=signed(total, 2), bias=signed(bias, 2),
+                  total=number(total + bias, 2))
+    teachers = say(language, "teaching.how.teachers", target=target, score=number(score, 2),
+                   bias=signed(bias, 2), temperature=number(explainer.temperature, 2))
     return Words(student, teachers)

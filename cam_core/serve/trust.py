@@ -23,7 +23,7 @@ from cam_core.explain.methods import METHODS
 from cam_core.inputs.prepare import Prepared
 from cam_core.model import calibrate
 from cam_core.model.logits import BATCH_SIZE, logits_of
-from cam_core.serve.catalog import say, say_list
+from cam_core.serve.catalog import decimals, say, say_list
 from cam_core.serve.charts import Chart, bar, kinds, map_name
 from cam_core.serve.views import Words, gpu_note
 
@@ -185,9 +185,10 @@ def trust_words(rows: Sequence[tuple[str, str, float]],
     lines.append(say(language, "teaching.trust.small"))
     if getattr(rows, "gpu_refused", False):
         lines.insert(0, gpu_note(True, language))
-    table = "\n".join(f"| {map_name(label, layer, language)} | {score:+.3f} |"
+    number, signed = decimals(language)
+    table = "\n".join(f"| {map_name(label, layer, language)} | {signed(score, 3)} |"
                       for label, layer, score in methods)
     teachers = say(language, "teaching.trust.teachers", table=table, count=chance.size,
-                   mean=f"{float(chance.mean()):+.3f}", sd=f"{float(chance.std(ddof=1)):.3f}",
-                   high=f"{float(chance.max()):+.3f}", gap=f"{CLEAR_GAP / 2:.3f}")
+                   mean=signed(float(chance.mean()), 3), sd=number(float(chance.std(ddof=1)), 3),
+                   high=signed(float(chance.max()), 3), gap=number(CLEAR_GAP / 2, 3))
     return Words(" ".join(lines), teachers)

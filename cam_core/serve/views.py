@@ -74,12 +74,6 @@ class Panels:
     table: str = ""
 
 
-def percent(probability: float) -> str:
-    """A probability as the app writes it in English: ``"99.9%"``; never ``"100.0%"`` short
-    of 1 (:func:`shown`)."""
-    return f"{100 * shown(probability):.1f}%"
-
-
 def shown(probability: float) -> float:
     """The probability to write with one decimal: at most 0.999 short of 1, so a network
     that is not certain never reads "100.0%"."""

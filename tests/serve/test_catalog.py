@@ -53,3 +53,13 @@ def test_lists_are_joined_the_languages_way():
     assert catalog.say_list("zh", digits) == "4、7和9"
     assert catalog.say_list("ar", digits).count("و") == 2
     assert catalog.say_list("fr", ["4"]) == "4" and catalog.say_list("fr", []) == ""
+
+
+def test_decimals_are_written_the_languages_way():
+    assert catalog.decimal("en", 0.3456, 2) == "0.35"
+    assert catalog.decimal("de", 0.3456, 2, signed=True) == "+0,35"
+    assert catalog.decimal("fr", -1.25, 1).endswith("1,2")  # the language's minus sign
+    assert catalog.decimal("fr", -1.25, 1) != "1,2"
+    assert catalog.decimal("de", -0.0001, 2, signed=True) == "+0,00"  # no "−0,00"
+    number, signed = catalog.decimals("es")
+    assert (number(12.345, 1), signed(0.5, 2)) == ("12,3", "+0,50")

@@ -14,6 +14,7 @@ from conftest import ROOT
 from cam_core.explain import methods, render
 from cam_core.inputs.prepare import prepare, prepare_from_model_input
 from cam_core.serve import hiding, teaching, trust, views
+from cam_core.serve.catalog import say
 
 SEVEN = str(ROOT / "examples" / "pen_7.png")
 # Terms a student text may not use: their plain words are "score", "pattern detector",
@@ -173,7 +174,8 @@ def test_the_curves_are_read_for_the_student_in_plain_words(curves):
     words = hiding.hiding_words(curves, "CAM on layer4")
     step = int(np.argmin(np.abs(curves.hidden - 0.2)))
     for curve in (curves.hottest_first, curves.coldest_first, curves.random_order):
-        assert views.percent(float(curve[step])) in words.student
+        sure = views.shown(float(curve[step]))
+        assert say("en", "describe.chart.percent", p=sure) in words.student
     assert "map of **7** made with CAM on layer4" in words.student
     assert f"average of {len(curves.random_runs)} tries" in words.student
     assert f"took away {round(100 * curves.drop)} points" in words.student
