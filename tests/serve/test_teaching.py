@@ -330,3 +330,11 @@ def test_how_the_heatmap_is_made_adds_up_to_the_score_in_plain_words(explainer, 
         assert term in words.teachers
     assert teaching.how_it_works(explainer, explainer.explain(None)).student.startswith(
         "Draw a digit")
+
+
+def test_the_numbers_for_teachers_are_written_the_readers_way(curves):
+    english = hiding.hiding_words(curves, "CAM on layer4").teachers
+    german = hiding.hiding_words(curves, "CAM auf layer4", language="de").teachers
+    decimals = re.compile(r"\d[.,]\d{3}")  # the scores, three decimals each
+    assert {found[1] for found in decimals.findall(english)} == {"."}
+    assert {found[1] for found in decimals.findall(german)} == {","}
