@@ -38,6 +38,7 @@ CSS = """
 .wall-head .join { font-size: 1.3em; }
 .wall-head .round { font-size: 1.4em; font-weight: bold; color: #d1495b; }
 .wall-summary p { font-size: 1.2em; margin: 4px 0; }
+.wall-summary .question { font-size: 1.4em; margin: 8px 0; }
 .wall-summary .averages, .wall-large .maps { display: flex; flex-wrap: wrap; gap: 8px; }
 .wall-summary figure, .wall-large figure { margin: 0; text-align: center; }
 .wall-summary figure img { width: 120px; height: 120px; }
@@ -164,6 +165,7 @@ def summary_html(summary: Summary | None, language: str, reject_label: str = "Re
     elif summary.fool:
         parts.append(line("fooled_none"))
     if not summary.running:
+        parts.append(_question(summary, language))
         if summary.hardest:
             digits = say_list(language, [say(language, "wall.hardest_one", digit=d, right=r,
                                                  total=n) for d, r, n in summary.hardest])
@@ -175,6 +177,19 @@ def summary_html(summary: Summary | None, language: str, reject_label: str = "Re
             f"{_escape(say(language, 'wall.average', digit=a.digit, count=a.count))}"
             f"</figcaption></figure>" for a in summary.averages) + "</div>")
     return "<div class='wall-summary'>" + "".join(parts) + "</div>"
+
+
+def _question(summary: Summary, language: str) -> str:
+    """The lesson's question for the class under a finished round (docs/lesson.md): how they
+    fooled the network; or which drawings it missed (if any) and where its average map looks."""
+    if summary.fool:
+        asked = [say(language, "wall.question_fool")]
+    else:
+        asked = [say(language, "wall.question_average", digit=summary.digit)]
+        if summary.right < summary.drawings:
+            asked.insert(0, say(language, "wall.question_round", digit=summary.digit))
+    return (f"<p class='question'><b>{_escape(say(language, 'wall.question_label'))}</b> "
+            + " ".join(_escape(q) for q in asked) + "</p>")
 
 
 def large_html(tile: Tile, language: str) -> str:

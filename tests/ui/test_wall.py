@@ -275,3 +275,23 @@ def test_a_class_on_three_phones_and_a_projector(server):
         late.wait_for_selector("#class-notice", state="visible", timeout=60_000)
         assert f"Class {code} has ended" in late.locator("#class-notice").inner_text()
         browser.close()
+
+
+def test_a_finished_round_asks_the_class_the_lessons_question():
+    from cam_core.serve.rounds import Summary
+    from ui import wall_view
+
+    def summary(**changed) -> Summary:
+        given = dict(number=1, digit=4, fool=False, running=False, seconds_left=None,
+                     drawings=3, right=2, fooled=(), hardest=(), averages=())
+        return Summary(**{**given, **changed})
+
+    missed = wall_view.summary_html(summary(), "en")
+    assert say("en", "wall.question_round", digit=4) in missed
+    assert say("en", "wall.question_average", digit=4) in missed
+    all_right = wall_view.summary_html(summary(right=3), "de")
+    assert say("de", "wall.question_average", digit=4) in all_right
+    assert say("de", "wall.question_round", digit=4) not in all_right
+    fooled = wall_view.summary_html(summary(fool=True), "ar")
+    assert say("ar", "wall.question_fool") in fooled
+    assert "question" not in wall_view.summary_html(summary(running=True), "en")
