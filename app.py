@@ -21,6 +21,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import argparse
 import contextlib
 import ctypes
+import functools
 import logging
 
 import gradio as gr
@@ -40,7 +41,8 @@ def build_demo(explainer: Explainer, classroom_url: str | None = None,
     ``classroom_url`` (the address students open), a banner on top gives ``banner_url`` (by
     default that address) and its QR code."""
     classes = classes if classes is not None else Classes()
-    banner = classroom.banner_html(banner_url or classroom_url) if classroom_url else None
+    banner = (functools.partial(classroom.banner_html, banner_url or classroom_url)
+              if classroom_url else None)
     return layout.build(Handlers(Service(explainer, on_answer=classes.tell)), banner=banner,
                         classes=classes, fixed_url=classroom_url)
 

@@ -10,6 +10,7 @@ so that reloading the page keeps the same nickname and tile rather than joining 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -128,8 +129,9 @@ class ClassPage:
     """The callbacks of the student's line and the teachers' fold over ``classes``;
     ``fixed_url``: the address students open (classroom mode), else the browser's."""
 
-    def __init__(self, classes: Classes, fixed_url: str | None = None) -> None:
-        self.classes, self.fixed_url = classes, fixed_url
+    def __init__(self, classes: Classes, fixed_url: str | None = None,
+                 banner: Callable[[str], str] | None = None) -> None:
+        self.classes, self.fixed_url, self.banner = classes, fixed_url, banner
 
     def _shown(self, member: dict, nickname: str, language_code: str) -> tuple:
         code = member["code"]
@@ -149,8 +151,9 @@ class ClassPage:
         join; a wrong or ended code says so. Also hides the classroom banner (teacher's)."""
         asked = request.query_params.get("class") if request else None
         said = page_language.language_of(request)
-        if not asked:
-            return tuple(gr.update() for _ in range(9))
+        if not asked:  # not a student of a class: the classroom banner, in their language
+            banner = gr.update(value=self.banner(said)) if self.banner else gr.update()
+            return (*(gr.update() for _ in range(8)), banner)
         hide_banner = gr.update(visible=False)
         try:
             code = self.classes.exists(asked)

@@ -21,12 +21,13 @@ from collections.abc import Sequence
 import ifaddr
 import segno
 
+from cam_core.serve.catalog import say
+
 EVERYWHERE = ("0.0.0.0", "::", "")  # hosts that mean "all interfaces": no address to give out
 # TEST-NET-1 (RFC 5737): never routed, so "connecting" a UDP socket to it only asks the kernel
 # which local address the default route would use. No packet is sent.
 PROBE = ("192.0.2.1", 9)
-NOTE = ("Anyone on this network can open this page and use the app while it runs "
-        "(no password).")
+NOTE = say("en", "wall.banner_note")  # the page says it in the reader's language
 # In the terminal only: the page is read by students.
 TEACHER_NOTE = NOTE + " Run it on the classroom's network only; stop it (Ctrl+C) after the lesson."
 
@@ -112,15 +113,16 @@ def terminal_text(url: str, others: Sequence[str] = ()) -> str:
             f"Phones and laptops must be on the same network as this computer.\n{also}")
 
 
-def banner_html(url: str) -> str:
+def banner_html(url: str, language: str = "en") -> str:
     """The page's banner in classroom mode: the address, its QR code (inline SVG) and the
-    note."""
+    note, in ``language``."""
     svg = qr_code(url).svg_inline(scale=4, border=2, dark="#000", light="#fff",
                                   title=f"QR code of {url}")
     link = html.escape(url)
     # Inline styles: the banner exists only in classroom mode and keeps page.css out of it.
     return (f"<div class='classroom' style='display:flex;flex-wrap:wrap;gap:1em;"
             f"align-items:center'><div class='classroom-qr'>{svg}</div>"
-            f"<div style='flex:1;min-width:14em'><p style='font-size:1.2em'><b>Open this page "
-            f"on your phone or laptop:</b> <a href='{link}'>{link}</a></p>"
-            f"<p class='warn'>{html.escape(NOTE)}</p></div></div>")
+            f"<div style='flex:1;min-width:14em'><p style='font-size:1.2em'><b>"
+            f"{html.escape(say(language, 'wall.banner_open'))}</b> <a href='{link}'>{link}</a>"
+            f"</p><p class='warn'>{html.escape(say(language, 'wall.banner_note'))}</p></div>"
+            f"</div>")

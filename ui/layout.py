@@ -5,6 +5,7 @@ bar chart · the heatmaps · controls · teaching views. Each section is built b
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import gradio as gr
@@ -36,16 +37,18 @@ def page_css() -> str:
                      for name in ("page.css", "class.css")) + language.PAGE_CSS
 
 
-def build(handlers: Handlers, banner: str | None = None, classes: Classes | None = None,
+def build(handlers: Handlers, banner: Callable[[str], str] | None = None,
+          classes: Classes | None = None,
           fixed_url: str | None = None) -> gr.Blocks:
     """The whole page, wired to ``handlers``; queue set for a class sharing one server.
-    ``banner``: HTML shown first (classroom mode: the address to open, see ui/classroom.py;
-    not to students who came with a class link). ``classes``: the server's classes (the
-    student's class line, the teachers' fold and the wall page, :mod:`ui.class_bar`,
-    :mod:`ui.wall`); ``fixed_url``: the address students open (classroom mode)."""
+    ``banner``: language → the HTML shown first (classroom mode: the address to open, see
+    ui/classroom.py; said again in the reader's language when the page loads; not shown to
+    students who came with a class link). ``classes``: the server's classes (the student's
+    class line, the teachers' fold and the wall page, :mod:`ui.class_bar`, :mod:`ui.wall`);
+    ``fixed_url``: the address students open (classroom mode)."""
     with gr.Blocks(title=language.title(catalog.REFERENCE)) as demo:
         gr.Navbar(visible=False)  # the wall's page is reached by its link only
-        shown_banner = gr.HTML(banner, elem_id="classroom") if banner else None
+        shown_banner = gr.HTML(banner("en"), elem_id="classroom") if banner else None
         with gr.Row(elem_id="language-row"):
             chosen, chooser = language.chooser()
         gr.Markdown(INTRO, elem_id="intro")
@@ -70,7 +73,7 @@ def build(handlers: Handlers, banner: str | None = None, classes: Classes | None
                              plots)
         demo.load(None, js=APP_READY_JS)
         if classes is not None and bar is not None:
-            class_bar.wire(class_bar.ClassPage(classes, fixed_url), bar,
+            class_bar.wire(class_bar.ClassPage(classes, fixed_url, banner), bar,
                            class_bar.teacher_fold(), demo, chosen, shown_banner)
     if classes is not None:
         add_wall_page(demo, classes, fixed_url)

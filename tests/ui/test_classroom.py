@@ -3,10 +3,12 @@ students, and that address as a QR code a phone can read (decoded here with Open
 
 from __future__ import annotations
 
+import functools
 import io
 import ipaddress
 import json
 import sys
+from types import SimpleNamespace
 
 import cv2
 import ifaddr
@@ -14,7 +16,10 @@ import numpy as np
 import pytest
 
 import app
+from cam_core.serve.catalog import say
+from cam_core.serve.classes import Classes
 from ui import classroom
+from ui.class_bar import ClassPage
 
 
 class NoRoute:
@@ -190,3 +195,14 @@ def test_main_prints_the_address_and_qr_code_in_classroom_mode(argv, monkeypatch
     else:
         assert "Anyone on this network" not in printed and "class" not in printed
         assert launched["server_name"] == "127.0.0.1"
+
+
+def test_the_classroom_banner_speaks_the_readers_language():
+    url = "http://192.168.1.23:7860/"
+    german = classroom.banner_html(url, "de")
+    assert say("de", "wall.banner_open") in german and url in german
+    assert "Anyone on this network" not in german
+    page = ClassPage(Classes(), url, functools.partial(classroom.banner_html, url))
+    request = SimpleNamespace(query_params={"lang": "ar"}, headers={})
+    banner = page.on_load(None, request)[-1]
+    assert say("ar", "wall.banner_note") in banner["value"]
