@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 
 from cam_core.serve import tiles
-from cam_core.serve.catalog import say, say_list
+from cam_core.serve.catalog import say, say_list, sentences
 from cam_core.serve.classes import Tile, Wall
 from cam_core.serve.rounds import Summary
 
@@ -189,7 +189,7 @@ def _question(summary: Summary, language: str) -> str:
         if summary.right < summary.drawings:
             asked.insert(0, say(language, "wall.question_round", digit=summary.digit))
     return (f"<p class='question'><b>{_escape(say(language, 'wall.question_label'))}</b> "
-            + " ".join(_escape(q) for q in asked) + "</p>")
+            + _escape(sentences(language, asked)) + "</p>")
 
 
 def large_html(tile: Tile, language: str) -> str:

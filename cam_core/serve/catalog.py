@@ -146,6 +146,16 @@ def decimals(language: str) -> tuple[Callable[[float, int], str], Callable[[floa
             lambda value, places: decimal(language, value, places, signed=True))
 
 
+# Languages that write sentences one after another without a space between them.
+UNSPACED = frozenset({"zh"})
+
+
+def sentences(language: str, parts: list[str]) -> str:
+    """Sentences one after another as ``language`` writes them: a space between them, none in
+    Chinese ("…纸上。还有…"); empty parts left out."""
+    return ("" if language in UNSPACED else " ").join(part for part in parts if part)
+
+
 def say_list(language: str, items: list[str]) -> str:
     """``items`` as a list in ``language`` ("4, 7 and 9"; "4、7和9"; "4 و7 و9"): CLDR's list
     patterns through Babel. ``""`` for no items."""

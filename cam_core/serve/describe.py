@@ -26,7 +26,7 @@ import numpy as np
 
 from cam_core.explain import render
 from cam_core.explain.engine import Explanation
-from cam_core.serve.catalog import say
+from cam_core.serve.catalog import say, sentences
 
 ROWS = ("top", "middle", "bottom")
 COLUMNS = ("left", "centre", "right")
@@ -176,8 +176,9 @@ def describe_map(unit_map: np.ndarray, model_input: np.ndarray, digit: int,
                    on=_on(language, first.on_ink))
     further = next(r for r in ranked if r not in named)
     if further.share >= SOME:
-        text += " " + say(language, "describe.some", where=_where(language, further),
-                          on=_on(language, further.on_ink))
+        text = sentences(language, [text, say(language, "describe.some",
+                                              where=_where(language, further),
+                                              on=_on(language, further.on_ink))])
     return text
 
 

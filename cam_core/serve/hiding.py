@@ -19,7 +19,7 @@ from cam_core.errors import PersonError
 from cam_core.explain import render, road
 from cam_core.explain.engine import Explainer, Explanation
 from cam_core.inputs.fit import MNIST_MEAN, MNIST_STD, to_tensor
-from cam_core.serve.catalog import decimals, say
+from cam_core.serve.catalog import decimals, say, sentences
 from cam_core.serve.charts import Chart, kinds, line
 from cam_core.serve.trust import CLEAR_GAP, RANDOM_MAPS, map_over_input, road_scores
 from cam_core.serve.views import Words, gpu_note
@@ -214,9 +214,10 @@ def hiding_words(curves: HidingCurves, map_name: str, language: str = "en") -> W
         say(language, "teaching.hide.hottest", p=_sure(hot)),
         say(language, "teaching.hide.coldest", p=_sure(cold)),
         say(language, "teaching.hide.random", p=_sure(chance), count=runs), "",
-        say(language, f"teaching.hide.{key}", count=runs) + " " + say(
-            language, "teaching.hide.whole", drop=round(100 * curves.drop), count=runs,
-            low=round(100 * float(drops.min())), high=round(100 * float(drops.max())))])
+        sentences(language, [
+            say(language, f"teaching.hide.{key}", count=runs),
+            say(language, "teaching.hide.whole", drop=round(100 * curves.drop), count=runs,
+                low=round(100 * float(drops.min())), high=round(100 * float(drops.max())))])])
     number, signed = decimals(language)
     teachers = say(language, "teaching.hide.teachers", score=number(curves.trust, 3), map=map_name,
                    digit=digit, random=signed(curves.random_trust, 3), maps=len(trusts),

@@ -17,7 +17,7 @@ from cam_core.explain import render, sanity
 from cam_core.explain.engine import Explainer, Explanation
 from cam_core.explain.methods import METHODS
 from cam_core.inputs.fit import to_tensor
-from cam_core.serve.catalog import decimals, say
+from cam_core.serve.catalog import decimals, say, sentences
 from cam_core.serve.charts import Chart, line
 from cam_core.serve.views import Words
 
@@ -101,7 +101,7 @@ def scramble_words(checked: sanity.Cascade, map_name: str, language: str = "en")
     last = float(checked.similarity[-1])
     verdict = "passes" if last < sanity.PASSES else "fails"
     number, signed = decimals(language)
-    student = " ".join([
+    student = sentences(language, [
         say(language, "teaching.scramble.tested", map=map_name),
         say(language, f"teaching.scramble.{verdict}", alike=signed(last, 2)),
         say(language, "teaching.scramble.edges", alike=signed(checked.edge_similarity, 2))])

@@ -23,7 +23,7 @@ from cam_core.explain.methods import METHODS
 from cam_core.inputs.prepare import Prepared
 from cam_core.model import calibrate
 from cam_core.model.logits import BATCH_SIZE, logits_of
-from cam_core.serve.catalog import decimals, say, say_list
+from cam_core.serve.catalog import decimals, say, say_list, sentences
 from cam_core.serve.charts import Chart, bar, kinds, map_name
 from cam_core.serve.views import Words, gpu_note
 
@@ -191,4 +191,4 @@ def trust_words(rows: Sequence[tuple[str, str, float]],
     teachers = say(language, "teaching.trust.teachers", table=table, count=chance.size,
                    mean=signed(float(chance.mean()), 3), sd=number(float(chance.std(ddof=1)), 3),
                    high=signed(float(chance.max()), 3), gap=number(CLEAR_GAP / 2, 3))
-    return Words(" ".join(lines), teachers)
+    return Words(sentences(language, lines), teachers)

@@ -63,3 +63,8 @@ def test_decimals_are_written_the_languages_way():
     assert catalog.decimal("de", -0.0001, 2, signed=True) == "+0,00"  # no "−0,00"
     number, signed = catalog.decimals("es")
     assert (number(12.345, 1), signed(0.5, 2)) == ("12,3", "+0,50")
+
+
+def test_sentences_follow_one_another_as_the_language_writes_them():
+    assert catalog.sentences("en", ["One.", "", "Two."]) == "One. Two."
+    assert catalog.sentences("zh", ["一。", "二。"]) == "一。二。"
