@@ -97,7 +97,7 @@ def class_bar() -> ClassBar:
         line = gr.Markdown(elem_id="class-line")
         prompt = gr.Markdown(elem_id="class-prompt")
         # Folded: on a phone the pad stays on the first screen.
-        with gr.Accordion(_label("nickname_label") + " · " + _label("leave"), open=False,
+        with gr.Accordion(_label("class_more"), open=False,
                           elem_id="class-more"), gr.Row(equal_height=True):
             nickname = gr.Textbox(label=_label("nickname_label"), max_lines=1, max_length=24,
                                   scale=3, min_width=160, elem_id="class-nickname")

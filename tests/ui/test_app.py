@@ -352,3 +352,20 @@ def test_build_demo_over_any_explainer(untrained):
     """The page is built over the explainer it is given (tests, other weights): no global."""
     demo = app.build_demo(untrained)
     assert demo.title == "What does the network look at?"
+
+
+def test_every_translated_label_is_a_whole_label(untrained):
+    """Gradio's front end translates a label that *is* one catalog key (``gr.I18n``); a key
+    joined with other text would reach the reader as raw ``__i18n__{…}`` code."""
+    import app
+
+    whole = re.compile(r"__i18n__\{[^{}]*\}")
+    found = []
+    for component in app.build_demo(untrained).get_config_file()["components"]:
+        for name, value in component["props"].items():
+            texts = [value] if isinstance(value, str) else [
+                str(choice[0]) for choice in value if isinstance(choice, list | tuple)
+            ] if name == "choices" and value else []
+            found += [(name, text) for text in texts
+                      if "__i18n__" in text and not whole.fullmatch(text)]
+    assert found == []
