@@ -139,8 +139,7 @@ class WallHandlers:
         code = request.query_params.get("class")
         key = request.query_params.get("key")
         try:
-            if not key:
-                code = self.classes.exists(code)
+            if not key:  # a wall without its key: the same sentence, whatever the code
                 return (None, -1, wall_view.refused_html(say(said, "wall.no_wall_key")),
                         gr.update(visible=False), gr.Timer(active=False), *[gr.update()] * 3)
             self.classes.wall(code, key)

@@ -122,11 +122,14 @@ class Room:
 def clean_code(text: str | None) -> str:
     """A code as typed or read aloud: upper case, spaces and dashes dropped.
 
-    Raises: ClassError (``bad_code``) when it is not 4 of :data:`LETTERS`.
+    Raises: ClassError ``bad_code`` when it is not 4 letters; ``no_class`` when it is 4 letters
+    of which some are never in a code (no class has it: "ZZZZ", "ABCD").
     """
     code = re.sub(r"[\s\-_.]", "", str(text or "")).upper()
-    if len(code) != CODE_LENGTH or any(c not in LETTERS for c in code):
+    if len(code) != CODE_LENGTH or not (code.isascii() and code.isalpha()):
         raise ClassError("bad_code")
+    if any(c not in LETTERS for c in code):
+        raise ClassError("no_class", code=code)
     return code
 
 

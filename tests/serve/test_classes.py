@@ -71,7 +71,9 @@ def test_codes_are_four_letters_without_look_alikes_and_are_read_leniently(class
     assert clean_code(f" {code[:2].lower()}-{code[2:]} ") == code
     assert classes.exists(code.lower()) == code
     assert "4 letters" in refused("bad_code", classes.exists, "AB")
-    assert "4 letters" in refused("bad_code", classes.exists, "ABCD")  # B is not a code letter
+    assert "4 letters" in refused("bad_code", classes.exists, "AB1D")
+    # Four letters, one never used in codes (B): simply no such class.
+    assert "ABCD" in refused("no_class", classes.exists, "abcd")
     missing = next(c for c in ("ACDE", "ACDF", "ACDH", "ACDJ", "ACDK", "ACDM")
                    if c not in codes)
     assert missing in refused("no_class", classes.join, missing)

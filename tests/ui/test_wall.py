@@ -70,11 +70,13 @@ def test_the_wall_needs_the_teachers_key():
     started = classes.start()
     wall = WallHandlers(classes)
     for query, key in (({"class": started.code}, "wall.no_wall_key"),
+                       ({}, "wall.no_wall_key"),  # a bare /wall: the teacher's sentence
+                       ({"class": "ZZZZ", "key": started.key}, "wall.no_class"),
                        ({"class": started.code, "key": "guess"}, "wall.wrong_key"),
                        ({"class": "ACDE", "key": started.key}, "wall.no_class")):
         where, _, refused, board, *_ = wall.on_load("answer", request(query))
         assert where is None and board == {"__type__": "update", "visible": False}
-        assert say("en", key, code=query["class"]) in refused.replace("&#x27;", "'")
+        assert say("en", key, code=query.get("class")) in refused.replace("&#x27;", "'")
     where, version, refused, board, *_, grid, _ = wall.on_load(
         "answer", request({"class": started.code, "key": started.key}))
     assert where["url"] == f"http://school.example:7860/?class={started.code}"
