@@ -184,14 +184,18 @@ def describe_map(unit_map: np.ndarray, model_input: np.ndarray, digit: int,
 
 def describe(result: Explanation, language: str = "en") -> str:
     """The heatmap of ``result`` in words (:func:`describe_map`); for a blank input the
-    catalog's ``describe.blank``.
+    catalog's ``describe.blank``; "" for a refused one (its message says why).
 
     The map is read from ``result.target_map`` scaled min–max and brought to 28×28 as the
     engine does for ``cam_model``, so the words do not depend on the colour map chosen (a
     diverging one centres ``cam_model`` on zero instead).
     """
     if result.digit is None or result.target is None:
-        return say(language, "describe.blank")
+        # Refused input (a speck, a damaged file) has its own message saying what to do; a
+        # second sentence saying "nothing is drawn" would contradict it.
+        key = getattr(result.message, "key", None)
+        refused = key != "inputs.blank" if key else bool(result.message)
+        return "" if refused else say(language, "describe.blank")
     raw = np.asarray(result.target_map, np.float32)
     if float(raw.max() - raw.min()) < FLAT:
         return say(language, "describe.flat", digit=result.target)

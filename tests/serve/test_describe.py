@@ -144,3 +144,9 @@ def test_the_colour_key_runs_from_less_to_more_evidence_in_the_maps_own_colours(
         r"<span>([^<]*)</span>", signed) == ["evidence against", "none", "evidence for"]
     with pytest.raises(ValueError):
         describe.legend("rainbow")
+
+
+def test_a_refused_speck_gets_its_own_message_and_no_contradicting_sentence(explainer):
+    speck = explainer.explain(Service(explainer).read(Pad(_pad([(200, 200), (203, 201)]))))
+    assert speck.digit is None and speck.message.key == "inputs.too_small"
+    assert describe.describe(speck) == ""
