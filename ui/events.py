@@ -138,6 +138,8 @@ def _wire_teaching(handlers: Handlers, on_screen: list,
     why = teaching.by_name()["why_not"]  # answered at once when its tab opens, with its digits
     events.append(teaching.why_tab.select(handlers.why_open, [*on_screen, *why.inputs],
                                           why.outputs, **PRIVATE))
+    # Opening it counts as asking: it runs again on each new drawing, as a button's view does.
+    teaching.why_tab.select(lambda: "why_not", None, teaching.asked, queue=False, **PRIVATE)
     return events
 
 

@@ -159,3 +159,17 @@ def test_a_pen_up_queues_the_answer_only_and_sends_no_upload(explainer):
                 reached.add(output)
                 followed += [d for d in config["dependencies"] if d["backend_fn"]
                              and _on(d, output, "change")]
+
+
+def test_the_why_not_view_opened_by_its_tab_runs_again_on_a_new_drawing(page):
+    shown, calls = page
+    shown.pen_up(SEVEN)
+    tab = next(number for number, block in shown.demo.blocks.items()
+               if any(f.name == "why_open" and (number, "select") in f.targets
+                      for f in shown.demo.fns.values()))
+    shown.fire(tab, "select")  # the tab answers at once, without its button
+    opened = len(calls["why_not"])
+    shown.pen_up(ONE)
+    assert len(calls["why_not"]) == opened + 1
+    source, drawing, *_ = calls["why_not"][-1]
+    assert (source, drawing) == ("draw", ONE)
