@@ -204,9 +204,24 @@ class ClassPage:
         key = "wall.fool_prompt" if current.fool else "wall.round_prompt"
         return "**" + say(language_code, key, number=current.number, digit=current.digit) + "**"
 
-    def on_tick(self, member: dict | None, said: str) -> str:
-        """Every few seconds in a class: the round's prompt, in the page's language."""
-        return self.prompt(member, said)
+    def on_tick(self, member: dict | None, said: str) -> tuple:
+        """Every few seconds in a class: the round's prompt, in the page's language; once the
+        class has ended (or expired), the class line goes and one sentence says so."""
+        if member:
+            try:
+                self.classes.exists(member["code"])
+            except ClassError as error:
+                return self._out(error.said(said))
+        return (*(gr.skip() for _ in range(5)), self.prompt(member, said), gr.skip(),
+                gr.skip())
+
+    def on_language(self, member: dict | None, said: str) -> tuple:
+        """The page's language changed: the class line and the prompt said again in it."""
+        if not member:
+            return gr.skip(), gr.skip()
+        line = say(said, "wall.joined", code=member["code"],
+                   nickname=html.escape(member.get("nickname", "")))
+        return line, self.prompt(member, said)
 
     def on_start(self, said: str, request: gr.Request) -> str:
         """"Start a class" pressed: the links, the key shown this once."""
@@ -231,6 +246,8 @@ def wire(page: ClassPage, bar: ClassBar, fold: TeacherFold, demo: gr.Blocks,
     bar.rename.click(page.on_rename, [bar.member, bar.nickname, language], shown, **private)
     bar.nickname.submit(page.on_rename, [bar.member, bar.nickname, language], shown, **private)
     bar.leave.click(page.on_leave, [bar.member, language], shown, **private)
-    bar.tick.tick(page.on_tick, [bar.member, language], bar.prompt, show_progress="hidden",
+    bar.tick.tick(page.on_tick, [bar.member, language], shown, show_progress="hidden",
                   **private)
+    language.change(page.on_language, [bar.member, language], [bar.line, bar.prompt],
+                    show_progress="hidden", **private)
     fold.start.click(page.on_start, language, fold.started, api_name="class_start", **hidden)

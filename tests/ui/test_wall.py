@@ -297,3 +297,19 @@ def test_a_finished_round_asks_the_class_the_lessons_question():
     fooled = wall_view.summary_html(summary(fool=True), "ar")
     assert say("ar", "wall.question_fool") in fooled
     assert "question" not in wall_view.summary_html(summary(running=True), "en")
+
+
+def test_the_class_line_follows_the_language_and_goes_when_the_class_ends():
+    classes = Classes()
+    started = classes.start()
+    page = ClassPage(classes)
+    member = page.on_load(None, request({"class": started.code}))[0]
+    line, prompt = page.on_language(member, "de")
+    assert prompt == ""  # no round yet
+    assert line == say("de", "wall.joined", code=started.code, nickname=member["nickname"])
+    assert page.on_tick(member, "de")[2] == {"__type__": "update"}  # still in: box untouched
+    classes.end(started.code, started.key)
+    gone, _, box, line, *_, notice, timer = page.on_tick(member, "de")
+    assert gone is None and box["visible"] is False and line == ""
+    assert notice["value"] == say("de", "wall.class_ended", code=started.code)
+    assert notice["visible"] and timer.active is False
