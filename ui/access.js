@@ -88,20 +88,25 @@
     }
   }
 
+  // Each part's heading, made once and renamed when the page's language changes.
   function headings() {
     for (const [selector, key, where] of HEADINGS) {
       const part = document.querySelector(selector);
-      if (!part || part.dataset.heading || !WORDS[key]) continue;
-      const heading = document.createElement('h2');
-      heading.className = 'visually-hidden';
-      heading.textContent = WORDS[key];
-      if (where === 'in') part.prepend(heading); else part.before(heading);
-      part.dataset.heading = 'true';
+      if (!part || !WORDS[key]) continue;
+      let heading = document.querySelector(`h2[data-heading-for="${selector}"]`);
+      if (!heading) {
+        heading = document.createElement('h2');
+        heading.className = 'visually-hidden';
+        heading.dataset.headingFor = selector;
+        if (where === 'in') part.prepend(heading); else part.before(heading);
+      }
+      if (heading.textContent !== WORDS[key]) heading.textContent = WORDS[key];
     }
   }
 
-  // The drawing pad's buttons in the page's language (their text, and the names screen
-  // readers say); set only when they differ, so this makes no change of its own to react to.
+  // The drawing pad's words in the page's language: its buttons (their text, and the names
+  // screen readers say), the canvas's name, the keys' help and what is said as the pen goes
+  // down and up; set only when they differ, so this makes no change of its own to react to.
   function pad() {
     const set = (selector, text, name) => {
       const button = document.querySelector(`#sketch ${selector}`);
@@ -111,6 +116,20 @@
         button.setAttribute('aria-label', name);
       }
     };
+    const canvas = document.querySelector('#sketch canvas');
+    if (canvas && canvas.getAttribute('aria-label') !== WORDS.pad_label) {
+      canvas.setAttribute('aria-label', WORDS.pad_label);
+    }
+    const help = document.querySelector('#sketch .pen-keys');
+    if (help && help.textContent !== WORDS.pad_keys) help.textContent = WORDS.pad_keys;
+    const status = document.querySelector('#sketch .pen-said');
+    if (status) {  // pad.js says these as the pen goes down and up
+      const said = {[status.dataset.down]: WORDS.pen_down, [status.dataset.up]: WORDS.pen_up};
+      if (status.dataset.down !== WORDS.pen_down) status.dataset.down = WORDS.pen_down;
+      if (status.dataset.up !== WORDS.pen_up) status.dataset.up = WORDS.pen_up;
+      const now = said[status.textContent];  // said last in the language before: say it anew
+      if (now && status.textContent !== now) status.textContent = now;
+    }
     set('[data-tool="pen"]', WORDS.pad_pen);
     set('[data-tool="eraser"]', WORDS.pad_eraser);
     set('[data-action="undo"]', WORDS.pad_undo, WORDS.pad_undo_name);

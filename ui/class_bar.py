@@ -93,7 +93,9 @@ def class_bar() -> ClassBar:
     member = gr.State(None)
     saved = gr.BrowserState(None, storage_key="digit-cam-class")
     notice = gr.Markdown(visible=False, elem_id="class-notice")
-    with gr.Group(visible=False, elem_id="class-bar") as box:
+    # The id on a Column around the grey Group: Gradio's Group puts its elem_id on two nested
+    # <div>s, and an id must be unique in the page.
+    with gr.Column(visible=False, elem_id="class-bar") as box, gr.Group():
         line = gr.Markdown(elem_id="class-line")
         prompt = gr.Markdown(elem_id="class-prompt")
         # Folded: on a phone the pad stays on the first screen.

@@ -71,6 +71,7 @@ PAGE_CSS = """
   width: auto; min-width: 0; }
 #language { width: 9.5rem; }
 #intro h1 { padding-inline-end: 10rem; }
+#intro { min-height: 3rem; }  /* a one-line title ("网络在看哪里？") still clears the chooser */
 [dir="rtl"] #intro, [dir="rtl"] #intro h1 { text-align: right; }
 [dir="rtl"] [dir="ltr"] { direction: rtl; }
 [dir="rtl"] #sketch, [dir="rtl"] #sketch *, [dir="rtl"] #pad-heat, [dir="rtl"] #pad-heat *,

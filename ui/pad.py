@@ -47,18 +47,19 @@ HERE = Path(__file__).resolve().parent
 HEAT_EVENT = "digit-cam:pad-heat"  # the DOM event that carries a heatmap to the pad
 HEAT_JS = f"""watch('value', () => document.dispatchEvent(
   new CustomEvent('{HEAT_EVENT}', {{detail: props.value}})));"""
-# The pad's words for screen readers and keyboards (catalog ``access``), put into the template.
+# The pad's words for screen readers and keyboards (catalog ``access``), put into the template
+# in English; ui/access.js says them in the page's language (<html lang>) and on each change.
 WORDS = {name: html.escape(say(REFERENCE, f"access.{name}"), quote=True)
          for name in ("pad_label", "pad_keys", "pen_down", "pen_up")}
 TEMPLATE = """<div class="pen-pad">
 <div class="pen-paper">
 <img class="pen-heat" alt="" hidden>
-<p class="pen-answer" aria-hidden="true" hidden></p>
+<p class="pen-answer" dir="auto" aria-hidden="true" hidden></p>
 <canvas width="${side}" height="${side}" role="application" tabindex="0"
   style="touch-action: none" aria-label="PAD_LABEL" aria-describedby="pen-keys"></canvas>
 <div class="pen-cursor" aria-hidden="true" hidden></div>
 </div>
-<p id="pen-keys" class="pen-keys">PAD_KEYS</p>
+<p id="pen-keys" class="pen-keys" dir="auto">PAD_KEYS</p>
 <p class="pen-said" role="status" data-down="PEN_DOWN" data-up="PEN_UP"></p>
 <div class="pen-tools">
 <button type="button" data-tool="pen" aria-pressed="true">✏ Pen</button>

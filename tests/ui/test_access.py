@@ -156,6 +156,48 @@ def test_a_seven_drawn_with_the_keyboard_alone_is_answered_in_the_live_region(se
         browser.close()
 
 
+@pytest.mark.slow
+def test_the_pads_words_and_the_headings_follow_the_chosen_language(server):
+    """An English browser opening ?lang=es: the pad's name, its keys' help (which says where
+    the pen starts) and what is said as the pen goes down and up are Spanish, and so are the
+    parts' headings; the chooser switches all of them to German."""
+    from cam_core.serve.catalog import say
+
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        page = browser.new_page(locale="en-US", viewport={"width": 1280, "height": 800})
+        page.goto(server + "?lang=es")
+        page.wait_for_selector("#sketch canvas[data-ready]", timeout=60_000)
+        page.wait_for_function("() => document.documentElement.lang === 'es'", timeout=30_000)
+        said = {}
+        for language in ("es", "de"):
+            if language == "de":
+                page.locator("#language input").click()
+                page.get_by_role("option", name="Deutsch").click()
+                page.wait_for_function("() => document.documentElement.lang === 'de'",
+                                       timeout=30_000)
+            words = {key: say(language, f"access.{key}") for key in (
+                "pad_label", "pad_keys", "pen_down", "pen_up", "draw_heading")}
+            page.wait_for_function(
+                "(name) => document.querySelector('#sketch canvas')"
+                ".getAttribute('aria-label') === name", arg=words["pad_label"], timeout=30_000)
+            page.locator("#sketch canvas").focus()
+            page.keyboard.press("Enter")
+            down = page.locator("#sketch .pen-said").inner_text()
+            page.keyboard.press("Escape")
+            said[language] = {
+                "pad_label": page.locator("#sketch canvas").get_attribute("aria-label"),
+                "pad_keys": page.locator("#pen-keys").inner_text(),  # shown while focused
+                "pen_down": down, "pen_up": page.locator("#sketch .pen-said").inner_text(),
+                "draw_heading": page.locator("h2").all_inner_texts()[0]}
+            assert said[language] == words
+        browser.close()
+    assert "centro" in said["es"]["pad_keys"] and "Mitte" in said["de"]["pad_keys"]
+    assert said["es"]["draw_heading"] == "Tu número"
+    assert said["de"]["draw_heading"] == "Deine Ziffer"
+
+
 def test_the_pages_script_carries_the_catalogs_words_safely():
     """The script for screen readers and keyboards gets its words from the catalog, as a
     JavaScript literal that no word can end early (no "</script>" inside)."""

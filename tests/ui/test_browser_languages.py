@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from browser import HEADLINE_DIGIT, draw, launch_chromium
+from conftest import ARTIFACTS
 
 from cam_core.serve import catalog
 
@@ -91,3 +92,59 @@ def test_the_chooser_and_the_address_switch_every_sentence(server):
             timeout=30_000)
         assert page.get_by_role("tab", name="Dibujar").is_visible()
         browser.close()
+
+
+TOOLS = """() => [...document.querySelectorAll('#sketch .pen-tools button')].map(b => {
+  const box = b.getBoundingClientRect();
+  return [Math.round(box.top), b.scrollWidth <= b.clientWidth]; })"""
+# Where the badge's "%" and the number before it are drawn: [left, right] of each, CSS pixels.
+PERCENT = """() => { const text = document.querySelector('#sketch .pen-answer').firstChild;
+  const at = (start, end) => { const r = document.createRange(); r.setStart(text, start);
+    r.setEnd(text, end); const box = r.getBoundingClientRect(); return [box.left, box.right]; };
+  const found = text.textContent.match(/([0-9.,]+)%/);
+  const start = found.index, end = start + found[1].length;
+  return [at(end, end + 1), at(start, end)]; }"""
+
+
+@pytest.mark.slow
+def test_on_a_phone_the_pad_fits_every_language_and_arabic_keeps_its_percent_sign(server):
+    """390×844: the pad's four tools stay on one row in all nine languages, none cut off;
+    in Arabic the answer on the pad keeps "%" beside its number (right to left: on its left)."""
+    from browser import start_class
+
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                      has_touch=True, device_scale_factor=2)
+        page = context.new_page()
+        rows = {}
+        for language in catalog.LANGUAGES:
+            page.goto(f"{server}?lang={language}")
+            page.wait_for_selector(READY, timeout=60_000)
+            page.wait_for_function(
+                "(name) => document.querySelector('#sketch [data-action=clear]')"
+                ".textContent === name", arg=catalog.say(language, "access.pad_clear"),
+                timeout=30_000)
+            rows[language] = page.evaluate(TOOLS)
+        page.locator("#sketch canvas").scroll_into_view_if_needed()
+        draw(page, SEVEN)  # the last language: Arabic
+        page.wait_for_function(
+            "() => document.querySelector('#sketch .pen-answer')?.textContent.includes('%')"
+            " && !document.querySelector('#sketch .pen-answer').hidden", timeout=60_000)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.locator("#sketch").screenshot(path=str(ARTIFACTS / "pad_arabic_phone.png"))
+        percent, number = page.evaluate(PERCENT)
+        # A class's line, under the title in every language, clear of the language chooser.
+        _, link, _ = start_class(context, server)
+        page.goto(link + "&lang=zh")  # the shortest title: one line
+        page.locator("#class-bar").wait_for(timeout=30_000)
+        page.wait_for_function("() => document.documentElement.lang === 'zh'", timeout=30_000)
+        chooser, bar = (page.locator(s).bounding_box() for s in ("#language-row", "#class-bar"))
+        bars = page.locator("[id=class-bar]").count()
+        browser.close()
+    assert list(catalog.LANGUAGES)[-1] == "ar"
+    for language, row in rows.items():
+        assert len({top for top, _ in row}) == 1 and all(fits for _, fits in row), (language, row)
+    assert abs(percent[1] - number[0]) < 2  # "%" touches its number, on the number's left
+    assert bars == 1 and bar["y"] >= chooser["y"] + chooser["height"]
