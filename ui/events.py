@@ -65,13 +65,14 @@ def wire(handlers: Handlers, given: InputSection, answer: AnswerSection, maps: M
     # Explain only while a map waits for it (a slow method), so it never seems to do nothing.
     controls.method.change(handlers.explain_shown, controls.method, given.explain_button,
                            queue=False, **PRIVATE)
-    _wire_new_input(handlers, given, controls, teaching, cancels=[explaining, *teaching_clicks])
+    _wire_new_input(handlers, given, controls, teaching, language,
+                    cancels=[explaining, *teaching_clicks])
     api.button.click(handlers.explain, api.inputs, api.outputs, api_name="explain",
                      batch=True, max_batch_size=MAX_BATCH)
 
 
 def _wire_new_input(handlers: Handlers, given: InputSection, controls: Controls,
-                    teaching: TeachingViews, cancels: list) -> None:
+                    teaching: TeachingViews, language: gr.State, cancels: list) -> None:
     """A new drawing, upload or tab: the experiment the student opened last runs again on the
     new input (so a student can draw, look, draw again); every other view empties, so none
     shows the previous input's result.
@@ -123,6 +124,10 @@ def _wire_new_input(handlers: Handlers, given: InputSection, controls: Controls,
     for tab in (given.draw_tab, given.upload_tab):
         tab.select(emptier(), None, list(emptied), queue=False, show_progress="hidden",
                    **PRIVATE)
+    # Another language: the experiments' words were in the old one; they start empty (the
+    # next drawing runs the open one again, in the new language).
+    language.change(emptier(), None, list(emptied), queue=False, show_progress="hidden",
+                    cancels=cancels, **PRIVATE)
 
 
 def _wire_teaching(handlers: Handlers, on_screen: list,
