@@ -65,7 +65,7 @@ def started_html(base: str, code: str, key: str, language_code: str = "en") -> s
         f"**{code}**", f"<b>{code}</b>")
     return (f"<div class='class-started'><p>{started}</p>"
             f"<div style='display:flex;gap:1em;flex-wrap:wrap;align-items:center'>"
-            f"{qr_svg(student, 4)}<p style='font-size:1.2em'>{said['students_link']}: "
+            f"{qr_svg(student, 4)}<p style='font-size:1.2em'>{said['students_link']} "
             f"<a href='{html.escape(student)}' id='class-student-link'>"
             f"{html.escape(student)}</a></p></div>"
             f"<p>{said['teacher_link']}<br><a href='{html.escape(teacher)}' target='_blank' "

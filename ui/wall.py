@@ -59,6 +59,7 @@ class WallPage:
     end_round: gr.Button
     summary: gr.HTML
     tick: gr.Timer
+    rounds: gr.Accordion  # the rounds' settings, folded away once a round starts
 
     @property
     def screen(self) -> list:
@@ -75,7 +76,7 @@ def wall_section() -> WallPage:
         header = gr.HTML(css_template=wall_view.CSS, js_on_load=None, elem_id="wall-header")
         summary = gr.HTML(css_template=wall_view.CSS, js_on_load=wall_view.ON_CLICK,
                           elem_id="wall-summary")
-        with gr.Accordion(_label("rounds_title"), open=False, elem_id="wall-rounds"):
+        with gr.Accordion(_label("rounds_title"), open=False, elem_id="wall-rounds") as rounds:
             with gr.Row(equal_height=True):
                 digit = gr.Radio([str(d) for d in range(10)], value="4",
                                  label=_label("round_digit"), scale=3, elem_id="wall-digit")
@@ -83,15 +84,15 @@ def wall_section() -> WallPage:
                 timer = gr.Radio([(_label("timer_off") if s == 0 else str(s), s)
                                   for s in TIMER_CHOICES], value=0, label=_label("timer_label"),
                                  scale=2, elem_id="wall-timer")
-            with gr.Row():
-                start_round = gr.Button(_label("start_round"), variant="primary",
-                                        elem_id="wall-start-round")
-                end_round = gr.Button(_label("end_round"), elem_id="wall-end-round")
+            start_round = gr.Button(_label("start_round"), variant="primary",
+                                    elem_id="wall-start-round")
         with gr.Row(equal_height=True):
             group = gr.Radio([(_label("by_answer"), wall_view.BY_ANSWER),
                               (_label("by_round"), wall_view.BY_ROUND)],
                              value=wall_view.BY_ANSWER, label=_label("group_by"), scale=2)
             photos = gr.Checkbox(False, label=_label("show_photos"), scale=1)
+            # Outside the rounds' fold, which closes when a round starts.
+            end_round = gr.Button(_label("end_round"), scale=1, elem_id="wall-end-round")
             qr_button = gr.Button(_label("big_qr"), scale=1, elem_id="wall-qr-button")
             clear = gr.Button(_label("clear"), scale=1, elem_id="wall-clear")
             end = gr.Button(_label("end_class"), variant="stop", scale=1, elem_id="wall-end")
@@ -108,7 +109,7 @@ def wall_section() -> WallPage:
     tick = gr.Timer(TICK_S, active=False)
     return WallPage(where, shown, refused, board, header, group, photos, qr_button, clear, end,
                     confirm, sure, keep, qr, large, close, grid, digit, fool, timer,
-                    start_round, end_round, summary, tick)
+                    start_round, end_round, summary, tick, rounds)
 
 
 class WallHandlers:
@@ -256,6 +257,9 @@ def add_wall_page(demo: gr.Blocks, classes: Classes, fixed_url: str | None = Non
         wall.start_round.click(
             lambda w, b, d, f, s: handlers.act(w, b, "start_round", d, f, s or None),
             [*both, wall.digit, wall.fool, wall.timer], wall.screen, **PRIVATE)
+        # The projector then shows the round's line and the drawings, not the settings.
+        wall.start_round.click(lambda: gr.update(open=False), None, wall.rounds, queue=False,
+                               **PRIVATE)
         wall.end_round.click(lambda w, b: handlers.act(w, b, "end_round"), both, wall.screen,
                              **PRIVATE)
         # No fade over the projected wall while a click's answer comes (a fraction of a second).

@@ -195,7 +195,7 @@ def _question(summary: Summary, language: str) -> str:
 def large_html(tile: Tile, language: str) -> str:
     """A tile's large view: its picture and its ten class maps on one scale."""
     answer = (say(language, "wall.group_not_digit") if tile.not_a_digit else str(tile.answer))
-    maps = tiles.ten_maps(tile.model_input, tile.class_cams, tile.probabilities)
+    maps = tiles.ten_maps(tile.model_input, tile.class_cams, tile.probabilities, language)
     words = say(language, "wall.large_view", nickname=tile.nickname, answer=answer)
     return (f"<div class='wall-large'><p>{_escape(words)}</p>"
             f"<div class='maps'><figure><img src='{tiles.data_url(tile.picture)}' alt=''>"

@@ -17,6 +17,8 @@ import numpy as np
 
 from cam_core.explain import render
 from cam_core.explain.engine import Explanation
+from cam_core.serve.catalog import say
+from cam_core.serve.views import shown
 
 TILE_SIDE = 160  # a wall tile: 6 across at 1366 px, 9 at 1920
 MAP_SIDE = 168  # a large-view or average-map picture: the 28×28 model frame 6× enlarged
@@ -86,19 +88,21 @@ def unit_cams(class_cams: np.ndarray) -> np.ndarray:
 
 
 def ten_maps(model_input: np.ndarray, class_cams: np.ndarray, probabilities: np.ndarray,
-             ) -> list[tuple[np.ndarray, str]]:
+             language: str = "en") -> list[tuple[np.ndarray, str]]:
     """The large view's ten maps, one per digit, on one shared scale (zero evidence to the
     largest value of any map, so a digit without evidence shows no colour).
 
     Args:
         model_input: ``(28, 28)`` uint8; class_cams: ``(10, 7, 7)`` float raw CAMs;
         probabilities: ``(10,)`` float in [0, 1].
-    Returns: ten ``((MAP_SIDE, MAP_SIDE, 3) uint8 RGB, caption "d: p%")``.
+    Returns: ten ``((MAP_SIDE, MAP_SIDE, 3) uint8 RGB, caption "d: p%")``, the percentage
+    written as ``language`` writes it ("7: 99,9 %"), never 100% short of 1.
     """
     cams = np.asarray(class_cams, np.float32)
     high = max(float(cams.max()), 0.0)
     return [(model_tile(model_input, render.normalize_map(cam, "shared", 0.0, high)),
-             f"{digit}: {min(100 * float(probabilities[digit]), 99.9):.1f}%")
+             f"{digit}: " + say(language, "describe.chart.percent",
+                                p=shown(float(probabilities[digit]))))
             for digit, cam in enumerate(cams)]
 
 

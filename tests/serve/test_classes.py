@@ -150,6 +150,8 @@ def test_the_latest_answer_is_the_tile_and_the_version_changes_only_on_change(cl
     assert (tile.picture[80, 80] == 160).all()  # the overlay, fitted
     maps = tiles.ten_maps(tile.model_input, tile.class_cams, tile.probabilities)
     assert len(maps) == 10 and maps[8][1] == "8: 91.0%"
+    french = tiles.ten_maps(tile.model_input, tile.class_cams, tile.probabilities, "fr")
+    assert french[8][1] == "8: 91,0\xa0%"  # French writes its percent sign apart
     assert maps[8][0].shape == (tiles.MAP_SIDE, tiles.MAP_SIDE, 3)
     assert tiles.data_url(tile.picture).startswith("data:image/jpeg;base64,")
 
