@@ -244,7 +244,8 @@ def wire(page: ClassPage, bar: ClassBar, fold: TeacherFold, demo: gr.Blocks,
              bar.tick]
     banner_out = banner if banner is not None else gr.State()
     hidden = dict(api_visibility="undocumented")  # by name for benchmarks/classroom.py --wall
-    demo.load(page.on_load, [bar.saved], [*shown, banner_out], api_name="class_join", **hidden)
+    demo.load(page.on_load, [bar.saved], [*shown, banner_out], api_name="class_join",
+              show_progress="hidden", **hidden)
     bar.rename.click(page.on_rename, [bar.member, bar.nickname, language], shown, **private)
     bar.nickname.submit(page.on_rename, [bar.member, bar.nickname, language], shown, **private)
     bar.leave.click(page.on_leave, [bar.member, language], shown, **private)
