@@ -99,7 +99,8 @@ class Summary:
             rejected), surest first; empty otherwise.
         hardest: up to three ``(digit, right, total)`` of the class's ordinary rounds, lowest
             share read right first, only digits the network got wrong at least once.
-        averages: the class's average map per digit over its ended rounds, digits in order.
+        averages: the class's average map per digit over its ended ordinary rounds (not the
+            fool-it ones: those drawings are made to look unlike the digit), digits in order.
     """
 
     number: int
@@ -127,7 +128,7 @@ def fooled(entry: Entry, digit: int) -> bool:
 
 class Record:
     """A class's results over its ended rounds: per digit, drawings and how many were read right
-    (ordinary rounds), and the sums for its average maps (all rounds, rejected drawings out).
+    and the sums for its average maps (ordinary rounds only, rejected drawings out).
     Fixed size: ten counters and ten summed maps."""
 
     def __init__(self) -> None:
@@ -143,9 +144,10 @@ class Record:
         for entry in finished.entries.values():
             if entry.rejected:
                 continue
-            if not finished.fool:
-                self.drawn[digit] += 1
-                self.right[digit] += is_right(entry, digit)
+            if finished.fool:  # drawn to look unlike the digit: neither hard nor average
+                continue
+            self.drawn[digit] += 1
+            self.right[digit] += is_right(entry, digit)
             if entry.unit.shape == self.unit_sum.shape[1:]:
                 self.count[digit] += 1
                 self.unit_sum[digit] += entry.unit
