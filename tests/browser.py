@@ -84,3 +84,24 @@ def start_class(context, server: str) -> tuple[str, str, str]:
     student_link = teacher.locator("#class-student-link").get_attribute("href")
     wall_link = teacher.locator("#class-teacher-link").get_attribute("href")
     return student_link.rsplit("=", 1)[1], student_link, wall_link
+
+
+def phone_context(browser, **options):
+    """A phone's browser context: 390×844, touch, twice the pixels."""
+    return browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                               has_touch=True, device_scale_factor=2, **options)
+
+
+def open_app(browser, url: str, language: str | None = None, phone: bool = False,
+             size: tuple[int, int] = (1280, 800)):
+    """The app at ``url`` in a new page of an English browser (``?lang=language`` when
+    given), once its pad is ready and the page has taken the language: ``(context, page)``."""
+    context = (phone_context(browser, locale="en-US") if phone else browser.new_context(
+        viewport={"width": size[0], "height": size[1]}, locale="en-US"))
+    page = context.new_page()
+    page.goto(url + (f"?lang={language}" if language else ""))
+    page.wait_for_selector("#sketch canvas[data-ready]", timeout=60_000)
+    if language:
+        page.wait_for_function("(code) => document.documentElement.lang === code",
+                               arg=language, timeout=30_000)
+    return context, page

@@ -8,7 +8,7 @@ import collections
 import json
 
 import pytest
-from browser import draw, launch_chromium
+from browser import draw, launch_chromium, open_app
 from conftest import ARTIFACTS
 
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -166,10 +166,7 @@ def test_the_pads_words_and_the_headings_follow_the_chosen_language(server):
     playwright_api = pytest.importorskip("playwright.sync_api")
     with playwright_api.sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        page = browser.new_page(locale="en-US", viewport={"width": 1280, "height": 800})
-        page.goto(server + "?lang=es")
-        page.wait_for_selector("#sketch canvas[data-ready]", timeout=60_000)
-        page.wait_for_function("() => document.documentElement.lang === 'es'", timeout=30_000)
+        _, page = open_app(browser, server, "es")
         said = {}
         for language in ("es", "de"):
             if language == "de":

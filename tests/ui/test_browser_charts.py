@@ -7,7 +7,7 @@ in plain words of the language."""
 from __future__ import annotations
 
 import pytest
-from browser import HEADLINE_DIGIT, draw, launch_chromium
+from browser import HEADLINE_DIGIT, draw, launch_chromium, open_app
 
 from cam_core.serve.catalog import say
 from ui.language import title
@@ -24,10 +24,7 @@ def test_the_charts_and_the_colour_maps_follow_the_chosen_language(server):
     playwright_api = pytest.importorskip("playwright.sync_api")
     with playwright_api.sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        page = browser.new_page(locale="en-US", viewport={"width": 1300, "height": 1000})
-        page.goto(server + "?lang=de")
-        page.wait_for_selector("#sketch canvas[data-ready]", timeout=60_000)
-        page.wait_for_function("() => document.documentElement.lang === 'de'", timeout=30_000)
+        _, page = open_app(browser, server, "de", size=(1300, 1000))
         page.wait_for_function("(title) => document.title === title", arg=title("de"),
                                timeout=30_000)  # the browser tab's title too
         draw(page, SEVEN)

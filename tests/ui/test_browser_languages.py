@@ -5,7 +5,7 @@ with the drawing pad and the pictures left to right, and the chooser switching t
 from __future__ import annotations
 
 import pytest
-from browser import HEADLINE_DIGIT, draw, launch_chromium
+from browser import HEADLINE_DIGIT, draw, launch_chromium, phone_context
 from conftest import ARTIFACTS
 
 from cam_core.serve import catalog
@@ -115,8 +115,7 @@ def test_on_a_phone_the_pad_fits_every_language_and_arabic_keeps_its_percent_sig
     playwright_api = pytest.importorskip("playwright.sync_api")
     with playwright_api.sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
-                                      has_touch=True, device_scale_factor=2)
+        context = phone_context(browser)
         page = context.new_page()
         rows = {}
         for language in catalog.LANGUAGES:

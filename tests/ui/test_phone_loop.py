@@ -6,7 +6,7 @@ when a map waits for it."""
 from __future__ import annotations
 
 import pytest
-from browser import CHART_DRAWN, HEADLINE_DIGIT, finger_stroke, launch_chromium
+from browser import CHART_DRAWN, HEADLINE_DIGIT, finger_stroke, launch_chromium, open_app
 from conftest import ROOT
 
 DOCS = ROOT / "docs"
@@ -21,11 +21,7 @@ def test_phone_experiments_are_one_thumb_away_and_follow_each_drawing(server):
     playwright_api = pytest.importorskip("playwright.sync_api")
     with playwright_api.sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
-                                      has_touch=True, device_scale_factor=2)
-        page = context.new_page()
-        page.goto(server)
-        page.wait_for_selector("#sketch canvas[data-ready]", timeout=60_000)
+        context, page = open_app(browser, server, phone=True)
         page.wait_for_function(CHART_DRAWN, timeout=30_000)
         assert page.evaluate("() => window.scrollY") == 0
         assert not page.locator("#explain").is_visible()  # CAM follows each stroke
