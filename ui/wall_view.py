@@ -52,13 +52,30 @@ CSS = """
   .wall-tile, .wall-tile img { width: 160px; } .wall-tile img { height: 160px; }
 }
 """
-# Clicks inside the wall's HTML become one Gradio "click" event with what was clicked.
+# Clicks inside the wall's HTML become one Gradio "click" event with what was clicked. A tile
+# opened (by mouse, or Enter on its button) hands the keyboard's focus to the large view's
+# Close button once it shows; Escape closes the view.
 ON_CLICK = """element.addEventListener('click', (event) => {
   const hit = event.target.closest('[data-tile]');
   if (!hit) return;
   event.stopPropagation();
-  trigger('click', {tile: Number(hit.dataset.tile), action: hit.dataset.action || 'open'});
-});"""
+  const action = hit.dataset.action || 'open';
+  trigger('click', {tile: Number(hit.dataset.tile), action});
+  if (action !== 'open') return;
+  const started = Date.now();
+  const focusClose = setInterval(() => {
+    const close = document.querySelector('#wall-close');
+    if (close && close.offsetParent) { close.focus(); clearInterval(focusClose); }
+    else if (Date.now() - started > 10000) clearInterval(focusClose);
+  }, 100);
+});
+if (!window.wallEscape) {
+  window.wallEscape = true;
+  document.addEventListener('keydown', (event) => {
+    const close = document.querySelector('#wall-close');
+    if (event.key === 'Escape' && close && close.offsetParent) close.click();
+  });
+}"""
 
 
 def _escape(text: object) -> str:

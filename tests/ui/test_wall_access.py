@@ -48,9 +48,12 @@ def test_the_class_wall_passes_axe_and_speaks_arabic_right_to_left(server):
         wall.keyboard.press("Enter")
         wall.wait_for_selector("#wall-large .maps figure", timeout=30_000)
         wall.locator("#wall-close").wait_for(state="visible", timeout=30_000)
+        wall.wait_for_function("() => document.activeElement?.id === 'wall-close'",
+                               timeout=10_000)  # the keyboard's focus is on Close
         wall.wait_for_timeout(1_000)  # Gradio's "updating" fade ends after the event
         found["large view"] = audit(wall, "wall_large")
-        wall.locator("#wall-close").click()
+        wall.keyboard.press("Escape")
+        wall.locator("#wall-large").wait_for(state="hidden", timeout=30_000)
         wall.locator("#wall-start-round").click()
         student.locator("#sketch [data-action=clear]").click()
         draw(student, ONE)
