@@ -27,6 +27,9 @@ from training import datasets
 ROOT = Path(__file__).resolve().parent.parent
 MNIST_ROOT = datasets.SHARED_DATA / "mnist"
 ARTIFACTS = ROOT / "tests" / "artifacts"
+# The docs' screenshots are taken by browser tests; they go into docs/ only when asked
+# (DOCS_SCREENSHOTS=1), so that running the tests leaves the working tree as it was.
+SCREENSHOTS = ROOT / "docs" if os.environ.get("DOCS_SCREENSHOTS") else ARTIFACTS
 HAS_MCP = importlib.util.find_spec("mcp") is not None  # gradio's mcp extra, for app.py --mcp
 
 

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import pytest
 from browser import CHART_DRAWN, HEADLINE_DIGIT, finger_stroke, launch_chromium, open_app
-from conftest import ROOT
+from conftest import SCREENSHOTS
 
-DOCS = ROOT / "docs"
 SEVEN = [(110, 80), (290, 80), (170, 330)]
 ONE = [(200, 70), (200, 330)]
 TEN_MAPS_SHOWN = "() => document.querySelectorAll('#ten-maps img').length === 10"
@@ -30,7 +29,8 @@ def test_phone_experiments_are_one_thumb_away_and_follow_each_drawing(server):
         button = page.get_by_role("button", name="Show all ten maps")
         box = button.bounding_box()
         assert box is not None and box["y"] + box["height"] <= 844, box  # on the first screen
-        page.screenshot(path=str(DOCS / "phone-loop.png"))
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "phone-loop.png"))
         scrolled = page.evaluate("() => window.scrollY")
         button.tap()
         page.wait_for_function(TEN_MAPS_SHOWN, timeout=60_000)

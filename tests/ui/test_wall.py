@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from browser import launch_chromium, start_class
-from conftest import ARTIFACTS, ROOT
+from conftest import ARTIFACTS, SCREENSHOTS
 
 import app
 from cam_core.serve.catalog import say
@@ -220,7 +220,8 @@ def test_a_class_on_three_phones_and_a_projector(server):
         print("pen-up -> tile on the wall (s):", [round(w, 2) for w in waits])
         assert statistics.median(waits) <= 2.0  # the wall's 1 s refresh plus one answer
         assert "3 students" in wall.locator("#wall-header").inner_text()
-        wall.screenshot(path=str(ROOT / "docs" / "wall.png"))
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        wall.screenshot(path=str(SCREENSHOTS / "wall.png"))
 
         # A tile's large view: its ten maps.
         wall.locator("#wall-grid .wall-tile img").first.click()
