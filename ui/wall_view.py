@@ -54,7 +54,7 @@ CSS = """
 """
 # Clicks inside the wall's HTML become one Gradio "click" event with what was clicked. A tile
 # opened (by mouse, or Enter on its button) hands the keyboard's focus to the large view's
-# Close button once it shows; Escape closes the view.
+# Close button once it shows; Escape closes the view, and the focus goes back to the tile.
 ON_CLICK = """element.addEventListener('click', (event) => {
   const hit = event.target.closest('[data-tile]');
   if (!hit) return;
@@ -62,6 +62,7 @@ ON_CLICK = """element.addEventListener('click', (event) => {
   const action = hit.dataset.action || 'open';
   trigger('click', {tile: Number(hit.dataset.tile), action});
   if (action !== 'open') return;
+  window.wallOpened = hit.dataset.tile;  // its button gets the focus back on Close
   const started = Date.now();
   const focusClose = setInterval(() => {
     const close = document.querySelector('#wall-close');
@@ -74,6 +75,12 @@ if (!window.wallEscape) {
   document.addEventListener('keydown', (event) => {
     const close = document.querySelector('#wall-close');
     if (event.key === 'Escape' && close && close.offsetParent) close.click();
+  });
+  document.addEventListener('click', (event) => {
+    if (!event.target.closest('#wall-close') || !window.wallOpened) return;
+    const opened = window.wallOpened;
+    setTimeout(() => document.querySelector(
+      `#wall-grid button.open[data-tile="${opened}"]`)?.focus(), 300);
   });
 }"""
 

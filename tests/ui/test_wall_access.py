@@ -54,6 +54,9 @@ def test_the_class_wall_passes_axe_and_speaks_arabic_right_to_left(server):
         found["large view"] = audit(wall, "wall_large")
         wall.keyboard.press("Escape")
         wall.locator("#wall-large").wait_for(state="hidden", timeout=30_000)
+        wall.wait_for_function(  # back on the tile that was opened
+            "() => document.activeElement?.matches('#wall-grid button.open')",
+            timeout=10_000)
         wall.locator("#wall-start-round").click()
         student.locator("#sketch [data-action=clear]").click()
         draw(student, ONE)
