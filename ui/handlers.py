@@ -205,10 +205,15 @@ class Handlers:
 
     def answer_chart(self, source, pad, upload, target, method, layer, opacity, colormap,
                      grid=False, language="en") -> dict:
-        """The answer's chart in ``language``: its bars, axis titles and bar names."""
-        chart = self.on_setting(source, pad, upload, target, method, layer, opacity, colormap,
-                                grid, language)[1]
-        return plotted(dataclasses.replace(views.answer_chart(language), frame=chart))
+        """The answer's chart in ``language``: its bars, axis titles and bar names. Only the
+        probabilities are needed (the same for every method and layer: CAM of the prediction,
+        from the engine's cache), not the answer's pictures again."""
+        try:
+            _, result = self.service.current(_source(source, pad, upload))
+            frame = views.probability_frame(result.probabilities, result.digit, language)
+        except PersonError:  # nothing drawn, or unreadable: no bars
+            frame = views.probability_frame(np.zeros(10), None, language)
+        return plotted(dataclasses.replace(views.answer_chart(language), frame=frame))
 
     @staticmethod
     def explain_shown(method: str) -> dict:
