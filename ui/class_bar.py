@@ -127,6 +127,11 @@ def teacher_fold() -> TeacherFold:
     return TeacherFold(start, started)
 
 
+def _joined(code: str, nickname: str, language: str) -> str:
+    """The class line: in class ``code`` as ``nickname`` (escaped), in ``language``."""
+    return say(language, "wall.joined", code=code, nickname=html.escape(nickname))
+
+
 class ClassPage:
     """The callbacks of the student's line and the teachers' fold over ``classes``;
     ``fixed_url``: the address students open (classroom mode), else the browser's."""
@@ -136,8 +141,7 @@ class ClassPage:
         self.classes, self.fixed_url, self.banner = classes, fixed_url, banner
 
     def _shown(self, member: dict, nickname: str, language_code: str) -> tuple:
-        code = member["code"]
-        line = say(language_code, "wall.joined", code=code, nickname=html.escape(nickname))
+        line = _joined(member["code"], nickname, language_code)
         return (member, member, gr.update(visible=True), line, nickname,
                 self.prompt(member, language_code), gr.update(visible=False),
                 gr.Timer(active=True))
@@ -221,9 +225,8 @@ class ClassPage:
         """The page's language changed: the class line and the prompt said again in it."""
         if not member:
             return gr.skip(), gr.skip()
-        line = say(said, "wall.joined", code=member["code"],
-                   nickname=html.escape(member.get("nickname", "")))
-        return line, self.prompt(member, said)
+        return (_joined(member["code"], member.get("nickname", ""), said),
+                self.prompt(member, said))
 
     def on_start(self, said: str, request: gr.Request) -> str:
         """"Start a class" pressed: the links, the key shown this once."""
